@@ -1,0 +1,76 @@
+# Two commands for a new machine: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/warmth
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+# Production-shaped values for `check --deploy`: nothing here is a real secret.
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
+	ALLOWED_HOSTS=warmth.example.org DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
+
+.PHONY: run test setup system-packages system-packages-test lint format migrate messages bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warmth needs Python 3.11 or newer.")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+system-packages:
+	@scripts/system_packages.sh run
+
+system-packages-test:
+	@scripts/system_packages.sh test
+
+## make run: the app with demo data on the embedded default (SQLite, filesystem
+## broker), or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
+run: export DEBUG ?= 1
+run: $(STAMP) system-packages
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	@scripts/run_dev.sh
+
+## make test: lint, migrations, deploy checks and every test, on real PostgreSQL and Redis.
+test: export DATABASE_URL = $(TEST_DATABASE_URL)
+test: export REDIS_URL = $(TEST_REDIS_URL)
+test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
+test: export DEBUG = 0
+test: export SECRET_KEY = test-only-key-not-for-production-6c1f0a8e9b2d4f7a
+test: export ALLOWED_HOSTS = localhost,127.0.0.1,testserver
+test: export SECURE_SSL_REDIRECT = 0
+test: export SESSION_COOKIE_SECURE = 0
+test: export CSRF_COOKIE_SECURE = 0
+test: export STATIC_MANIFEST = 0
+test: $(STAMP) system-packages-test
+	@scripts/check_services.sh "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+## make bench: the benchmarks under bench/, on PostgreSQL (BENCH_DATABASE_URL).
+bench: $(STAMP)
+	$(PY) bench/units.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,51 @@
+"""Load the demo union tree and accounts once; print the accounts every time."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from hardship.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_TREE, DEMO_USERS
+from hardship.models import UnionUnit, User
+from hardship.services import union_unit_create, user_sync_staff_flag
+
+
+class Command(BaseCommand):
+    help = "Load demo units and users (skipped if already loaded) and print the demo accounts."
+
+    def handle(self, *args, **options) -> None:
+        if UnionUnit.objects.filter(code=DEMO_TREE[0]).exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            self._load()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_accounts()
+
+    @transaction.atomic
+    def _load(self) -> None:
+        def create(node, parent):
+            code, name, level, division_code, children = node
+            unit = union_unit_create(
+                name=name, code=code, level=level, parent=parent, division_code=division_code
+            )
+            for child in children:
+                create(child, unit)
+
+        create(DEMO_TREE, None)
+        units = {unit.code: unit for unit in UnionUnit.objects.all()}
+        for username, full_name, unit_code, roles in DEMO_USERS:
+            user = User(username=username, full_name=full_name, unit=units[unit_code])
+            for role in roles:
+                setattr(user, f"is_{role}", True)
+            user.set_password(DEMO_PASSWORD)
+            user_sync_staff_flag(user=user)
+            user.save()
+        User.objects.create_superuser(
+            DEMO_SUPERUSER, password=DEMO_PASSWORD, full_name="系统管理员"
+        )
+
+    def _print_accounts(self) -> None:
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(f"  {DEMO_SUPERUSER:<22} superuser, Django admin at /admin/")
+        units = dict(UnionUnit.objects.values_list("code", "name"))
+        for username, full_name, unit_code, roles in DEMO_USERS:
+            unit_name = units.get(unit_code, unit_code)
+            self.stdout.write(f"  {username:<22} {full_name} · {unit_name} · {', '.join(roles)}")

@@ -1,0 +1,54 @@
+"""Pages of the union-unit tree: a unit's home page and its branch."""
+
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.i18n import set_language
+
+from hardship.access import branch_view, get_object_for_user, public, units_visible_to
+from hardship.models import UnionUnit
+from hardship.selectors import unit_children_for_user, unit_trail_for_user
+
+CHILDREN_PER_PAGE = 50
+
+
+@branch_view()
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own unit; for a superuser without one, the top of the tree."""
+    unit = request.user.unit
+    if unit is None:
+        roots = units_visible_to(request.user).filter(parent__isnull=True)
+        return render(request, "hardship/tree_roots.html", {"roots": roots})
+    return _unit_page(request, unit)
+
+
+@branch_view()
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_for_user(UnionUnit.objects.all(), user=request.user, unit_path="path", pk=pk)
+    return _unit_page(request, unit)
+
+
+def _unit_page(request: HttpRequest, unit: UnionUnit) -> HttpResponse:
+    children = Paginator(
+        unit_children_for_user(unit=unit, user=request.user), CHILDREN_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hardship/unit_detail.html",
+        {
+            "unit": unit,
+            "is_own_unit": unit.pk == request.user.unit_id,
+            "trail": unit_trail_for_user(unit=unit, user=request.user),
+            "children": children,
+        },
+    )
+
+
+login_view = public(
+    auth_views.LoginView.as_view(
+        template_name="registration/login.html", redirect_authenticated_user=True
+    )
+)
+logout_view = public(auth_views.LogoutView.as_view())
+set_language_view = public(set_language)

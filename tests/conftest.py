@@ -1,0 +1,71 @@
+"""Shared fixtures: a small union tree and the three people every view is tried by.
+
+The tree has two provinces so that a *sibling* branch exists with data that
+could leak: a caseworker in 武汉 must never see 湖南.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from hardship.models import UnionUnit, User
+from tests.factories import UnionUnitFactory, UserFactory
+
+
+@dataclass
+class Tree:
+    national: UnionUnit
+    hubei: UnionUnit
+    wuhan: UnionUnit
+    jiangan: UnionUnit
+    dazhi: UnionUnit
+    yichang: UnionUnit
+    hunan: UnionUnit
+    changsha: UnionUnit
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    level = UnionUnit.Level
+    national = UnionUnitFactory(name="中华全国总工会", code="ACFTU", level=level.NATIONAL)
+    hubei = UnionUnitFactory(name="湖北省总工会", code="HB", level=level.PROVINCE, parent=national)
+    wuhan = UnionUnitFactory(name="武汉市总工会", code="HB-WH", level=level.CITY, parent=hubei)
+    jiangan = UnionUnitFactory(
+        name="江岸区总工会", code="HB-WH-JA", level=level.COUNTY, parent=wuhan
+    )
+    dazhi = UnionUnitFactory(
+        name="大智街道工会", code="HB-WH-JA-DZ", level=level.TOWNSHIP, parent=jiangan
+    )
+    yichang = UnionUnitFactory(name="宜昌市总工会", code="HB-YC", level=level.CITY, parent=hubei)
+    hunan = UnionUnitFactory(name="湖南省总工会", code="HN", level=level.PROVINCE, parent=national)
+    changsha = UnionUnitFactory(name="长沙市总工会", code="HN-CS", level=level.CITY, parent=hunan)
+    return Tree(national, hubei, wuhan, jiangan, dazhi, yichang, hunan, changsha)
+
+
+@pytest.fixture
+def caseworker(tree) -> User:
+    """A caseworker of 武汉市总工会: responsible for 武汉 and everything below it."""
+    return UserFactory(username="wuhan.cw", full_name="李建国", unit=tree.wuhan)
+
+
+@pytest.fixture
+def sibling(tree) -> User:
+    """A caseworker of 湖南省总工会, a sibling branch: must be refused everything in 湖北."""
+    return UserFactory(username="hunan.cw", full_name="黄志明", unit=tree.hunan)
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("root", password="Correct-Horse-42")
+
+
+@pytest.fixture
+def caseworker_client(client, caseworker):
+    client.force_login(caseworker)
+    return client
+
+
+@pytest.fixture
+def sibling_client(client, sibling):
+    client.force_login(sibling)
+    return client
