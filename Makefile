@@ -9,8 +9,10 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/warmth
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 # Production-shaped values for `check --deploy`: nothing here is a real secret.
+# The test target exports http-friendly values; this puts production's back.
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
-	ALLOWED_HOSTS=warmth.example.org DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
+	ALLOWED_HOSTS=warmth.example.org DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	SECURE_SSL_REDIRECT=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 STATIC_MANIFEST=1
 
 .PHONY: run test setup system-packages system-packages-test lint format migrate messages bench clean
 
@@ -40,7 +42,6 @@ run: $(STAMP) system-packages
 ## make test: lint, migrations, deploy checks and every test, on real PostgreSQL and Redis.
 test: export DATABASE_URL = $(TEST_DATABASE_URL)
 test: export REDIS_URL = $(TEST_REDIS_URL)
-test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
 test: export DEBUG = 0
 test: export SECRET_KEY = test-only-key-not-for-production-6c1f0a8e9b2d4f7a
 test: export ALLOWED_HOSTS = localhost,127.0.0.1,testserver
@@ -52,8 +53,9 @@ test: $(STAMP) system-packages-test
 	@scripts/check_services.sh "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py collectstatic --no-input -v0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -64,8 +66,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## make messages: extract UI strings, fill Chinese from scripts/zh_hans.py, compile.
 messages: $(STAMP)
-	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete \
+		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(PY) scripts/fill_translations.py
 	DEBUG=1 $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 ## make bench: the benchmarks under bench/, on PostgreSQL (BENCH_DATABASE_URL).

@@ -89,11 +89,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------- cache and broker
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss"})
 
-if REDIS_URL:
+# The cache may live on its own Redis (CACHE_REDIS_URL) with an eviction policy;
+# the broker's Redis must never evict (maxmemory-policy noeviction).
+CACHE_REDIS_URL = env_url("CACHE_REDIS_URL", REDIS_URL, schemes={"redis", "rediss"})
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "warmth",
         }
     }
@@ -122,6 +125,7 @@ if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": _broker_dir,
         "data_folder_out": _broker_dir,
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}

@@ -51,6 +51,12 @@ class BranchScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices *and* validation: a unit outside the branch is not a valid value.
+        if db_field.related_model is UnionUnit:
+            kwargs["queryset"] = units_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class UnionUnitForm(forms.ModelForm):
     class Meta:
@@ -155,11 +161,6 @@ class UserAdmin(BranchScopedAdmin, DjangoUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("last_login", "date_joined")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "unit":
-            kwargs["queryset"] = units_visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         user_sync_staff_flag(user=obj)

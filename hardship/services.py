@@ -21,16 +21,16 @@ def union_unit_check_parent(*, level: int, parent: UnionUnit | None, unit: Union
                 {"parent": _("Every unit below the national federation needs a parent unit.")}
             )
         return
+    if unit is not None and unit.pk is not None and parent.is_in_branch_of(unit):
+        raise ValidationError(
+            {"parent": _("A unit cannot be moved under itself or its own branch.")}
+        )
     if parent.level >= level:
         raise ValidationError(
             {
                 "parent": _("The parent unit must be at a higher level than %(level)s.")
                 % {"level": UnionUnit.Level(level).label}
             }
-        )
-    if unit is not None and unit.pk is not None and parent.is_in_branch_of(unit):
-        raise ValidationError(
-            {"parent": _("A unit cannot be moved under itself or its own branch.")}
         )
 
 

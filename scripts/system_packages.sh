@@ -2,7 +2,7 @@
 # Install the Debian packages Warmth needs, only those missing.
 #   run:  Pango/HarfBuzz for WeasyPrint, Noto CJK fonts (Chinese in PDFs), gettext
 #   test: the above plus Chromium (browser tests) and poppler-utils (pdftotext/pdftoppm)
-# The Dockerfile installs the same "run" list; keep the two in step.
+# The Dockerfile runs this same script (profile "run"), so image and machine match.
 set -euo pipefail
 
 RUN_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext)

@@ -67,7 +67,9 @@ def test_a_parent_must_stand_above_its_child(tree):
 
 def test_only_the_national_federation_stands_without_a_parent(db):
     with pytest.raises(ValidationError):
-        union_unit_create(name="孤儿省总", code="ORPHAN", level=UnionUnit.Level.PROVINCE, parent=None)
+        union_unit_create(
+            name="孤儿省总", code="ORPHAN", level=UnionUnit.Level.PROVINCE, parent=None
+        )
 
 
 def test_the_database_refuses_a_unit_below_national_without_a_parent(db):

@@ -1,0 +1,38 @@
+"""Fill locale/zh_Hans/LC_MESSAGES/django.po from scripts/zh_hans.py (see that file)."""
+
+import sys
+from pathlib import Path
+
+import polib
+
+sys.path.insert(0, str(Path(__file__).parent))
+from zh_hans import ZH_HANS
+
+PO_FILE = Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+
+
+def main() -> int:
+    po = polib.pofile(str(PO_FILE))
+    po.metadata["Language"] = "zh_Hans"
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    missing = []
+    for entry in po:
+        text = ZH_HANS.get(entry.msgid)
+        if text is None:
+            missing.append(entry.msgid)
+            continue
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: text}
+        else:
+            entry.msgstr = text
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+    po.save()
+    for msgid in missing:
+        print(f"untranslated: {msgid!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

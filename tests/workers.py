@@ -1,0 +1,52 @@
+"""Real Celery worker processes for tests.
+
+pytest-celery's fixtures need Docker, which is not available everywhere we
+test, so tests start `celery worker` as a child process with the same settings
+module and the test database, on a queue of their own.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url_for_other_processes() -> str:
+    """The URL of the database pytest-django created, for processes outside this one."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@contextmanager
+def worker_process(
+    *, env: dict[str, str], log_path: Path, queue: str | None = None
+) -> Iterator[str]:
+    """Run a solo-pool worker on a queue of its own; yields the queue name."""
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker",
+        "--pool", "solo", "--queues", queue, "--hostname", f"{queue}@%h",
+        "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel", "INFO",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield queue
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
