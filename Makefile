@@ -49,6 +49,8 @@ test: export SECURE_SSL_REDIRECT = 0
 test: export SESSION_COOKIE_SECURE = 0
 test: export CSRF_COOKIE_SECURE = 0
 test: export STATIC_MANIFEST = 0
+test: export FIELD_ENCRYPTION_KEYS = nfRcmPKeKwgjVFN0wRHoM56TdZoIoJLlkeum6F6txOQ=
+test: export ID_HASH_KEY = test-only-id-hash-key-not-for-production-3b9e1d
 test: $(STAMP) system-packages-test
 	@scripts/check_services.sh "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 	$(VENV)/bin/ruff check .

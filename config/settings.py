@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "axes",
+    "pgtrigger",
+    "pghistory",
     "hardship",
     "visits",
     "funds",
@@ -270,6 +272,40 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# ---------------------------------------------------------------- personal data
+# National ID numbers are encrypted at rest (hardship/crypto.py). Keys are
+# Fernet keys (32 url-safe base64 bytes), newest first; generate one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# ID_HASH_KEY keys the hash that finds an ID number by exact match.
+def _fernet_keys(name: str) -> list[str]:
+    import base64
+    import hashlib
+
+    keys = env_list(name, [])
+    if not keys:
+        if not DEBUG:
+            raise ImproperlyConfigured(f"The environment variable {name} must be set.")
+        # Development only, like the development SECRET_KEY above.
+        digest = hashlib.sha256(f"{SECRET_KEY}:{name}".encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for key in keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"The environment variable {name} must list Fernet keys (44 characters of "
+                "url-safe base64 each), separated by commas."
+            )
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = _fernet_keys("FIELD_ENCRYPTION_KEYS")
+ID_HASH_KEY = env_str("ID_HASH_KEY", required=not DEBUG) or f"dev-id-hash:{SECRET_KEY}"
+if len(ID_HASH_KEY) < 32:
+    raise ImproperlyConfigured("The environment variable ID_HASH_KEY must be at least 32 characters.")
 
 # ---------------------------------------------------------------- access
 # Views under these URL namespaces enforce access themselves (Django admin:

@@ -1,11 +1,42 @@
-"""The union-unit tree and the people who work in it."""
+"""The union-unit tree, the people who work in it, and the hardship files they keep."""
 
+import uuid
+from decimal import Decimal
+
+import pghistory
+import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from hardship.choices import (
+    ACTIVE_STATUSES,
+    ETHNIC_GROUPS,
+    AttachmentKind,
+    Category,
+    CloseReason,
+    Disability,
+    EmploymentStatus,
+    EnterpriseSituation,
+    ExitReason,
+    FileStatus,
+    Gender,
+    Health,
+    HukouType,
+    MaritalStatus,
+    MedicalInsurance,
+    MemberEmployment,
+    ModelWorkerLevel,
+    PoliticalStatus,
+    Relation,
+    SchoolStage,
+    TransferStatus,
+)
+from hardship.crypto import EncryptedCharField
+from hardship.identity import mask_id_number, validate_credit_code, validate_phone
 
 division_code_validator = RegexValidator(
     r"^(\d{6}|\d{9}|\d{12})$",
@@ -156,3 +187,533 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return self.is_active and getattr(self, f"is_{role.value}")
+
+
+# ====================================================================== hardship files
+
+
+class MinimumLivingStandard(models.Model):
+    """The local minimum living standard (低保标准) of a division for a year, per person a month.
+
+    Administrators keep it. A household is compared with the most specific
+    standard known for its division: its own code, else its county's, city's
+    or province's.
+    """
+
+    division_code = models.CharField(
+        _("administrative-division code"), max_length=12, validators=[division_code_validator]
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    urban_monthly = models.DecimalField(
+        _("urban standard (yuan a person a month)"), max_digits=8, decimal_places=2
+    )
+    rural_monthly = models.DecimalField(
+        _("rural standard (yuan a person a month)"), max_digits=8, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("minimum living standard")
+        verbose_name_plural = _("minimum living standards")
+        ordering = ["division_code", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["division_code", "year"], name="one_standard_per_division_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(urban_monthly__gt=0) & Q(rural_monthly__gt=0),
+                name="standard_is_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division_code} {self.year}"
+
+
+class HardshipCause(models.Model):
+    """A cause of hardship (致困原因). A fixed list is loaded by migration; admins may add more."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80)
+    is_sudden = models.BooleanField(
+        _("sudden cause"),
+        default=False,
+        help_text=_("Disaster, accident or injury: the calculator proposes hardship by accident."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        verbose_name = _("cause of hardship")
+        verbose_name_plural = _("causes of hardship")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+# Above this a household figure is a typing error, not a hardship household.
+ABSURD_YUAN = Decimal("10000000")
+
+
+def _money_in_range(field: str) -> Q:
+    return Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lt": ABSURD_YUAN})
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["search_keys", "updated_at"],
+    model_name="HardshipFileEvent",
+)
+class HardshipFile(models.Model):
+    """A hardship file (困难职工档案) on one worker household.
+
+    Only the services in hardship/services.py change ``status``; every change
+    to any field is kept by database triggers (django-pghistory) in
+    ``HardshipFileEvent``, bulk updates included.
+    """
+
+    unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="files"
+    )
+    file_number = models.CharField(_("file number"), max_length=32, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FileStatus.choices, default=FileStatus.APPLIED
+    )
+
+    # The worker
+    name = models.CharField(_("name"), max_length=50)
+    id_number = EncryptedCharField(_("national ID number"))
+    id_hash = models.CharField(max_length=64, editable=False)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    ethnicity = models.CharField(
+        _("ethnic group"), max_length=2, choices=ETHNIC_GROUPS, default="01"
+    )
+    political_status = models.CharField(
+        _("political status"),
+        max_length=20,
+        choices=PoliticalStatus.choices,
+        default=PoliticalStatus.MASSES,
+    )
+    phone = models.CharField(_("phone"), max_length=24, validators=[validate_phone])
+    address = models.CharField(_("home address"), max_length=200)
+    division_code = models.CharField(
+        _("administrative division of the home"),
+        max_length=12,
+        validators=[division_code_validator],
+        help_text=_("Decides which minimum living standard applies, e.g. 420102."),
+    )
+    hukou_type = models.CharField(
+        _("household registration"), max_length=10, choices=HukouType.choices
+    )
+    marital_status = models.CharField(
+        _("marital status"), max_length=12, choices=MaritalStatus.choices
+    )
+    health = models.CharField(
+        _("health"), max_length=12, choices=Health.choices, default=Health.HEALTHY
+    )
+    disability = models.CharField(
+        _("disability category"), max_length=12, choices=Disability.choices, default=Disability.NONE
+    )
+    employment_status = models.CharField(
+        _("employment status"), max_length=12, choices=EmploymentStatus.choices
+    )
+    is_migrant_worker = models.BooleanField(_("migrant worker"), default=False)
+    model_worker_level = models.CharField(
+        _("model worker in hardship"),
+        max_length=12,
+        choices=ModelWorkerLevel.choices,
+        default=ModelWorkerLevel.NONE,
+    )
+    employer_name = models.CharField(_("employer"), max_length=100, blank=True)
+    employer_credit_code = models.CharField(
+        _("employer's unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+    )
+    employer_situation = models.CharField(
+        _("employer's situation"),
+        max_length=14,
+        choices=EnterpriseSituation.choices,
+        default=EnterpriseSituation.NORMAL,
+    )
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    job_is_outdoor_or_hot = models.BooleanField(
+        _("outdoor, high-temperature or front-line job"), default=False
+    )
+    bank_name = models.CharField(_("bank"), max_length=50, blank=True)
+    bank_account = EncryptedCharField(_("bank account for payments"), blank=True)
+
+    # Economics, in yuan
+    annual_income = models.DecimalField(_("household income this year"), **MONEY)
+    medical_costs = models.DecimalField(_("medical costs"), default=0, **MONEY)
+    schooling_costs = models.DecimalField(_("schooling costs"), default=0, **MONEY)
+    disaster_costs = models.DecimalField(_("disaster costs"), default=0, **MONEY)
+    household_size = models.PositiveSmallIntegerField(_("household size"))
+
+    # Causes and needs
+    main_cause = models.ForeignKey(
+        HardshipCause, verbose_name=_("main cause"), on_delete=models.PROTECT, related_name="+"
+    )
+    secondary_causes = models.ManyToManyField(
+        HardshipCause, verbose_name=_("other causes"), blank=True, related_name="+"
+    )
+    needs_living = models.BooleanField(_("living"), default=False)
+    needs_medical = models.BooleanField(_("medical"), default=False)
+    needs_schooling = models.BooleanField(_("schooling"), default=False)
+    needs_employment = models.BooleanField(_("employment"), default=False)
+    needs_housing = models.BooleanField(_("housing"), default=False)
+    needs_legal = models.BooleanField(_("legal aid"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    # Category: proposed by the calculator, confirmed (or overridden, with a reason)
+    proposed_category = models.CharField(
+        _("proposed category"), max_length=10, choices=Category.choices, blank=True
+    )
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices, blank=True)
+    category_override_reason = models.TextField(
+        _("reason for differing from the proposal"), blank=True
+    )
+
+    # Life
+    entered_by = models.ForeignKey(
+        User, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        User, verbose_name=_("last changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    content_changed_at = models.DateTimeField(_("content last changed"))
+    opened_on = models.DateField(_("on file since"), null=True, blank=True)
+    review_due_on = models.DateField(_("review due"), null=True, blank=True)
+    ended_on = models.DateField(_("exited or closed on"), null=True, blank=True)
+    exit_reason = models.CharField(
+        _("exit reason"), max_length=14, choices=ExitReason.choices, blank=True
+    )
+    close_reason = models.CharField(
+        _("close reason"), max_length=12, choices=CloseReason.choices, blank=True
+    )
+
+    # Space-separated search keys: runs of the name's characters, its pinyin
+    # and initials (hardship/identity.py). A GIN index over them serves
+    # two-character Chinese names, which trigram indexes cannot.
+    search_keys = models.TextField(editable=False, default="")
+
+    class Meta:
+        verbose_name = _("hardship file")
+        verbose_name_plural = _("hardship files")
+        indexes = [
+            models.Index(fields=["unit", "status"], name="file_unit_status"),
+            models.Index(fields=["id_hash"], name="file_id_hash"),
+            models.Index(fields=["status", "review_due_on"], name="file_review_due"),
+            models.Index(fields=["phone"], name="file_phone"),
+            models.Index(fields=["name", "birth_date"], name="file_name_birth"),
+            models.Index(fields=["-created_at", "-id"], name="file_newest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household_size__gte=1) & Q(household_size__lte=30),
+                name="file_household_size_sane",
+            ),
+            models.CheckConstraint(
+                condition=_money_in_range("annual_income"), name="file_income_sane"
+            ),
+            models.CheckConstraint(
+                condition=_money_in_range("medical_costs"), name="file_medical_sane"
+            ),
+            models.CheckConstraint(
+                condition=_money_in_range("schooling_costs"), name="file_schooling_sane"
+            ),
+            models.CheckConstraint(
+                condition=_money_in_range("disaster_costs"), name="file_disaster_sane"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FileStatus.EXITED) | ~Q(exit_reason=""),
+                name="file_exit_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FileStatus.CLOSED) | ~Q(close_reason=""),
+                name="file_close_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=FileStatus.ON_FILE) | ~Q(category=""),
+                name="file_on_file_has_category",
+            ),
+        ]
+        triggers = [
+            # Files are kept for ten years and never deleted, whatever the code path.
+            pgtrigger.Protect(name="file_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.file_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hardship:file_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def rigid_spending(self) -> Decimal:
+        return self.medical_costs + self.schooling_costs + self.disaster_costs
+
+    @property
+    def needs(self) -> list[str]:
+        return [str(self._meta.get_field(f).verbose_name) for f in NEED_FIELDS if getattr(self, f)]
+
+
+NEED_FIELDS = (
+    "needs_living",
+    "needs_medical",
+    "needs_schooling",
+    "needs_employment",
+    "needs_housing",
+    "needs_legal",
+)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    model_name="HouseholdMemberEvent",
+)
+class HouseholdMember(models.Model):
+    """A member of the worker's household (家庭成员)."""
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="members")
+    relation = models.CharField(
+        _("relation to the worker"), max_length=14, choices=Relation.choices
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number = EncryptedCharField(_("national ID number"), blank=True)
+    id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    birth_date = models.DateField(_("birth date"))
+    health = models.CharField(
+        _("health"), max_length=12, choices=Health.choices, default=Health.HEALTHY
+    )
+    school_stage = models.CharField(
+        _("school stage"), max_length=14, choices=SchoolStage.choices, default=SchoolStage.NONE
+    )
+    school_name = models.CharField(_("school"), max_length=100, blank=True)
+    school_year = models.PositiveSmallIntegerField(_("year of study"), null=True, blank=True)
+    employment = models.CharField(_("employment"), max_length=12, choices=MemberEmployment.choices)
+    monthly_income = models.DecimalField(_("monthly income"), default=0, **MONEY)
+    medical_insurance = models.CharField(
+        _("medical insurance"),
+        max_length=12,
+        choices=MedicalInsurance.choices,
+        default=MedicalInsurance.RESIDENT,
+    )
+
+    class Meta:
+        verbose_name = _("household member")
+        verbose_name_plural = _("household members")
+        ordering = ["file", "birth_date", "id"]
+        indexes = [models.Index(fields=["id_hash"], name="member_id_hash")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file", "id_hash"], condition=~Q(id_hash=""), name="member_listed_once"
+            ),
+            models.CheckConstraint(
+                condition=_money_in_range("monthly_income"), name="member_income_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class FileTransition(models.Model):
+    """One step in a file's life: who moved it from which status to which, when and why."""
+
+    class Action(models.TextChoices):
+        OPEN = "open", _("Application entered")
+        FIRST_REVIEW = "first_review", _("First review passed")
+        VERIFY = "verify", _("Home verification recorded")
+        APPROVE = "approve", _("Approved and put on file")
+        REJECT = "reject", _("Application refused")
+        REVIEW = "review", _("Yearly review")
+        EXIT = "exit", _("Out of hardship")
+        CLOSE = "close", _("Closed")
+        CATEGORY = "category", _("Category confirmed")
+        TRANSFER_OUT = "transfer_out", _("Transferred out")
+        TRANSFER_IN = "transfer_in", _("Transferred in")
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="transitions")
+    action = models.CharField(_("action"), max_length=14, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=FileStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=FileStatus.choices)
+    by = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason or notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("file transition")
+        verbose_name_plural = _("file transitions")
+        ordering = ["file", "at", "id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="transition_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.action}"
+
+
+class HomeVerification(models.Model):
+    """A home verification visit (入户核查) before a file is approved."""
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="verifications")
+    visited_on = models.DateField(_("visited on"))
+    verifiers = models.ManyToManyField(User, verbose_name=_("who went"), related_name="+")
+    findings = models.TextField(_("findings"))
+    confirms_application = models.BooleanField(
+        _("the visit confirms the application"), default=True
+    )
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("home verification")
+        verbose_name_plural = _("home verifications")
+        ordering = ["file", "visited_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.visited_on}"
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # Never the uploaded name: it may be anything, and is kept in original_name.
+    return f"attachments/{instance.file_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A scan or photo proving something in the file (证明材料), served only through a checked view."""
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=12, choices=AttachmentKind.choices)
+    content = models.FileField(_("file"), upload_to=_attachment_path)
+    original_name = models.CharField(_("original name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["file", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class IdNumberView(models.Model):
+    """A record that someone saw a full national ID number (who, which file, when, how)."""
+
+    class Purpose(models.TextChoices):
+        DETAIL = "detail", _("Shown on the file page")
+        EXPORT = "export", _("Exported")
+        ADMIN = "admin", _("Shown in administration")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.ForeignKey(
+        HardshipFile, verbose_name=_("hardship file"), on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("full ID number view")
+        verbose_name_plural = _("full ID number views")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["file", "-at"], name="idview_file_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.file_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class FileTransfer(models.Model):
+    """A request to move a file to another unit, accepted or refused by that unit."""
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="transfers")
+    from_unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("from unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("to unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("note on the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("file transfer")
+        verbose_name_plural = _("file transfers")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file"], condition=Q(status="pending"), name="one_pending_transfer_per_file"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_unit=F("to_unit")), name="transfer_changes_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}: {self.from_unit_id} → {self.to_unit_id}"
+
+
+class FileNumberCounter(models.Model):
+    """The last file number given out in a year; incremented under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("file number counter")
+        verbose_name_plural = _("file number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

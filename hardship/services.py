@@ -1,12 +1,50 @@
-"""Writes to the union-unit tree and its users. Each function is one transaction."""
+"""Writes: the union-unit tree, its users, and the life of hardship files.
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Value
+Each public function is one transaction, takes keyword arguments, and lists
+its side effects. Rules that refuse an action raise ``RuleBroken`` (a
+ValidationError whose message a person can act on) or ``PermissionDenied``.
+"""
+
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hardship.models import UnionUnit, User
+from hardship.choices import (
+    ACTIVE_STATUSES,
+    Category,
+    CloseReason,
+    ExitReason,
+    FileStatus,
+    Health,
+    HukouType,
+    MedicalInsurance,
+    SchoolStage,
+    TransferStatus,
+)
+from hardship.crypto import keyed_hash
+from hardship.identity import IdNumber, parse_id_number, pinyin_keys
+from hardship.models import (
+    FileNumberCounter,
+    FileTransfer,
+    FileTransition,
+    HardshipCause,
+    HardshipFile,
+    HomeVerification,
+    HouseholdMember,
+    IdNumberView,
+    Role,
+    UnionUnit,
+    User,
+)
+from hardship.selectors import active_file_holding_id, minimum_living_standard_for
 
 
 def union_unit_check_parent(*, level: int, parent: UnionUnit | None, unit: UnionUnit | None = None):
@@ -84,3 +122,697 @@ def user_sync_staff_flag(*, user: User) -> None:
     Side effects: none; sets ``is_staff`` on the unsaved instance.
     """
     user.is_staff = user.is_superuser or user.is_unit_admin
+
+
+# ====================================================================== hardship files
+
+MONTHS = Decimal(12)
+YUAN = Decimal("0.01")
+# Hardship costs above this share of the household's income make hardship by accident.
+SUDDEN_COST_SHARE = Decimal("0.8")
+
+
+class RuleBroken(ValidationError):
+    """A business rule refused the action; the message says which, for the person acting."""
+
+
+@dataclass(frozen=True)
+class CategoryProposal:
+    """The calculator's answer and its working, shown on the page as it is."""
+
+    category: str  # a Category value, or "" when no standard is known
+    per_capita_monthly: Decimal
+    standard_monthly: Decimal | None
+    standard_source: str
+    steps: list[str] = field(default_factory=list)
+
+
+def category_propose(
+    *,
+    annual_income: Decimal,
+    medical_costs: Decimal,
+    schooling_costs: Decimal,
+    disaster_costs: Decimal,
+    household_size: int,
+    division_code: str,
+    hukou_type: str,
+    sudden_cause: bool,
+    year: int,
+) -> CategoryProposal:
+    """Propose a category from the household's figures, showing each step.
+
+    深度困难 (deep) when (income − rigid spending) ÷ 12 ÷ household size is below
+    the local minimum living standard; 意外致困 (by accident) for a sudden cause
+    or when the year's hardship costs exceed 80% of income; 相对困难 (relative)
+    when below twice the standard. Deep takes precedence over accident, which
+    takes precedence over relative.
+    """
+    rigid = medical_costs + schooling_costs + disaster_costs
+    per_capita = ((annual_income - rigid) / MONTHS / max(household_size, 1)).quantize(
+        YUAN, ROUND_HALF_UP
+    )
+    steps = [
+        _(
+            "Rigid spending: medical %(medical)s + schooling %(schooling)s + disaster %(disaster)s = %(rigid)s yuan."
+        )
+        % {
+            "medical": medical_costs,
+            "schooling": schooling_costs,
+            "disaster": disaster_costs,
+            "rigid": rigid,
+        },
+        _(
+            "Monthly income per person: (%(income)s − %(rigid)s) ÷ 12 ÷ %(size)s = %(per_capita)s yuan."
+        )
+        % {
+            "income": annual_income,
+            "rigid": rigid,
+            "size": household_size,
+            "per_capita": per_capita,
+        },
+    ]
+    standard = minimum_living_standard_for(division_code=division_code, year=year)
+    if standard is None:
+        steps.append(
+            _(
+                "No minimum living standard is recorded for division %(code)s: an administrator must enter it before a category can be proposed."
+            )
+            % {"code": division_code}
+        )
+        return CategoryProposal("", per_capita, None, "", steps)
+    monthly = standard.urban_monthly if hukou_type == HukouType.URBAN else standard.rural_monthly
+    source = _("%(code)s, %(year)s, %(kind)s") % {
+        "code": standard.division_code,
+        "year": standard.year,
+        "kind": HukouType(hukou_type).label if hukou_type in HukouType.values else "",
+    }
+    steps.append(
+        _("Local minimum living standard (%(source)s): %(standard)s yuan a person a month.")
+        % {"source": source, "standard": monthly}
+    )
+    costs_share_exceeded = annual_income > 0 and rigid > SUDDEN_COST_SHARE * annual_income
+    if annual_income <= 0 and rigid > 0:
+        costs_share_exceeded = True
+    if per_capita < monthly:
+        category = Category.DEEP
+        steps.append(
+            _("%(per_capita)s is below %(standard)s: deep hardship.")
+            % {"per_capita": per_capita, "standard": monthly}
+        )
+    elif sudden_cause or costs_share_exceeded:
+        category = Category.ACCIDENT
+        if sudden_cause:
+            steps.append(_("A cause is a disaster, accident or injury: hardship by accident."))
+        else:
+            steps.append(
+                _(
+                    "Hardship costs %(rigid)s exceed 80%% of the income %(income)s: hardship by accident."
+                )
+                % {"rigid": rigid, "income": annual_income}
+            )
+    elif per_capita < 2 * monthly:
+        category = Category.RELATIVE
+        steps.append(
+            _("%(per_capita)s is below twice the standard (%(double)s): relative hardship.")
+            % {"per_capita": per_capita, "double": 2 * monthly}
+        )
+    else:
+        category = Category.NONE
+        steps.append(
+            _(
+                "%(per_capita)s is not below twice the standard (%(double)s) and no sudden cause applies: not in hardship by these rules."
+            )
+            % {"per_capita": per_capita, "double": 2 * monthly}
+        )
+    return CategoryProposal(category, per_capita, monthly, source, steps)
+
+
+def history_context(by: User):
+    """Attach who is acting to the history rows the database triggers write (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    import pghistory
+
+    return pghistory.context(user=by.pk)
+
+
+def _require_role(by: User, *roles: Role) -> None:
+    if by.is_superuser or any(by.has_role(role) for role in roles):
+        return
+    names = "、".join(str(role.label) for role in roles)
+    raise PermissionDenied(_("Only a %(roles)s may do this.") % {"roles": names})
+
+
+def _require_branch(by: User, unit: UnionUnit) -> None:
+    if by.is_superuser:
+        return
+    if by.unit is None or not unit.is_in_branch_of(by.unit):
+        raise PermissionDenied(_("This file is not in your unit's branch."))
+
+
+def _require_status(file: HardshipFile, *allowed: str) -> None:
+    if file.status not in allowed:
+        raise RuleBroken(
+            _("This cannot be done to a file whose status is “%(status)s”.")
+            % {"status": file.get_status_display()}
+        )
+
+
+def _record(
+    file: HardshipFile, *, action: str, by: User, from_status: str, reason: str = ""
+) -> None:
+    FileTransition.objects.create(
+        file=file,
+        action=action,
+        from_status=from_status,
+        to_status=file.status,
+        by=by,
+        reason=reason,
+    )
+
+
+def _next_file_number(*, unit: UnionUnit, year: int) -> str:
+    counter, _created = FileNumberCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{(unit.division_code or '000000')[:6]}-{year}-{counter.last:07d}"
+
+
+def _check_identity_numbers(
+    *, worker_id: IdNumber, members: list["MemberInput"], exclude_file_id: int | None
+) -> None:
+    """Refuse an ID number that is on another active file, or listed twice in this household."""
+    errors: dict[str, list] = {}
+    seen = {worker_id.number: _("the worker")}
+    for index, member in enumerate(members):
+        if not member.id_number:
+            continue
+        if member.id_number in seen:
+            errors.setdefault(f"members-{index}-id_number", []).append(
+                _("This ID number is already listed in this household (%(who)s).")
+                % {"who": seen[member.id_number]}
+            )
+        seen[member.id_number] = member.name
+    for number in seen:
+        holder = active_file_holding_id(id_hash=keyed_hash(number), exclude_file_id=exclude_file_id)
+        if holder is not None:
+            field_name = (
+                "id_number"
+                if number == worker_id.number
+                else next(
+                    f"members-{i}-id_number" for i, m in enumerate(members) if m.id_number == number
+                )
+            )
+            errors.setdefault(field_name, []).append(
+                _(
+                    "This ID number is already on an active hardship file held by %(unit)s. One household has one file: ask that unit to transfer it."
+                )
+                % {"unit": holder.unit.name}
+            )
+    if errors:
+        raise RuleBroken(errors)
+
+
+@dataclass
+class MemberInput:
+    """One household member as a form hands it to the services."""
+
+    relation: str
+    name: str
+    birth_date: date
+    employment: str
+    id_number: str = ""
+    health: str = Health.HEALTHY
+    school_stage: str = SchoolStage.NONE
+    school_name: str = ""
+    school_year: int | None = None
+    monthly_income: Decimal = Decimal(0)
+    medical_insurance: str = MedicalInsurance.RESIDENT
+    pk: int | None = None
+
+
+FILE_INPUT_FIELDS = (
+    "name", "ethnicity", "political_status", "phone", "address", "division_code", "hukou_type",
+    "marital_status", "health", "disability", "employment_status", "is_migrant_worker",
+    "model_worker_level", "employer_name", "employer_credit_code", "employer_situation",
+    "industry", "job_is_outdoor_or_hot", "bank_name", "bank_account", "annual_income",
+    "medical_costs", "schooling_costs", "disaster_costs", "household_size", "main_cause",
+    "needs_living", "needs_medical", "needs_schooling", "needs_employment", "needs_housing",
+    "needs_legal", "notes",
+)  # fmt: skip
+
+
+def _apply_members(file: HardshipFile, members: list[MemberInput]) -> None:
+    """Make the file's members exactly ``members``: update, add, and remove the rest."""
+    existing = {m.pk: m for m in file.members.all()}
+    keep = set()
+    for data in members:
+        member = existing.get(data.pk) if data.pk else None
+        member = member or HouseholdMember(file=file)
+        for name in ("relation", "name", "birth_date", "employment", "health", "school_stage",
+                     "school_name", "school_year", "monthly_income", "medical_insurance"):  # fmt: skip
+            setattr(member, name, getattr(data, name))
+        member.id_number = data.id_number
+        member.id_hash = keyed_hash(data.id_number) if data.id_number else ""
+        member.save()
+        keep.add(member.pk)
+    file.members.exclude(pk__in=keep).delete()
+
+
+def _validate_category_choice(
+    *, proposal: CategoryProposal, category: str, override_reason: str
+) -> None:
+    if (
+        category
+        and proposal.category
+        and category != proposal.category
+        and not override_reason.strip()
+    ):
+        raise RuleBroken(
+            {
+                "category_override_reason": _(
+                    "The category differs from the calculator's proposal: give the reason."
+                )
+            }
+        )
+
+
+def _year() -> int:
+    return timezone.localdate().year
+
+
+def _proposal_for(values: dict, secondary_causes) -> CategoryProposal:
+    causes = [values["main_cause"], *secondary_causes]
+    return category_propose(
+        annual_income=values["annual_income"],
+        medical_costs=values.get("medical_costs") or Decimal(0),
+        schooling_costs=values.get("schooling_costs") or Decimal(0),
+        disaster_costs=values.get("disaster_costs") or Decimal(0),
+        household_size=values["household_size"],
+        division_code=values["division_code"],
+        hukou_type=values["hukou_type"],
+        sudden_cause=any(cause.is_sudden for cause in causes),
+        year=_year(),
+    )
+
+
+def _check_causes(main_cause: HardshipCause, secondary_causes) -> None:
+    if len(secondary_causes) > 3:
+        raise RuleBroken({"secondary_causes": _("Choose at most three other causes.")})
+    if main_cause in secondary_causes:
+        raise RuleBroken({"secondary_causes": _("The main cause cannot also be another cause.")})
+
+
+@transaction.atomic
+def hardship_file_open(
+    *,
+    by: User,
+    unit: UnionUnit,
+    id_number: str,
+    values: dict,
+    secondary_causes: list[HardshipCause],
+    members: list[MemberInput],
+    category: str = "",
+    category_override_reason: str = "",
+) -> HardshipFile:
+    """Open a file on an application (申请), for a household no other active file holds.
+
+    Side effects: the file, its members and an "open" transition; history rows.
+    Raises RuleBroken (field errors) or PermissionDenied.
+    """
+    _require_role(by, Role.CASEWORKER)
+    _require_branch(by, unit)
+    worker_id = parse_id_number(id_number)
+    _check_causes(values["main_cause"], secondary_causes)
+    _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=None)
+    proposal = _proposal_for(values, secondary_causes)
+    _validate_category_choice(
+        proposal=proposal, category=category, override_reason=category_override_reason
+    )
+    now = timezone.now()
+    with history_context(by):
+        file = HardshipFile(
+            unit=unit,
+            file_number=_next_file_number(unit=unit, year=_year()),
+            status=FileStatus.APPLIED,
+            id_number=worker_id.number,
+            id_hash=keyed_hash(worker_id.number),
+            gender=worker_id.gender,
+            birth_date=worker_id.birth_date,
+            proposed_category=proposal.category,
+            category=category or proposal.category,
+            category_override_reason=category_override_reason.strip(),
+            entered_by=by,
+            updated_by=by,
+            content_changed_at=now,
+            search_keys=" ".join(pinyin_keys(values["name"])),
+            **{name: values[name] for name in FILE_INPUT_FIELDS if name in values},
+        )
+        file.full_clean(
+            exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"]
+        )
+        file.save()
+        file.secondary_causes.set(secondary_causes)
+        _apply_members(file, members)
+        _record(file, action=FileTransition.Action.OPEN, by=by, from_status="")
+    return file
+
+
+@transaction.atomic
+def hardship_file_update(
+    *,
+    file: HardshipFile,
+    by: User,
+    id_number: str,
+    values: dict,
+    secondary_causes: list[HardshipCause],
+    members: list[MemberInput],
+    category: str = "",
+    category_override_reason: str = "",
+) -> HardshipFile:
+    """Change an active file's content and members.
+
+    Side effects: the file and member rows; history rows recording each changed field.
+    Exited and closed files are kept as they were.
+    """
+    _require_role(by, Role.CASEWORKER)
+    file = HardshipFile.objects.select_for_update().get(pk=file.pk)
+    _require_branch(by, file.unit)
+    _require_status(file, *ACTIVE_STATUSES)
+    worker_id = parse_id_number(id_number)
+    _check_causes(values["main_cause"], secondary_causes)
+    _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=file.pk)
+    proposal = _proposal_for(values, secondary_causes)
+    _validate_category_choice(
+        proposal=proposal, category=category, override_reason=category_override_reason
+    )
+    with history_context(by):
+        for name in FILE_INPUT_FIELDS:
+            if name in values:
+                setattr(file, name, values[name])
+        file.id_number = worker_id.number
+        file.id_hash = keyed_hash(worker_id.number)
+        file.gender = worker_id.gender
+        file.birth_date = worker_id.birth_date
+        file.proposed_category = proposal.category
+        file.category = category or proposal.category
+        file.category_override_reason = category_override_reason.strip()
+        file.search_keys = " ".join(pinyin_keys(file.name))
+        file.updated_by = by
+        file.content_changed_at = timezone.now()
+        file.full_clean(
+            exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"]
+        )
+        file.save()
+        file.secondary_causes.set(secondary_causes)
+        _apply_members(file, members)
+    return file
+
+
+def _transition(
+    file: HardshipFile, *, by: User, allowed: tuple, roles: tuple
+) -> tuple[HardshipFile, str]:
+    _require_role(by, *roles)
+    file = HardshipFile.objects.select_for_update().select_related("unit").get(pk=file.pk)
+    _require_branch(by, file.unit)
+    _require_status(file, *allowed)
+    return file, file.status
+
+
+def _save_status(file: HardshipFile, by: User, *fields: str) -> None:
+    file.updated_by = by
+    file.save(update_fields=["status", "updated_by", "updated_at", *fields])
+
+
+@transaction.atomic
+def hardship_file_first_review(*, file: HardshipFile, by: User, notes: str = "") -> HardshipFile:
+    """The grassroots union's first review (初审) of an application. Side effects: status, transition."""
+    file, before = _transition(
+        file, by=by, allowed=(FileStatus.APPLIED,), roles=(Role.CASEWORKER, Role.APPROVER)
+    )
+    with history_context(by):
+        file.status = FileStatus.FIRST_REVIEWED
+        _save_status(file, by)
+        _record(
+            file, action=FileTransition.Action.FIRST_REVIEW, by=by, from_status=before, reason=notes
+        )
+    return file
+
+
+@transaction.atomic
+def hardship_file_record_verification(
+    *,
+    file: HardshipFile,
+    by: User,
+    visited_on: date,
+    verifiers: list[User],
+    findings: str,
+    confirms_application: bool = True,
+) -> HomeVerification:
+    """Record a home verification (入户核查) by people other than whoever entered the file.
+
+    Side effects: a HomeVerification; when it confirms the application the file
+    becomes "verified", with a transition.
+    """
+    file, before = _transition(
+        file, by=by, allowed=(FileStatus.FIRST_REVIEWED,), roles=(Role.CASEWORKER, Role.APPROVER)
+    )
+    if by.pk == file.entered_by_id or any(v.pk == file.entered_by_id for v in verifiers):
+        raise RuleBroken(
+            _(
+                "The home verification must be made by someone other than the person who entered the file."
+            )
+        )
+    if not verifiers:
+        raise RuleBroken({"verifiers": _("Name at least one person who went.")})
+    if visited_on > timezone.localdate():
+        raise RuleBroken({"visited_on": _("The visit date cannot be in the future.")})
+    if visited_on < file.created_at.astimezone(timezone.get_current_timezone()).date():
+        raise RuleBroken(
+            {"visited_on": _("The visit date cannot be before the application was entered.")}
+        )
+    if not findings.strip():
+        raise RuleBroken({"findings": _("Write down what the visit found.")})
+    with history_context(by):
+        verification = HomeVerification.objects.create(
+            file=file, visited_on=visited_on, findings=findings.strip(),
+            confirms_application=confirms_application, recorded_by=by,
+        )  # fmt: skip
+        verification.verifiers.set(verifiers)
+        if confirms_application:
+            file.status = FileStatus.VERIFIED
+            _save_status(file, by)
+            _record(
+                file,
+                action=FileTransition.Action.VERIFY,
+                by=by,
+                from_status=before,
+                reason=findings.strip(),
+            )
+    return verification
+
+
+@transaction.atomic
+def hardship_file_approve(*, file: HardshipFile, by: User, notes: str = "") -> HardshipFile:
+    """Approve a verified application (审批): the file goes on file for a year until its review.
+
+    Nobody approves a file they entered or verified. Side effects: status,
+    opened_on, review_due_on, transition.
+    """
+    file, before = _transition(file, by=by, allowed=(FileStatus.VERIFIED,), roles=(Role.APPROVER,))
+    if by.pk == file.entered_by_id:
+        raise RuleBroken(_("You entered this file, so someone else must approve it."))
+    if (
+        HomeVerification.objects.filter(file=file)
+        .filter(Q(recorded_by=by) | Q(verifiers=by))
+        .exists()
+    ):
+        raise RuleBroken(
+            _("You took part in the home verification, so someone else must approve it.")
+        )
+    if not file.category or file.category == Category.NONE:
+        raise RuleBroken(
+            _("A file goes on record only with a hardship category: correct the category first.")
+        )
+    today = timezone.localdate()
+    with history_context(by):
+        file.status = FileStatus.ON_FILE
+        file.opened_on = today
+        file.review_due_on = _a_year_after(today)
+        _save_status(file, by, "opened_on", "review_due_on")
+        _record(file, action=FileTransition.Action.APPROVE, by=by, from_status=before, reason=notes)
+    return file
+
+
+@transaction.atomic
+def hardship_file_reject(*, file: HardshipFile, by: User, reason: str) -> HardshipFile:
+    """Refuse an application at any step before approval; the file is closed as not eligible, and kept."""
+    file, before = _transition(
+        file, by=by, allowed=(FileStatus.APPLIED, FileStatus.FIRST_REVIEWED, FileStatus.VERIFIED),
+        roles=(Role.APPROVER,),
+    )  # fmt: skip
+    if not reason.strip():
+        raise RuleBroken({"reason": _("Give the reason for refusing.")})
+    with history_context(by):
+        file.status = FileStatus.CLOSED
+        file.close_reason = CloseReason.INELIGIBLE
+        file.ended_on = timezone.localdate()
+        _save_status(file, by, "close_reason", "ended_on")
+        _record(
+            file,
+            action=FileTransition.Action.REJECT,
+            by=by,
+            from_status=before,
+            reason=reason.strip(),
+        )
+    return file
+
+
+@transaction.atomic
+def hardship_file_review(*, file: HardshipFile, by: User, notes: str) -> HardshipFile:
+    """The yearly review (动态管理) of a file on record. Side effects: next review date, transition."""
+    file, before = _transition(
+        file, by=by, allowed=(FileStatus.ON_FILE,), roles=(Role.CASEWORKER, Role.APPROVER)
+    )
+    if not notes.strip():
+        raise RuleBroken({"notes": _("Write down what the review found.")})
+    with history_context(by):
+        file.review_due_on = _a_year_after(timezone.localdate())
+        _save_status(file, by, "review_due_on")
+        _record(
+            file,
+            action=FileTransition.Action.REVIEW,
+            by=by,
+            from_status=before,
+            reason=notes.strip(),
+        )
+    return file
+
+
+@transaction.atomic
+def hardship_file_exit(
+    *, file: HardshipFile, by: User, reason: str, notes: str = ""
+) -> HardshipFile:
+    """The household is out of hardship (脱困). The file stays searchable and is kept."""
+    file, before = _transition(file, by=by, allowed=(FileStatus.ON_FILE,), roles=(Role.APPROVER,))
+    if reason not in ExitReason.values:
+        raise RuleBroken({"reason": _("Choose why the household is out of hardship.")})
+    if reason == ExitReason.OTHER and not notes.strip():
+        raise RuleBroken({"notes": _("Describe the reason.")})
+    with history_context(by):
+        file.status = FileStatus.EXITED
+        file.exit_reason = reason
+        file.ended_on = timezone.localdate()
+        file.review_due_on = None
+        _save_status(file, by, "exit_reason", "ended_on", "review_due_on")
+        _record(
+            file, action=FileTransition.Action.EXIT, by=by, from_status=before, reason=notes.strip()
+        )
+    return file
+
+
+@transaction.atomic
+def hardship_file_close(
+    *, file: HardshipFile, by: User, reason: str, notes: str = ""
+) -> HardshipFile:
+    """Close a file (注销): deceased, moved, duplicate or not eligible. It is kept, never deleted."""
+    file, before = _transition(file, by=by, allowed=ACTIVE_STATUSES, roles=(Role.APPROVER,))
+    if reason not in CloseReason.values:
+        raise RuleBroken({"reason": _("Choose why the file is closed.")})
+    with history_context(by):
+        file.status = FileStatus.CLOSED
+        file.close_reason = reason
+        file.ended_on = timezone.localdate()
+        file.review_due_on = None
+        _save_status(file, by, "close_reason", "ended_on", "review_due_on")
+        _record(
+            file,
+            action=FileTransition.Action.CLOSE,
+            by=by,
+            from_status=before,
+            reason=notes.strip(),
+        )
+    return file
+
+
+@transaction.atomic
+def hardship_file_transfer_request(
+    *, file: HardshipFile, by: User, to_unit: UnionUnit, reason: str
+) -> FileTransfer:
+    """Ask another unit to take the file over (the employer closed, the worker moved)."""
+    file, _before = _transition(
+        file, by=by, allowed=ACTIVE_STATUSES, roles=(Role.CASEWORKER, Role.APPROVER)
+    )
+    if to_unit.pk == file.unit_id:
+        raise RuleBroken({"to_unit": _("The file is already held by this unit.")})
+    if not reason.strip():
+        raise RuleBroken({"reason": _("Give the reason for the transfer.")})
+    if FileTransfer.objects.filter(file=file, status=TransferStatus.PENDING).exists():
+        raise RuleBroken(_("A transfer of this file is already waiting for an answer."))
+    return FileTransfer.objects.create(
+        file=file, from_unit=file.unit, to_unit=to_unit, reason=reason.strip(), requested_by=by
+    )
+
+
+@transaction.atomic
+def hardship_file_transfer_decide(
+    *, transfer: FileTransfer, by: User, accept: bool, note: str = ""
+) -> FileTransfer:
+    """The receiving unit accepts (the file moves to it) or refuses a transfer."""
+    _require_role(by, Role.CASEWORKER, Role.APPROVER)
+    transfer = (
+        FileTransfer.objects.select_for_update()
+        .select_related("to_unit", "file")
+        .get(pk=transfer.pk)
+    )
+    _require_branch(by, transfer.to_unit)
+    if transfer.status != TransferStatus.PENDING:
+        raise RuleBroken(_("This transfer has already been answered."))
+    if not accept and not note.strip():
+        raise RuleBroken({"note": _("Give the reason for refusing.")})
+    transfer.status = TransferStatus.ACCEPTED if accept else TransferStatus.REFUSED
+    transfer.decided_by = by
+    transfer.decided_at = timezone.now()
+    transfer.decision_note = note.strip()
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if accept:
+        file = HardshipFile.objects.select_for_update().get(pk=transfer.file_id)
+        with history_context(by):
+            file.unit = transfer.to_unit
+            file.updated_by = by
+            file.save(update_fields=["unit", "updated_by", "updated_at"])
+            reason = _("From %(from)s to %(to)s.") % {
+                "from": transfer.from_unit.name,
+                "to": transfer.to_unit.name,
+            }
+            _record(
+                file,
+                action=FileTransition.Action.TRANSFER_IN,
+                by=by,
+                from_status=file.status,
+                reason=reason,
+            )
+    return transfer
+
+
+def id_number_reveal(
+    *, file: HardshipFile, by: User, purpose: str = IdNumberView.Purpose.DETAIL
+) -> str:
+    """Show a file's full ID number to someone whose role allows it, and record that they saw it."""
+    if not can_see_full_id_numbers(by):
+        raise PermissionDenied(_("Your role does not allow seeing full ID numbers."))
+    _require_branch(by, file.unit)
+    IdNumberView.objects.create(user=by, file=file, purpose=purpose)
+    return file.id_number
+
+
+def can_see_full_id_numbers(user: User) -> bool:
+    """Caseworkers and approvers work with full numbers (verification, payments); viewers never."""
+    return user.is_superuser or user.has_role(Role.CASEWORKER) or user.has_role(Role.APPROVER)
+
+
+def _a_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

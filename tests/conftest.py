@@ -69,3 +69,45 @@ def caseworker_client(client, caseworker):
 def sibling_client(client, sibling):
     client.force_login(sibling)
     return client
+
+
+@pytest.fixture
+def standards(db):
+    """Minimum living standards (低保) for the divisions the tests use, this year and last."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from hardship.models import MinimumLivingStandard
+
+    year = timezone.localdate().year
+    for code, urban, rural in [
+        ("420100", "780", "620"),
+        ("420102", "800", "650"),
+        ("430100", "750", "600"),
+    ]:
+        for y in (year - 1, year):
+            MinimumLivingStandard.objects.create(
+                division_code=code,
+                year=y,
+                urban_monthly=Decimal(urban),
+                rural_monthly=Decimal(rural),
+            )
+
+
+@pytest.fixture
+def approver(tree) -> User:
+    """An approver (unit leader) of 武汉市总工会."""
+    return UserFactory(
+        username="wuhan.ap",
+        full_name="陈静",
+        unit=tree.wuhan,
+        is_caseworker=False,
+        is_approver=True,
+    )
+
+
+@pytest.fixture
+def second_caseworker(tree) -> User:
+    """Another caseworker of 武汉市总工会, for steps that need a second person."""
+    return UserFactory(username="wuhan.cw2", full_name="刘洋", unit=tree.wuhan)

@@ -37,3 +37,71 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(self, create, extracted, **kwargs):
         if create:
             self.save()
+
+
+def make_id_number(birth: str = "19800101", region: str = "420102", sequence: int = 1) -> str:
+    """A valid national ID number: region, birth date (YYYYMMDD), sequence (odd = male)."""
+    from hardship.identity import check_character
+
+    first = f"{region}{birth}{sequence % 1000:03d}"
+    return first + check_character(first)
+
+
+def file_values(**overrides) -> dict:
+    """Valid values for hardship_file_open/update, as a form would hand them over."""
+    from decimal import Decimal
+
+    from hardship.models import HardshipCause
+
+    values = {
+        "name": "张建国",
+        "ethnicity": "01",
+        "political_status": "masses",
+        "phone": "13912345678",
+        "address": "武汉市江岸区大智路 18 号 3 单元 502",
+        "division_code": "420102",
+        "hukou_type": "urban",
+        "marital_status": "married",
+        "health": "serious",
+        "disability": "none",
+        "employment_status": "laid_off",
+        "is_migrant_worker": False,
+        "model_worker_level": "none",
+        "employer_name": "武汉江岸车辆厂",
+        "employer_credit_code": "",
+        "employer_situation": "halted",
+        "industry": "制造业",
+        "job_is_outdoor_or_hot": False,
+        "bank_name": "",
+        "bank_account": "",
+        "annual_income": Decimal("18000"),
+        "medical_costs": Decimal("6000"),
+        "schooling_costs": Decimal("0"),
+        "disaster_costs": Decimal("0"),
+        "household_size": 3,
+        "main_cause": HardshipCause.objects.get(code="illness"),
+        "needs_living": True,
+        "needs_medical": True,
+        "needs_schooling": False,
+        "needs_employment": False,
+        "needs_housing": False,
+        "needs_legal": False,
+        "notes": "",
+    }
+    values.update(overrides)
+    return values
+
+
+def open_file(*, by, unit=None, id_number=None, members=(), secondary_causes=(), **overrides):
+    """Open a file through the service, as a caseworker would."""
+    from hardship.services import hardship_file_open
+
+    open_file.counter = getattr(open_file, "counter", 0) + 1
+    return hardship_file_open(
+        by=by,
+        unit=unit or by.unit,
+        id_number=id_number or make_id_number(sequence=open_file.counter * 2 + 1),
+        values=file_values(**overrides),
+        secondary_causes=list(secondary_causes),
+        members=list(members),
+    )

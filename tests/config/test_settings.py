@@ -14,6 +14,8 @@ GOOD = {
     "ALLOWED_HOSTS": "warmth.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/warmth",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "FIELD_ENCRYPTION_KEYS": "nfRcmPKeKwgjVFN0wRHoM56TdZoIoJLlkeum6F6txOQ=",
+    "ID_HASH_KEY": "a-production-like-hash-key-of-enough-length-123",
 }
 
 
@@ -59,6 +61,8 @@ def test_good_production_values_start():
         ("SESSION_IDLE_MINUTES", "0"),
         ("EMAIL_PORT", "smtp"),
         ("LOGIN_FAILURE_LIMIT", "-3"),
+        ("FIELD_ENCRYPTION_KEYS", "not-a-fernet-key"),
+        ("ID_HASH_KEY", "short"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value):
@@ -69,11 +73,12 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(name, value):
     assert name in result.stderr.splitlines()[-1]
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = start_django(SECRET_KEY=None)
+@pytest.mark.parametrize("name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ID_HASH_KEY"])
+def test_production_refuses_to_start_without_a_secret(name):
+    result = start_django(**{name: None})
 
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr.splitlines()[-1]
+    assert name in result.stderr.splitlines()[-1]
 
 
 def test_a_visibility_timeout_below_the_task_time_limit_is_refused():
