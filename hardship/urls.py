@@ -1,10 +1,10 @@
 from django.urls import path
 
-from hardship import views
+from hardship.views import units
 
 app_name = "hardship"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("", units.home, name="home"),
+    path("units/<int:pk>/", units.unit_detail, name="unit_detail"),
 ]

@@ -1,12 +1,10 @@
 """Pages of the union-unit tree: a unit's home page and its branch."""
 
-from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.i18n import set_language
 
-from hardship.access import branch_view, get_object_for_user, public, units_visible_to
+from hardship.access import branch_view, get_object_for_user, units_visible_to
 from hardship.models import UnionUnit
 from hardship.selectors import unit_children_for_user, unit_trail_for_user
 
@@ -43,12 +41,3 @@ def _unit_page(request: HttpRequest, unit: UnionUnit) -> HttpResponse:
             "children": children,
         },
     )
-
-
-login_view = public(
-    auth_views.LoginView.as_view(
-        template_name="registration/login.html", redirect_authenticated_user=True
-    )
-)
-logout_view = public(auth_views.LogoutView.as_view())
-set_language_view = public(set_language)

@@ -1,0 +1,1 @@
+"""Pages of the hardship app, one module per area: units, files, imports."""
