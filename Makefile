@@ -68,7 +68,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## make messages: extract UI strings, fill Chinese from scripts/zh_hans.py, compile.
+## make messages: extract UI strings, fill Chinese from scripts/translations/, compile.
 messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete \
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'

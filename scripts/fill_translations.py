@@ -1,4 +1,4 @@
-"""Fill locale/zh_Hans/LC_MESSAGES/django.po from scripts/zh_hans.py (see that file)."""
+"""Fill locale/zh_Hans/LC_MESSAGES/django.po from scripts/translations/ (see there)."""
 
 import sys
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import polib
 
 sys.path.insert(0, str(Path(__file__).parent))
-from zh_hans import ZH_HANS
+from translations import ZH_HANS
 
 PO_FILE = Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django.po"
 

@@ -1,10 +1,5 @@
-"""The Simplified Chinese UI text, by English source string.
+"""UI text of the shell, sign-in, units and users."""
 
-`make messages` extracts the source strings into locale/zh_Hans/.../django.po
-and fills every msgstr from this table, then compiles the .mo. A source string
-missing here is left empty, and tests/test_translations.py fails on it, so a
-new UI string cannot ship untranslated.
-"""
 
 ZH_HANS = {
     # languages and site
