@@ -1,10 +1,18 @@
-"""Reads of the union-unit tree. Callers pass querysets already scoped to the user."""
+"""Reads: the union-unit tree and the hardship files, always through the user's scope."""
 
-from django.db.models import Count, QuerySet
+import re
+from datetime import timedelta
 
-from hardship.access import units_visible_to
-from hardship.choices import ACTIVE_STATUSES
-from hardship.models import HardshipFile, MinimumLivingStandard, UnionUnit, User
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Count, ForeignKey, Func, Q, QuerySet, TextField
+from django.utils import timezone
+
+from hardship.access import scope_to_user, units_visible_to
+from hardship.choices import ACTIVE_STATUSES, FileStatus
+from hardship.crypto import keyed_hash
+from hardship.identity import mask_id_number
+from hardship.models import HardshipFile, HouseholdMember, MinimumLivingStandard, UnionUnit, User
 
 
 def unit_branch(*, unit: UnionUnit) -> QuerySet[UnionUnit]:
@@ -81,3 +89,187 @@ def files_with_same_name_and_birth_date(
     if exclude_file_id is not None:
         queryset = queryset.exclude(pk=exclude_file_id)
     return queryset.order_by("-created_at")[:5]
+
+
+class SearchKeys(Func):
+    """``string_to_array(search_keys, ' ')``: the expression the GIN index is built on."""
+
+    function = "string_to_array"
+    template = "string_to_array(%(expressions)s, ' ')"
+    output_field = ArrayField(TextField())
+
+
+ID_NUMBER_LIKE = re.compile(r"^\d{17}[\dXx]$")
+PHONE_LIKE = re.compile(r"^[\d-]{7,14}$")
+FILE_NUMBER_LIKE = re.compile(r"^\d{6}-\d{4}-\d{1,7}$")
+
+
+def files_for_user(*, user: User) -> QuerySet[HardshipFile]:
+    """Every hardship file ``user`` may see: those held by units of their branch."""
+    return scope_to_user(HardshipFile.objects.all(), user=user, unit_path="unit__path")
+
+
+def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[HardshipFile]:
+    """Narrow ``queryset`` by what a caseworker typed: a name (Chinese or pinyin), a file
+    number, a phone number, or an exact national ID number (the worker's or a member's).
+
+    Each form of query is served by an index: the ID by its keyed hash, phone and
+    file number by b-tree, names by the GIN index over the search keys.
+    """
+    text = re.sub(r"\s+", "", text or "")
+    if not text:
+        return queryset
+    if ID_NUMBER_LIKE.match(text):
+        digest = keyed_hash(text.upper())
+        return queryset.filter(
+            Q(id_hash=digest)
+            | Q(pk__in=HouseholdMember.objects.filter(id_hash=digest).values("file_id"))
+        )
+    if FILE_NUMBER_LIKE.match(text):
+        return queryset.filter(file_number=text)
+    if PHONE_LIKE.match(text):
+        return queryset.filter(phone=text)
+    key = text.lower() if text.isascii() else text
+    if len(key) == 1:
+        # One character: a surname. A prefix of the name column.
+        return queryset.filter(name__startswith=key)
+    if connection.vendor == "postgresql":
+        return queryset.alias(search_key_array=SearchKeys("search_keys")).filter(
+            search_key_array__contains=[key]
+        )
+    # The embedded SQLite default has no array index: a plain scan is fine at its size.
+    return queryset.filter(
+        Q(search_keys__startswith=f"{key} ")
+        | Q(search_keys__contains=f" {key} ")
+        | Q(search_keys__endswith=f" {key}")
+        | Q(search_keys=key)
+    )
+
+
+def capped_count(queryset: QuerySet, *, cap: int = 10_000) -> tuple[int, bool]:
+    """Count up to ``cap`` rows: (count, True) when there are more. Never scans a whole table."""
+    count = queryset.order_by()[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+def files_due_for_review(*, user: User, within_days: int = 30) -> QuerySet[HardshipFile]:
+    """Files on record whose yearly review is due within ``within_days`` days, or overdue."""
+    limit = timezone.localdate() + timedelta(days=within_days)
+    return (
+        files_for_user(user=user)
+        .filter(status=FileStatus.ON_FILE, review_due_on__lte=limit)
+        .order_by("review_due_on", "pk")
+    )
+
+
+def files_unchanged_for_a_year(*, user: User) -> QuerySet[HardshipFile]:
+    """Active files whose content nobody has changed for a year (一年未改)."""
+    return (
+        files_for_user(user=user)
+        .filter(
+            status__in=ACTIVE_STATUSES, content_changed_at__lt=timezone.now() - timedelta(days=365)
+        )
+        .order_by("content_changed_at", "pk")
+    )
+
+
+def file_changes(*, file: HardshipFile) -> list[dict]:
+    """The field-by-field history of a file and its members, newest first.
+
+    Built from the trigger-written event rows: each update is compared with the
+    row before it, so bulk and queryset updates appear too. ID numbers are
+    shown masked; bank accounts not at all.
+    """
+    from hardship.models import HardshipFileEvent, HouseholdMemberEvent
+
+    hidden = {
+        "id_hash",
+        "search_keys",
+        "updated_at",
+        "pgh_id",
+        "pgh_created_at",
+        "pgh_label",
+        "pgh_obj",
+        "pgh_obj_id",
+        "pgh_context",
+        "pgh_context_id",
+        "id",
+    }
+    changes: list[dict] = []
+
+    def compare(events, label_for, fields):
+        previous = {}
+        for event in events:
+            before = previous.get(event.pgh_obj_id)
+            who = event.pgh_context.metadata.get("user") if event.pgh_context_id else None
+            if before is None:
+                changes.append(
+                    {
+                        "at": event.pgh_created_at,
+                        "who": who,
+                        "subject": label_for(event),
+                        "kind": event.pgh_label,
+                        "fields": [],
+                    }
+                )
+            else:
+                diffs = []
+                for f in fields:
+                    old, new = getattr(before, f.attname), getattr(event, f.attname)
+                    if old != new:
+                        diffs.append(_display_change(f, before, event))
+                if diffs or event.pgh_label == "delete":
+                    changes.append(
+                        {
+                            "at": event.pgh_created_at,
+                            "who": who,
+                            "subject": label_for(event),
+                            "kind": event.pgh_label,
+                            "fields": diffs,
+                        }
+                    )
+            previous[event.pgh_obj_id] = event
+
+    file_fields = [f for f in HardshipFileEvent._meta.concrete_fields if f.name not in hidden]
+    member_fields = [
+        f
+        for f in HouseholdMemberEvent._meta.concrete_fields
+        if f.name not in hidden and f.name != "file"
+    ]
+    compare(
+        file.events.select_related("pgh_context").order_by("pgh_id"),
+        lambda e: file.name,
+        file_fields,
+    )
+    compare(
+        HouseholdMemberEvent.objects.filter(file_id=file.pk)
+        .select_related("pgh_context")
+        .order_by("pgh_id"),
+        lambda e: e.name,
+        member_fields,
+    )
+    users = dict(
+        User.objects.filter(pk__in={c["who"] for c in changes if c["who"]}).values_list(
+            "pk", "full_name"
+        )
+    )
+    for change in changes:
+        change["who"] = users.get(change["who"], "")
+    changes.sort(key=lambda c: c["at"], reverse=True)
+    return changes
+
+
+def _display_change(field, before, after) -> dict:
+    def shown(event):
+        value = getattr(event, field.attname)
+        if field.name == "id_number":
+            return mask_id_number(value)
+        if field.name == "bank_account":
+            return "••••" if value else ""
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, ForeignKey):
+            return str(getattr(event, field.name)) if value else ""
+        return "" if value is None else str(value)
+
+    return {"field": str(field.verbose_name), "old": shown(before), "new": shown(after)}

@@ -146,6 +146,10 @@ class CategoryProposal:
     standard_source: str
     steps: list[str] = field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        return str(Category(self.category).label) if self.category else ""
+
 
 def category_propose(
     *,

@@ -1,10 +1,20 @@
 from django.urls import path
 
-from hardship.views import units
+from hardship.views import files, units
 
 app_name = "hardship"
 
 urlpatterns = [
     path("", units.home, name="home"),
     path("units/<int:pk>/", units.unit_detail, name="unit_detail"),
+    path("files/", files.file_list, name="file_list"),
+    path("files/new/", files.file_new, name="file_new"),
+    path("files/new/form/", files.file_create, name="file_create"),
+    path("files/<int:pk>/", files.file_detail, name="file_detail"),
+    path("files/<int:pk>/edit/", files.file_edit, name="file_edit"),
+    path("files/<int:pk>/reveal-id/", files.file_reveal_id, name="file_reveal_id"),
+    path("files/<int:pk>/do/<slug:action>/", files.file_action, name="file_action"),
+    path("transfers/", files.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/decide/", files.transfer_decide, name="transfer_decide"),
+    path("reviews/", files.review_queue, name="review_queue"),
 ]

@@ -1,0 +1,136 @@
+"""The file list's filters (django-filter). Every queryset they narrow is already scoped."""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hardship.access import units_visible_to
+from hardship.choices import Category, EmploymentStatus, FileStatus, ModelWorkerLevel
+from hardship.models import NEED_FIELDS, HardshipCause, HardshipFile
+from hardship.selectors import files_search
+
+# How many matching units a unit filter may expand to; beyond that the person
+# is asked to be more precise instead of the page listing 20,000 options.
+UNIT_MATCH_LIMIT = 20
+
+
+class FileFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        help_text=_(
+            "Name (汉字 or pinyin such as zhangjianguo or zjg), file number, phone, or a full ID number."
+        ),
+    )
+    unit = django_filters.CharFilter(
+        label=_("Unit (name or code)"),
+        method="filter_unit",
+        help_text=_("Files of that unit and every unit below it."),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=FileStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    category = django_filters.MultipleChoiceFilter(
+        label=_("Category"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
+    )
+    cause = django_filters.ModelMultipleChoiceFilter(
+        label=_("Cause of hardship"),
+        queryset=HardshipCause.objects.filter(is_active=True),
+        method="filter_cause",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    model_worker = django_filters.ChoiceFilter(
+        label=_("Model worker"),
+        choices=[
+            ("any", _("Any model worker")),
+            *[c for c in ModelWorkerLevel.choices if c[0] != "none"],
+        ],
+        method="filter_model_worker",
+    )
+    migrant = django_filters.BooleanFilter(
+        label=_("Migrant worker"), field_name="is_migrant_worker", widget=forms.NullBooleanSelect
+    )
+    employment = django_filters.MultipleChoiceFilter(
+        label=_("Employment status"),
+        field_name="employment_status",
+        choices=EmploymentStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    needs = django_filters.MultipleChoiceFilter(
+        label=_("Needs"),
+        choices=[(f, HardshipFile._meta.get_field(f).verbose_name) for f in NEED_FIELDS],
+        method="filter_needs",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    review = django_filters.ChoiceFilter(
+        label=_("Yearly review"),
+        choices=[("overdue", _("Overdue")), ("soon", _("Due within 30 days"))],
+        method="filter_review",
+    )
+    unchanged = django_filters.BooleanFilter(
+        label=_("Not changed for a year"), method="filter_unchanged", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = HardshipFile
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        self.matched_units = []
+        self.too_many_units = False
+        super().__init__(*args, **kwargs)
+
+    def filter_search(self, queryset, name, value):
+        return files_search(queryset, text=value)
+
+    def filter_unit(self, queryset, name, value):
+        value = value.strip()
+        units = units_visible_to(self.user)
+        exact = list(units.filter(code=value)[:1])
+        matches = exact or list(
+            units.filter(name__contains=value).order_by("path")[: UNIT_MATCH_LIMIT + 1]
+        )
+        self.too_many_units = len(matches) > UNIT_MATCH_LIMIT
+        self.matched_units = matches[:UNIT_MATCH_LIMIT]
+        if not self.matched_units:
+            return queryset.none()
+        condition = Q()
+        for unit in self.matched_units:
+            condition |= Q(unit__path__startswith=unit.path)
+        return queryset.filter(condition)
+
+    def filter_cause(self, queryset, name, value):
+        if not value:
+            return queryset
+        # A subquery rather than a join: no duplicate rows, so no DISTINCT to sort away.
+        secondary = HardshipFile.secondary_causes.through.objects.filter(hardshipcause__in=value)
+        return queryset.filter(
+            Q(main_cause__in=value) | Q(pk__in=secondary.values("hardshipfile_id"))
+        )
+
+    def filter_model_worker(self, queryset, name, value):
+        if value == "any":
+            return queryset.exclude(model_worker_level=ModelWorkerLevel.NONE)
+        return queryset.filter(model_worker_level=value)
+
+    def filter_needs(self, queryset, name, value):
+        return queryset.filter(**{field: True for field in value if field in NEED_FIELDS})
+
+    def filter_review(self, queryset, name, value):
+        today = timezone.localdate()
+        on_file = queryset.filter(status=FileStatus.ON_FILE)
+        if value == "overdue":
+            return on_file.filter(review_due_on__lt=today)
+        return on_file.filter(
+            review_due_on__gte=today, review_due_on__lte=today + timedelta(days=30)
+        )
+
+    def filter_unchanged(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(content_changed_at__lt=timezone.now() - timedelta(days=365))

@@ -1,0 +1,256 @@
+"""Forms of the hardship app. They parse and show errors; the services decide."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hardship.choices import Category, CloseReason, ExitReason
+from hardship.identity import parse_id_number
+from hardship.models import HardshipCause, HardshipFile, HouseholdMember, User
+from hardship.services import FILE_INPUT_FIELDS, MemberInput
+
+MONEY_FIELDS = ("annual_income", "medical_costs", "schooling_costs", "disaster_costs")
+
+
+class IdNumberField(forms.CharField):
+    """A national ID number, checked (GB 11643) and normalised to upper case."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 24)
+        kwargs.setdefault("label", _("National ID number"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}
+        )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        return parse_id_number(value).number
+
+
+class MoneyField(forms.DecimalField):
+    """Yuan with at most two decimal places, never negative, never absurd."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal(0))
+        kwargs.setdefault("max_value", Decimal("9999999.99"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+
+class FileSearchForm(forms.Form):
+    """The first step of "new file": look for the household before creating anything."""
+
+    name = forms.CharField(label=_("Worker's name"), max_length=50)
+    id_number = IdNumberField(required=False, help_text=_("Leave empty if you do not have it yet."))
+
+
+class HardshipFileForm(forms.ModelForm):
+    id_number = IdNumberField()
+    secondary_causes = forms.ModelMultipleChoiceField(
+        label=_("Other causes (at most three)"),
+        queryset=HardshipCause.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", _("As proposed by the calculator")), *Category.choices],
+        required=False,
+    )
+    category_override_reason = forms.CharField(
+        label=_("Reason for differing from the proposal"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm_near_match = forms.BooleanField(
+        label=_("I have checked the similar files above: this is a different household."),
+        required=False,
+    )
+
+    class Meta:
+        model = HardshipFile
+        fields = [name for name in FILE_INPUT_FIELDS if name not in MONEY_FIELDS]
+        widgets = {
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "bank_account": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+
+    annual_income = MoneyField(label=_("Household income this year (yuan)"))
+    medical_costs = MoneyField(label=_("Medical costs this year (yuan)"), initial=0)
+    schooling_costs = MoneyField(label=_("Schooling costs this year (yuan)"), initial=0)
+    disaster_costs = MoneyField(label=_("Disaster costs this year (yuan)"), initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["main_cause"].queryset = HardshipCause.objects.filter(is_active=True)
+        self.fields["household_size"].widget.attrs.update({"min": 1, "max": 30})
+        self.fields["household_size"].min_value = 1
+        if self.instance.pk:
+            self.fields["id_number"].initial = self.instance.id_number
+            self.fields["secondary_causes"].initial = list(self.instance.secondary_causes.all())
+            self.fields["category"].initial = self.instance.category
+            self.fields["category_override_reason"].initial = self.instance.category_override_reason
+
+    def clean_household_size(self):
+        size = self.cleaned_data["household_size"]
+        if size is None or size < 1:
+            raise ValidationError(_("A household has at least one person: the worker."))
+        if size > 30:
+            raise ValidationError(
+                _("More than 30 people in one household is not plausible: check the figure.")
+            )
+        return size
+
+    def clean_secondary_causes(self):
+        causes = list(self.cleaned_data["secondary_causes"])
+        if len(causes) > 3:
+            raise ValidationError(_("Choose at most three other causes."))
+        return causes
+
+    def clean(self):
+        cleaned = super().clean()
+        main = cleaned.get("main_cause")
+        if main and main in cleaned.get("secondary_causes", []):
+            self.add_error("secondary_causes", _("The main cause cannot also be another cause."))
+        return cleaned
+
+    def service_values(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in FILE_INPUT_FIELDS if name in self.cleaned_data
+        }
+
+
+class MemberForm(forms.ModelForm):
+    pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id_number = IdNumberField(required=False)
+    monthly_income = MoneyField(label=_("Monthly income (yuan)"), initial=0)
+
+    class Meta:
+        model = HouseholdMember
+        fields = [
+            "relation", "name", "birth_date", "health", "school_stage", "school_name", "school_year",
+            "employment", "medical_insurance",
+        ]  # fmt: skip
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean(self):
+        cleaned = super().clean()
+        number, birth = cleaned.get("id_number"), cleaned.get("birth_date")
+        if number and birth and parse_id_number(number).birth_date != birth:
+            self.add_error("birth_date", _("The birth date differs from the one in the ID number."))
+        if birth and birth > timezone.localdate():
+            self.add_error("birth_date", _("The birth date cannot be in the future."))
+        return cleaned
+
+    def member_input(self) -> MemberInput:
+        data = self.cleaned_data
+        return MemberInput(
+            pk=data.get("pk"),
+            relation=data["relation"],
+            name=data["name"],
+            birth_date=data["birth_date"],
+            employment=data["employment"],
+            id_number=data.get("id_number") or "",
+            health=data["health"],
+            school_stage=data["school_stage"],
+            school_name=data.get("school_name") or "",
+            school_year=data.get("school_year"),
+            monthly_income=data.get("monthly_income") or Decimal(0),
+            medical_insurance=data["medical_insurance"],
+        )
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, extra=0, can_delete=True, max_num=20, validate_max=True
+)
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    notes = forms.CharField(
+        label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ExitForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why the household is out of hardship"), choices=ExitReason.choices
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why the file is closed"), choices=CloseReason.choices)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerificationForm(forms.Form):
+    visited_on = forms.DateField(
+        label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    verifiers = forms.ModelMultipleChoiceField(
+        label=_("Who went"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    findings = forms.CharField(
+        label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirms_application = forms.BooleanField(
+        label=_("The visit confirms the application"), required=False, initial=True
+    )
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["verifiers"].queryset = colleagues
+
+
+class TransferForm(forms.Form):
+    to_unit_code = forms.CharField(label=_("Code of the receiving unit"), max_length=32)
+    reason = forms.CharField(
+        label=_("Reason for the transfer"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_to_unit_code(self):
+        from hardship.models import UnionUnit
+
+        code = self.cleaned_data["to_unit_code"].strip()
+        unit = UnionUnit.objects.filter(code=code).first()
+        if unit is None:
+            raise ValidationError(_("No union unit has the code %(code)s.") % {"code": code})
+        return unit
+
+
+class TransferDecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Accept the file")), ("no", _("Refuse"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,576 @@
+"""Pages of hardship files: list, search before create, create and edit, detail, life steps."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from hardship import services
+from hardship.access import branch_view, get_object_for_user, units_visible_to
+from hardship.choices import ACTIVE_STATUSES, FileStatus, TransferStatus
+from hardship.crypto import keyed_hash
+from hardship.filters import FileFilter
+from hardship.forms import (
+    CloseForm,
+    ExitForm,
+    FileSearchForm,
+    HardshipFileForm,
+    MemberFormSet,
+    NotesForm,
+    RejectForm,
+    ReviewForm,
+    TransferDecisionForm,
+    TransferForm,
+    VerificationForm,
+)
+from hardship.models import FileTransfer, HardshipFile, Role, User
+from hardship.paging import keyset_page
+from hardship.selectors import (
+    active_file_holding_id,
+    capped_count,
+    file_changes,
+    files_due_for_review,
+    files_for_user,
+    files_search,
+    files_unchanged_for_a_year,
+    files_with_same_name_and_birth_date,
+)
+from hardship.services import can_see_full_id_numbers, category_propose
+
+PAGE_SIZE = 50
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "name": ("name", "id"),
+    "number": ("file_number",),
+}
+CASEWORK = (Role.CASEWORKER,)
+
+
+def _get_file(request: HttpRequest, pk: int) -> HardshipFile:
+    return get_object_for_user(
+        HardshipFile.objects.select_related("unit", "main_cause", "entered_by", "updated_by"),
+        user=request.user,
+        unit_path="unit__path",
+        pk=pk,
+    )
+
+
+@branch_view()
+def file_list(request: HttpRequest) -> HttpResponse:
+    scoped = files_for_user(user=request.user)
+    filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
+    filtered = filters.qs if filters.is_bound and filters.is_valid() else scoped
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
+    page = keyset_page(
+        filtered.select_related("unit", "main_cause"),
+        order=SORTS[sort],
+        size=PAGE_SIZE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    total, more = capped_count(filtered)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    return render(
+        request,
+        "hardship/file_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "total": total,
+            "total_is_capped": more,
+            "sort": sort,
+            "sorts": list(SORT_LABELS.items()),
+            "query": query.urlencode(),
+            "can_open": request.user.has_role(Role.CASEWORKER),
+        },
+    )
+
+
+SORT_LABELS = {
+    "newest": gettext_lazy("Newest first"),
+    "oldest": gettext_lazy("Oldest first"),
+    "name": gettext_lazy("Name"),
+    "number": gettext_lazy("File number"),
+}
+
+
+@branch_view(roles=CASEWORK)
+def file_new(request: HttpRequest) -> HttpResponse:
+    """Search before create: the household may already have a file here or elsewhere."""
+    form = FileSearchForm(request.POST or None)
+    context = {"form": form, "searched": False}
+    if request.method == "POST" and form.is_valid():
+        name, number = form.cleaned_data["name"], form.cleaned_data["id_number"]
+        in_branch = files_search(files_for_user(user=request.user), text=name).select_related(
+            "unit"
+        )[:20]
+        holder = active_file_holding_id(id_hash=keyed_hash(number)) if number else None
+        visible_ids = (
+            set(files_for_user(user=request.user).filter(pk=holder.pk).values_list("pk", flat=True))
+            if holder
+            else set()
+        )
+        context.update(
+            searched=True,
+            matches=in_branch,
+            holder=holder,
+            holder_visible=bool(holder and holder.pk in visible_ids),
+            name=name,
+            id_number=number,
+        )
+    return render(request, "hardship/file_new.html", context)
+
+
+@branch_view(roles=CASEWORK)
+def file_create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("hardship:file_new")
+    starting = "start" in request.POST
+    if starting:
+        form = HardshipFileForm(
+            initial={
+                "name": request.POST.get("name", ""),
+                "id_number": request.POST.get("id_number", ""),
+                "division_code": request.user.unit.division_code if request.user.unit else "",
+            }
+        )
+        members = MemberFormSet(prefix="members")
+        return _render_file_form(request, form, members, None)
+    form = HardshipFileForm(request.POST)
+    members = MemberFormSet(request.POST, prefix="members")
+    return _save_file_form(request, form, members, None)
+
+
+@branch_view(roles=CASEWORK)
+def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    file = _get_file(request, pk)
+    if file.status not in ACTIVE_STATUSES:
+        messages.error(
+            request, _("Exited and closed files are kept as they were and cannot be changed.")
+        )
+        return redirect(file)
+    if request.method == "POST":
+        form = HardshipFileForm(request.POST, instance=file)
+        members = MemberFormSet(request.POST, prefix="members")
+        return _save_file_form(request, form, members, file)
+    initial = [
+        {
+            **{
+                f: getattr(m, f)
+                for f in (
+                    "relation",
+                    "name",
+                    "birth_date",
+                    "health",
+                    "school_stage",
+                    "school_name",
+                    "school_year",
+                    "employment",
+                    "medical_insurance",
+                    "monthly_income",
+                )
+            },
+            "pk": m.pk,
+            "id_number": m.id_number,
+        }
+        for m in file.members.all()
+    ]
+    form = HardshipFileForm(instance=file)
+    members = MemberFormSet(initial=initial, prefix="members")
+    return _render_file_form(request, form, members, file)
+
+
+def _render_file_form(request, form, members, file, *, proposal=None, near_matches=(), status=200):
+    if "add_member" in request.POST and members.is_bound:
+        # "Add a member" re-renders the form with one more empty row, no script needed.
+        data = request.POST.copy()
+        data["members-TOTAL_FORMS"] = str(int(data.get("members-TOTAL_FORMS", 0)) + 1)
+        members = MemberFormSet(data, prefix="members")
+        form = HardshipFileForm(data, instance=file)
+        for f in (form, *members.forms):
+            f._errors = {}
+        members._non_form_errors = members.error_class()
+    return render(
+        request,
+        "hardship/file_form.html",
+        {
+            "form": form,
+            "members": members,
+            "file": file,
+            "proposal": proposal,
+            "near_matches": near_matches,
+        },
+        status=status,
+    )
+
+
+def _save_file_form(request, form, members, file):
+    if "add_member" in request.POST:
+        return _render_file_form(request, form, members, file)
+    form_ok, members_ok = form.is_valid(), members.is_valid()
+    proposal = None
+    if form_ok:
+        values = form.service_values()
+        proposal = category_propose(
+            annual_income=values["annual_income"],
+            medical_costs=values["medical_costs"],
+            schooling_costs=values["schooling_costs"],
+            disaster_costs=values["disaster_costs"],
+            household_size=values["household_size"],
+            division_code=values["division_code"],
+            hukou_type=values["hukou_type"],
+            sudden_cause=any(
+                c.is_sudden for c in [values["main_cause"], *form.cleaned_data["secondary_causes"]]
+            ),
+            year=timezone.localdate().year,
+        )
+    if not (form_ok and members_ok):
+        return _render_file_form(request, form, members, file, proposal=proposal, status=400)
+    from hardship.identity import parse_id_number
+
+    birth_date = parse_id_number(form.cleaned_data["id_number"]).birth_date
+    near = list(
+        files_with_same_name_and_birth_date(
+            name=form.cleaned_data["name"],
+            birth_date=birth_date,
+            exclude_file_id=file.pk if file else None,
+        )
+    )
+    if near and not form.cleaned_data.get("confirm_near_match"):
+        form.add_error(
+            "confirm_near_match",
+            _(
+                "Files with the same name and birth date exist: check them, then tick this box to go on."
+            ),
+        )
+        return _render_file_form(
+            request, form, members, file, proposal=proposal, near_matches=near, status=400
+        )
+    member_inputs = [
+        m.member_input()
+        for m in members.forms
+        if m.has_changed() and not m.cleaned_data.get("DELETE")
+    ]
+    arguments = {
+        "by": request.user,
+        "id_number": form.cleaned_data["id_number"],
+        "values": form.service_values(),
+        "secondary_causes": form.cleaned_data["secondary_causes"],
+        "members": member_inputs,
+        "category": form.cleaned_data["category"],
+        "category_override_reason": form.cleaned_data["category_override_reason"],
+    }
+    try:
+        if file is None:
+            saved = services.hardship_file_open(unit=request.user.unit, **arguments)
+            messages.success(
+                request,
+                _("The application of %(name)s is entered as file %(number)s.")
+                % {"name": saved.name, "number": saved.file_number},
+            )
+        else:
+            saved = services.hardship_file_update(file=file, **arguments)
+            messages.success(request, _("The file is saved."))
+    except ValidationError as error:
+        _attach_errors(error, form, members)
+        return _render_file_form(
+            request, form, members, file, proposal=proposal, near_matches=near, status=400
+        )
+    return redirect(saved)
+
+
+def _attach_errors(error: ValidationError, form, members) -> None:
+    """Put a service's refusal beside the field it is about, or above the form."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    changed = [m for m in members.forms if m.has_changed() and not m.cleaned_data.get("DELETE")]
+    for key, errors in error.message_dict.items():
+        if key.startswith("members-"):
+            _prefix, index, field = key.split("-", 2)
+            target = changed[int(index)] if int(index) < len(changed) else None
+            if target is not None:
+                for message in errors:
+                    target.add_error(field if field in target.fields else None, message)
+                continue
+        for message in errors:
+            form.add_error(key if key in form.fields else None, message)
+
+
+@branch_view()
+def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    file = _get_file(request, pk)
+    return _render_detail(request, file)
+
+
+def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
+    user: User = request.user
+    proposal = category_propose(
+        annual_income=file.annual_income,
+        medical_costs=file.medical_costs,
+        schooling_costs=file.schooling_costs,
+        disaster_costs=file.disaster_costs,
+        household_size=file.household_size,
+        division_code=file.division_code,
+        hukou_type=file.hukou_type,
+        sudden_cause=file.main_cause.is_sudden
+        or any(c.is_sudden for c in file.secondary_causes.all()),
+        year=timezone.localdate().year,
+    )
+    colleagues = (
+        User.objects.filter(unit__in=units_visible_to(user), is_active=True)
+        .exclude(pk=file.entered_by_id)
+        .order_by("username")
+    )
+    forms = forms or {}
+    action_forms = {
+        "first_review": forms.get("first_review") or NotesForm(prefix="first_review"),
+        "verify": forms.get("verify")
+        or VerificationForm(
+            prefix="verify", colleagues=colleagues, initial={"visited_on": timezone.localdate()}
+        ),
+        "approve": forms.get("approve") or NotesForm(prefix="approve"),
+        "reject": forms.get("reject") or RejectForm(prefix="reject"),
+        "review": forms.get("review") or ReviewForm(prefix="review"),
+        "exit": forms.get("exit") or ExitForm(prefix="exit"),
+        "close": forms.get("close") or CloseForm(prefix="close"),
+        "transfer": forms.get("transfer") or TransferForm(prefix="transfer"),
+    }
+    is_caseworker = user.is_superuser or user.has_role(Role.CASEWORKER)
+    is_approver = user.is_superuser or user.has_role(Role.APPROVER)
+    allowed = {
+        "edit": is_caseworker and file.is_active,
+        "first_review": (is_caseworker or is_approver) and file.status == FileStatus.APPLIED,
+        "verify": (is_caseworker or is_approver)
+        and file.status == FileStatus.FIRST_REVIEWED
+        and user.pk != file.entered_by_id,
+        "approve": is_approver
+        and file.status == FileStatus.VERIFIED
+        and user.pk != file.entered_by_id,
+        "reject": is_approver
+        and file.status in (FileStatus.APPLIED, FileStatus.FIRST_REVIEWED, FileStatus.VERIFIED),
+        "review": (is_caseworker or is_approver) and file.status == FileStatus.ON_FILE,
+        "exit": is_approver and file.status == FileStatus.ON_FILE,
+        "close": is_approver and file.is_active,
+        "transfer": (is_caseworker or is_approver) and file.is_active,
+    }
+    transfers = list(file.transfers.select_related("from_unit", "to_unit", "requested_by"))
+    incoming = [
+        t
+        for t in transfers
+        if t.status == TransferStatus.PENDING and user.unit and t.to_unit.is_in_branch_of(user.unit)
+    ]
+    return render(
+        request,
+        "hardship/file_detail.html",
+        {
+            "file": file,
+            "members": list(file.members.all()),
+            "secondary_causes": list(file.secondary_causes.all()),
+            "proposal": proposal,
+            "transitions": list(file.transitions.select_related("by")),
+            "verifications": list(
+                file.verifications.select_related("recorded_by").prefetch_related("verifiers")
+            ),
+            "changes": file_changes(file=file),
+            "transfers": transfers,
+            "incoming_transfers": incoming,
+            "decision_form": TransferDecisionForm(prefix="decide"),
+            "full_id_number": full_id_number,
+            "can_reveal": can_see_full_id_numbers(user),
+            "allowed": allowed,
+            "action_forms": action_forms,
+            # A refused step is explained at the top, even when its form is no longer offered.
+            "action_errors": [m for f in forms.values() for errors in f.errors.values() for m in errors],
+        },
+        status=status,
+    )
+
+
+@require_POST
+@branch_view()
+def file_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full ID number once, recording who saw it; never put it in a URL."""
+    file = _get_file(request, pk)
+    try:
+        number = services.id_number_reveal(file=file, by=request.user)
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+        return redirect(file)
+    response = _render_detail(request, file, full_id_number=number)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+ACTIONS = {
+    "first_review": (
+        NotesForm,
+        lambda file, by, data: services.hardship_file_first_review(
+            file=file, by=by, notes=data["notes"]
+        ),
+        gettext_lazy("First review recorded."),
+    ),
+    "approve": (
+        NotesForm,
+        lambda file, by, data: services.hardship_file_approve(
+            file=file, by=by, notes=data["notes"]
+        ),
+        gettext_lazy("Approved: the household is on file."),
+    ),
+    "reject": (
+        RejectForm,
+        lambda file, by, data: services.hardship_file_reject(
+            file=file, by=by, reason=data["reason"]
+        ),
+        gettext_lazy("The application is refused and the file closed."),
+    ),
+    "review": (
+        ReviewForm,
+        lambda file, by, data: services.hardship_file_review(file=file, by=by, notes=data["notes"]),
+        gettext_lazy("Review recorded; the next one is due in a year."),
+    ),
+    "exit": (
+        ExitForm,
+        lambda file, by, data: services.hardship_file_exit(
+            file=file, by=by, reason=data["reason"], notes=data["notes"]
+        ),
+        gettext_lazy("The household is recorded as out of hardship."),
+    ),
+    "close": (
+        CloseForm,
+        lambda file, by, data: services.hardship_file_close(
+            file=file, by=by, reason=data["reason"], notes=data["notes"]
+        ),
+        gettext_lazy("The file is closed."),
+    ),
+    "transfer": (
+        TransferForm,
+        lambda file, by, data: services.hardship_file_transfer_request(
+            file=file, by=by, to_unit=data["to_unit_code"], reason=data["reason"]
+        ),
+        gettext_lazy("The transfer is requested; the receiving unit must accept it."),
+    ),
+}
+
+
+@require_POST
+@branch_view()
+def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One step of the file's life; the service checks state, role and four-eyes rules."""
+    file = _get_file(request, pk)
+    if action == "verify":
+        colleagues = User.objects.filter(unit__in=units_visible_to(request.user), is_active=True)
+        form = VerificationForm(request.POST, prefix="verify", colleagues=colleagues)
+
+        def run(data):
+            services.hardship_file_record_verification(
+                file=file, by=request.user, visited_on=data["visited_on"], verifiers=list(data["verifiers"]),
+                findings=data["findings"], confirms_application=data["confirms_application"],
+            )  # fmt: skip
+
+        done = _("Home verification recorded.")
+    elif action in ACTIONS:
+        form_class, call, done = ACTIONS[action]
+        form = form_class(request.POST, prefix=action)
+
+        def run(data):
+            call(file, request.user, data)
+    else:
+        from django.http import Http404
+
+        raise Http404
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                run(form.cleaned_data)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or _("You may not do this."))
+        except ValidationError as refused:
+            for key, errors in (
+                refused.message_dict.items()
+                if hasattr(refused, "error_dict")
+                else [(None, refused.messages)]
+            ):
+                for message in errors:
+                    form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, done)
+            return redirect(file)
+    file.refresh_from_db()
+    return _render_detail(request, file, forms={action: form}, status=400)
+
+
+@require_POST
+@branch_view()
+def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The receiving unit answers a transfer. Only the receiving branch reaches the request."""
+    transfer = get_object_for_user(
+        FileTransfer.objects.select_related("file", "to_unit"),
+        user=request.user,
+        unit_path="to_unit__path",
+        pk=pk,
+    )
+    form = TransferDecisionForm(request.POST, prefix="decide")
+    if form.is_valid():
+        try:
+            services.hardship_file_transfer_decide(
+                transfer=transfer,
+                by=request.user,
+                accept=form.cleaned_data["accept"],
+                note=form.cleaned_data["note"],
+            )
+        except (PermissionDenied, ValidationError) as refused:
+            messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+        else:
+            messages.success(request, _("The transfer is answered."))
+    else:
+        messages.error(request, _("Choose whether to accept the file."))
+    if (
+        transfer.file.unit_id != transfer.to_unit_id
+        and not files_for_user(user=request.user).filter(pk=transfer.file_id).exists()
+    ):
+        return redirect("hardship:transfer_list")
+    return redirect(transfer.file)
+
+
+@branch_view()
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    """Transfers waiting for this branch's answer (the files are not ours yet)."""
+    incoming = get_incoming_transfers(request.user)
+    return render(
+        request,
+        "hardship/transfer_list.html",
+        {"incoming": incoming, "decision_form": TransferDecisionForm(prefix="decide")},
+    )
+
+
+def get_incoming_transfers(user: User):
+    from hardship.access import scope_to_user
+
+    return scope_to_user(
+        FileTransfer.objects.filter(status=TransferStatus.PENDING).select_related(
+            "file", "from_unit", "to_unit", "requested_by"
+        ),
+        user=user,
+        unit_path="to_unit__path",
+    ).order_by("requested_at")
+
+
+@branch_view()
+def review_queue(request: HttpRequest) -> HttpResponse:
+    due = files_due_for_review(user=request.user).select_related("unit")[:200]
+    unchanged = files_unchanged_for_a_year(user=request.user).select_related("unit")[:200]
+    return render(
+        request,
+        "hardship/review_queue.html",
+        {"due": due, "unchanged": unchanged, "today": timezone.localdate()},
+    )
