@@ -276,6 +276,7 @@ DEMO_TREE = (
 
 # (username, full name, unit code, roles)
 DEMO_USERS = [
+    ("hubei.caseworker", "马俊", "HB", ["caseworker"]),
     ("hubei.approver", "王丽华", "HB", ["approver"]),
     ("hubei.viewer", "孙红梅", "HB", ["viewer"]),
     ("wuhan.caseworker", "李建国", "HB-WH", ["caseworker"]),
@@ -286,6 +287,31 @@ DEMO_USERS = [
     ("jiangan.admin", "周芳", "HB-WH-JA", ["unit_admin", "viewer"]),
     ("dazhi.caseworker", "吴强", "HB-WH-JA-DZ", ["caseworker"]),
     ("yichang.caseworker", "郑晓燕", "HB-YC", ["caseworker"]),
+    ("yichang.approver", "何伟", "HB-YC", ["approver"]),
+    ("xiangyang.caseworker", "罗斌", "HB-XY", ["caseworker"]),
     ("hunan.caseworker", "黄志明", "HN", ["caseworker"]),
+    ("hunan.approver", "谢芳", "HN", ["approver"]),
+    ("changsha.caseworker", "唐磊", "HN-CS", ["caseworker"]),
+]
+
+# Minimum living standards (低保, yuan a person a month), urban and rural, this
+# year; last year's are 4% lower. Shaped like the published Hubei and Hunan ones.
+DEMO_STANDARDS = [
+    ("420100", "1000", "780"),  # 武汉市
+    ("420500", "780", "620"),  # 宜昌市
+    ("420600", "760", "600"),  # 襄阳市
+    ("420000", "720", "560"),  # 湖北省 (fallback)
+    ("430100", "930", "730"),  # 长沙市
+    ("430000", "700", "550"),  # 湖南省 (fallback)
+]
+
+# Who keeps the files of each branch: (unit-code prefix, enters, verifies, approves).
+DEMO_FILE_KEEPERS = [
+    ("HB-WH-JA-DZ", "dazhi.caseworker", "jiangan.caseworker2", "jiangan.approver"),
+    ("HB-WH-JA", "jiangan.caseworker", "jiangan.caseworker2", "jiangan.approver"),
+    ("HB-WH", "wuhan.caseworker", "hubei.caseworker", "wuhan.approver"),
+    ("HB-YC", "yichang.caseworker", "hubei.caseworker", "yichang.approver"),
+    ("HB-XY", "xiangyang.caseworker", "hubei.caseworker", "hubei.approver"),
+    ("HN", "hunan.caseworker", "changsha.caseworker", "hunan.approver"),
 ]
 DEMO_SUPERUSER = "admin"

@@ -642,7 +642,7 @@ def hardship_file_approve(*, file: HardshipFile, by: User, notes: str = "") -> H
     with history_context(by):
         file.status = FileStatus.ON_FILE
         file.opened_on = today
-        file.review_due_on = _a_year_after(today)
+        file.review_due_on = a_year_after(today)
         _save_status(file, by, "opened_on", "review_due_on")
         _record(file, action=FileTransition.Action.APPROVE, by=by, from_status=before, reason=notes)
     return file
@@ -681,7 +681,7 @@ def hardship_file_review(*, file: HardshipFile, by: User, notes: str) -> Hardshi
     if not notes.strip():
         raise RuleBroken({"notes": _("Write down what the review found.")})
     with history_context(by):
-        file.review_due_on = _a_year_after(timezone.localdate())
+        file.review_due_on = a_year_after(timezone.localdate())
         _save_status(file, by, "review_due_on")
         _record(
             file,
@@ -815,7 +815,7 @@ def can_see_full_id_numbers(user: User) -> bool:
     return user.is_superuser or user.has_role(Role.CASEWORKER) or user.has_role(Role.APPROVER)
 
 
-def _a_year_after(day: date) -> date:
+def a_year_after(day: date) -> date:
     try:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February

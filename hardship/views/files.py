@@ -90,6 +90,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "sorts": list(SORT_LABELS.items()),
             "query": query.urlencode(),
             "can_open": request.user.has_role(Role.CASEWORKER),
+            "can_see_full_ids": can_see_full_id_numbers(request.user),
         },
     )
 
@@ -390,7 +391,9 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "allowed": allowed,
             "action_forms": action_forms,
             # A refused step is explained at the top, even when its form is no longer offered.
-            "action_errors": [m for f in forms.values() for errors in f.errors.values() for m in errors],
+            "action_errors": [
+                m for f in forms.values() for errors in f.errors.values() for m in errors
+            ],
         },
         status=status,
     )
@@ -574,3 +577,32 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "hardship/review_queue.html",
         {"due": due, "unchanged": unchanged, "today": timezone.localdate()},
     )
+
+
+@branch_view()
+def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered list as xlsx or CSV; full ID numbers only when asked and allowed, and recorded."""
+    from django.http import Http404, StreamingHttpResponse
+
+    from hardship.exporting import csv_chunks, file_rows, record_full_id_export, xlsx_bytes
+
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    scoped = files_for_user(user=request.user)
+    filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
+    queryset = filters.qs if filters.is_bound and filters.is_valid() else scoped
+    full_ids = request.GET.get("full_ids") == "1" and can_see_full_id_numbers(request.user)
+    if full_ids:
+        record_full_id_export(queryset=queryset, by=request.user)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    rows = file_rows(queryset, full_ids=full_ids)
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            xlsx_bytes(rows, title=_("Hardship files")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="hardship-files-{stamp}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response

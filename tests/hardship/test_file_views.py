@@ -88,19 +88,26 @@ def test_a_caseworker_opens_a_file_with_a_member(caseworker_client, standards):
         ("phone", "12345", "手机号"),
     ],
 )
-def test_bad_input_is_refused_with_the_message_beside_the_field(caseworker_client, standards, field, value, message):
+def test_bad_input_is_refused_with_the_message_beside_the_field(
+    caseworker_client, standards, field, value, message
+):
     response = caseworker_client.post(reverse("hardship:file_create"), form_data(**{field: value}))
 
     assert response.status_code == 400
     page = response.content.decode()
-    block = re.search(rf'<div class="field field--invalid">\s*<label for="id_{field}">.*?</div>', page, re.S)
+    block = re.search(
+        rf'<div class="field field--invalid">\s*<label for="id_{field}">.*?</div>', page, re.S
+    )
     assert block is not None, f"no error beside {field}"
     assert message in block.group(0)
     assert not HardshipFile.objects.exists()
 
 
 def test_html_in_text_fields_is_shown_escaped(caseworker_client, standards):
-    caseworker_client.post(reverse("hardship:file_create"), form_data(name="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>"))
+    caseworker_client.post(
+        reverse("hardship:file_create"),
+        form_data(name="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>"),
+    )
     file = HardshipFile.objects.get()
 
     page = caseworker_client.get(file.get_absolute_url()).content.decode()
@@ -110,7 +117,9 @@ def test_html_in_text_fields_is_shown_escaped(caseworker_client, standards):
     assert "<img src=x" not in page
 
 
-def test_an_id_on_another_branchs_active_file_is_refused_naming_only_the_unit(caseworker_client, sibling, standards):
+def test_an_id_on_another_branchs_active_file_is_refused_naming_only_the_unit(
+    caseworker_client, sibling, standards
+):
     number = make_id_number(sequence=611)
     open_file(by=sibling, id_number=number, division_code="430100", name="秘密姓名")
 
@@ -123,11 +132,15 @@ def test_an_id_on_another_branchs_active_file_is_refused_naming_only_the_unit(ca
 
 
 def test_a_near_match_warns_before_saving(caseworker_client, caseworker, standards):
-    existing = open_file(by=caseworker, name="王秀英", id_number=make_id_number(birth="19720314", sequence=226))
+    existing = open_file(
+        by=caseworker, name="王秀英", id_number=make_id_number(birth="19720314", sequence=226)
+    )
     data = form_data(id_number=make_id_number(birth="19720314", sequence=228))
 
     warned = caseworker_client.post(reverse("hardship:file_create"), data)
-    confirmed = caseworker_client.post(reverse("hardship:file_create"), {**data, "confirm_near_match": "on"})
+    confirmed = caseworker_client.post(
+        reverse("hardship:file_create"), {**data, "confirm_near_match": "on"}
+    )
 
     assert warned.status_code == 400
     assert existing.unit.name in warned.content.decode()
@@ -139,19 +152,25 @@ def test_search_before_create_finds_the_household_elsewhere(caseworker_client, s
     number = make_id_number(sequence=711)
     open_file(by=sibling, id_number=number, division_code="430100")
 
-    response = caseworker_client.post(reverse("hardship:file_new"), {"name": "张建国", "id_number": number})
+    response = caseworker_client.post(
+        reverse("hardship:file_new"), {"name": "张建国", "id_number": number}
+    )
 
     page = response.content.decode()
     assert "湖南省总工会" in page
     assert reverse("hardship:file_create") not in page  # no "open a new file" button
 
 
-def test_the_file_page_shows_a_masked_id_and_reveals_it_on_request_recording_who(caseworker_client, caseworker, standards):
+def test_the_file_page_shows_a_masked_id_and_reveals_it_on_request_recording_who(
+    caseworker_client, caseworker, standards
+):
     number = make_id_number(sequence=811)
     file = open_file(by=caseworker, id_number=number)
 
     page = caseworker_client.get(file.get_absolute_url()).content.decode()
-    revealed = caseworker_client.post(reverse("hardship:file_reveal_id", args=[file.pk])).content.decode()
+    revealed = caseworker_client.post(
+        reverse("hardship:file_reveal_id", args=[file.pk])
+    ).content.decode()
 
     assert number not in page
     assert f"{number[:6]}********{number[-4:]}" in page
@@ -180,15 +199,26 @@ def test_a_sibling_cannot_see_or_act_on_the_file(sibling_client, caseworker, sta
     file = open_file(by=caseworker)
 
     assert sibling_client.get(file.get_absolute_url()).status_code == 404
-    assert sibling_client.post(reverse("hardship:file_action", args=[file.pk, "first_review"])).status_code == 404
-    assert sibling_client.post(reverse("hardship:file_reveal_id", args=[file.pk])).status_code == 404
+    assert (
+        sibling_client.post(
+            reverse("hardship:file_action", args=[file.pk, "first_review"])
+        ).status_code
+        == 404
+    )
+    assert (
+        sibling_client.post(reverse("hardship:file_reveal_id", args=[file.pk])).status_code == 404
+    )
 
 
-def test_an_approver_approving_their_own_entry_is_told_why(client, tree, standards, second_caseworker):
+def test_an_approver_approving_their_own_entry_is_told_why(
+    client, tree, standards, second_caseworker
+):
     both = UserFactory(unit=tree.wuhan, is_caseworker=True, is_approver=True)
     file = open_file(by=both)
     client.force_login(second_caseworker)
-    client.post(reverse("hardship:file_action", args=[file.pk, "first_review"]), {"first_review-notes": ""})
+    client.post(
+        reverse("hardship:file_action", args=[file.pk, "first_review"]), {"first_review-notes": ""}
+    )
     client.post(
         reverse("hardship:file_action", args=[file.pk, "verify"]),
         {"verify-visited_on": timezone.localdate().isoformat(), "verify-verifiers": [second_caseworker.pk],
@@ -196,7 +226,9 @@ def test_an_approver_approving_their_own_entry_is_told_why(client, tree, standar
     )  # fmt: skip
     client.force_login(both)
 
-    response = client.post(reverse("hardship:file_action", args=[file.pk, "approve"]), {"approve-notes": ""})
+    response = client.post(
+        reverse("hardship:file_action", args=[file.pk, "approve"]), {"approve-notes": ""}
+    )
 
     assert response.status_code == 400
     assert "其他人审批" in response.content.decode()
@@ -204,18 +236,24 @@ def test_an_approver_approving_their_own_entry_is_told_why(client, tree, standar
     assert file.status == FileStatus.VERIFIED
 
 
-def test_a_wrong_state_transition_is_refused_with_a_message(client, approver, caseworker, standards):
+def test_a_wrong_state_transition_is_refused_with_a_message(
+    client, approver, caseworker, standards
+):
     file = open_file(by=caseworker)
     client.force_login(approver)
 
-    response = client.post(reverse("hardship:file_action", args=[file.pk, "exit"]), {"exit-reason": "reemployed"})
+    response = client.post(
+        reverse("hardship:file_action", args=[file.pk, "exit"]), {"exit-reason": "reemployed"}
+    )
 
     assert response.status_code == 400
     assert "状态" in response.content.decode()
 
 
 @pytest.mark.parametrize("files", [1, 3])
-def test_the_list_makes_the_same_number_of_queries_however_many_files(caseworker_client, caseworker, standards, django_assert_num_queries, files):
+def test_the_list_makes_the_same_number_of_queries_however_many_files(
+    caseworker_client, caseworker, standards, django_assert_num_queries, files
+):
     for n in range(files):
         open_file(by=caseworker, id_number=make_id_number(sequence=900 + 2 * n))
 
@@ -254,3 +292,46 @@ def test_the_list_pages_by_keyset(caseworker_client, caseworker, standards, monk
         url = reverse("hardship:file_list") + "?" + following.group(1).replace("&amp;", "&")
 
     assert seen == [f"职工{n}" for n in range(5)]
+
+
+def test_the_export_is_masked_and_scoped(caseworker_client, caseworker, sibling, standards):
+    mine = open_file(by=caseworker, id_number=make_id_number(sequence=1201))
+    open_file(
+        by=sibling, name="湖南职工", id_number=make_id_number(sequence=1203), division_code="430100"
+    )
+
+    response = caseworker_client.get(reverse("hardship:file_export", args=["csv"]))
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert mine.masked_id_number in text
+    assert mine.id_number not in text
+    assert "湖南职工" not in text
+    assert not IdNumberView.objects.exists()
+
+
+def test_an_export_with_full_ids_is_recorded_per_file(caseworker_client, caseworker, standards):
+    file = open_file(by=caseworker, id_number=make_id_number(sequence=1301))
+
+    response = caseworker_client.get(
+        reverse("hardship:file_export", args=["xlsx"]), {"full_ids": "1"}
+    )
+
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert file.id_number in values
+    assert IdNumberView.objects.get().purpose == "export"
+
+
+def test_a_viewer_asking_for_full_ids_gets_masked_ones(client, tree, caseworker, standards):
+    file = open_file(by=caseworker, id_number=make_id_number(sequence=1401))
+    client.force_login(UserFactory(unit=tree.wuhan, is_caseworker=False, is_viewer=True))
+
+    response = client.get(reverse("hardship:file_export", args=["csv"]), {"full_ids": "1"})
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert file.id_number not in text
+    assert file.masked_id_number in text

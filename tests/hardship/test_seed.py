@@ -1,38 +1,41 @@
 from django.core.management import call_command
 
+from hardship.choices import FileStatus
 from hardship.demo import DEMO_PASSWORD, DEMO_USERS
-from hardship.models import UnionUnit, User
+from hardship.models import FileTransition, HardshipFile, UnionUnit, User
 
 
-def test_seed_demo_builds_the_tree_and_accounts_once(db, capsys):
+def test_seed_demo_builds_a_lively_world_once(db, capsys):
     call_command("seed_demo")
-    units, users = UnionUnit.objects.count(), User.objects.count()
+    counts = (UnionUnit.objects.count(), User.objects.count(), HardshipFile.objects.count())
     call_command("seed_demo")
 
-    assert (UnionUnit.objects.count(), User.objects.count()) == (units, users)
-    assert users == len(DEMO_USERS) + 1
+    # Loaded once: a second run changes nothing.
+    assert (UnionUnit.objects.count(), User.objects.count(), HardshipFile.objects.count()) == counts
+    assert counts[1] == len(DEMO_USERS) + 1
     caseworker = User.objects.get(username="jiangan.caseworker")
     assert caseworker.check_password(DEMO_PASSWORD)
     assert caseworker.unit.name == "江岸区总工会"
-    assert caseworker.is_caseworker
     assert "jiangan.caseworker" in capsys.readouterr().out
 
-
-def test_every_demo_unit_has_a_consistent_path(db):
-    call_command("seed_demo")
-
+    # Every unit's path matches its parent's.
     for unit in UnionUnit.objects.select_related("parent"):
-        expected = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
-        assert unit.path == expected
+        assert unit.path == f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
 
-
-def test_every_demo_role_is_present_at_several_levels(db):
-    call_command("seed_demo")
-
+    # Every role, caseworkers at several levels.
     for role in ("caseworker", "approver", "viewer", "unit_admin"):
         assert User.objects.filter(**{f"is_{role}": True}).exists(), role
     levels = set(User.objects.filter(is_caseworker=True).values_list("unit__level", flat=True))
     assert len(levels) >= 3
+
+    # A few hundred files, in every state, each with its history of steps.
+    assert counts[2] >= 250
+    statuses = set(HardshipFile.objects.values_list("status", flat=True))
+    assert statuses == set(FileStatus.values)
+    on_file = HardshipFile.objects.filter(status=FileStatus.ON_FILE).first()
+    actions = list(FileTransition.objects.filter(file=on_file).values_list("action", flat=True))
+    assert actions == ["open", "first_review", "verify", "approve"]
+    assert HardshipFile.objects.filter(status=FileStatus.ON_FILE, members__isnull=False).exists()
 
 
 def test_seed_scale_builds_a_province_of_the_size_asked(db):

@@ -1,10 +1,14 @@
 """Load the demo union tree and accounts once; print the accounts every time."""
 
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from hardship.demo import DEMO_PASSWORD, DEMO_SUPERUSER, DEMO_TREE, DEMO_USERS
-from hardship.models import UnionUnit, User
+from hardship.demo import DEMO_PASSWORD, DEMO_STANDARDS, DEMO_SUPERUSER, DEMO_TREE, DEMO_USERS
+from hardship.demo_files import seed_demo_files
+from hardship.models import MinimumLivingStandard, UnionUnit, User
 from hardship.services import union_unit_create, user_sync_staff_flag
 
 
@@ -41,6 +45,18 @@ class Command(BaseCommand):
         User.objects.create_superuser(
             DEMO_SUPERUSER, password=DEMO_PASSWORD, full_name="系统管理员"
         )
+        year = timezone.localdate().year
+        for code, urban, rural in DEMO_STANDARDS:
+            # Last year's standards were about 4% lower.
+            for y, factor in ((year - 1, Decimal("0.96")), (year, Decimal(1))):
+                MinimumLivingStandard.objects.create(
+                    division_code=code,
+                    year=y,
+                    urban_monthly=(Decimal(urban) * factor).quantize(Decimal(1)),
+                    rural_monthly=(Decimal(rural) * factor).quantize(Decimal(1)),
+                )
+        made = seed_demo_files()
+        self.stdout.write(f"{made} demo hardship files.")
 
     def _print_accounts(self) -> None:
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
