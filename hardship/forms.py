@@ -86,9 +86,13 @@ class HardshipFileForm(forms.ModelForm):
         }
 
     annual_income = MoneyField(label=_("Household income this year (yuan)"))
-    medical_costs = MoneyField(label=_("Medical costs this year (yuan)"), initial=0)
-    schooling_costs = MoneyField(label=_("Schooling costs this year (yuan)"), initial=0)
-    disaster_costs = MoneyField(label=_("Disaster costs this year (yuan)"), initial=0)
+    medical_costs = MoneyField(label=_("Medical costs this year (yuan)"), initial=0, required=False)
+    schooling_costs = MoneyField(
+        label=_("Schooling costs this year (yuan)"), initial=0, required=False
+    )
+    disaster_costs = MoneyField(
+        label=_("Disaster costs this year (yuan)"), initial=0, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +137,7 @@ class HardshipFileForm(forms.ModelForm):
 class MemberForm(forms.ModelForm):
     pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
     id_number = IdNumberField(required=False)
-    monthly_income = MoneyField(label=_("Monthly income (yuan)"), initial=0)
+    monthly_income = MoneyField(label=_("Monthly income (yuan)"), initial=0, required=False)
 
     class Meta:
         model = HouseholdMember
@@ -211,7 +215,8 @@ class CloseForm(forms.Form):
 
 class VerificationForm(forms.Form):
     visited_on = forms.DateField(
-        label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Visited on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     verifiers = forms.ModelMultipleChoiceField(
         label=_("Who went"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple

@@ -186,6 +186,8 @@ def file_changes(*, file: HardshipFile) -> list[dict]:
         "id_hash",
         "search_keys",
         "updated_at",
+        # Who saved each version is shown beside it already.
+        "updated_by",
         "pgh_id",
         "pgh_created_at",
         "pgh_label",

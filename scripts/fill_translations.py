@@ -18,7 +18,9 @@ def main() -> int:
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     missing = []
     for entry in po:
-        text = ZH_HANS.get(entry.msgid)
+        # A string with a context (pgettext) is keyed "context|msgid".
+        key = f"{entry.msgctxt}|{entry.msgid}" if entry.msgctxt else entry.msgid
+        text = ZH_HANS.get(key)
         if text is None:
             missing.append(entry.msgid)
             continue
@@ -31,7 +33,9 @@ def main() -> int:
     po.save()
     for msgid in missing:
         print(f"untranslated: {msgid!r}", file=sys.stderr)
-    return 1 if missing else 0
+    # Compile anyway so the pages work while translating; tests/test_translations.py
+    # fails until every string has its Chinese.
+    return 0
 
 
 if __name__ == "__main__":

@@ -392,10 +392,22 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "action_forms": action_forms,
             # A refused step is explained at the top, even when its form is no longer offered.
             "action_errors": [
-                m for f in forms.values() for errors in f.errors.values() for m in errors
+                f"{f.fields[name].label}：{message}" if name in f.fields else message
+                for f in forms.values()
+                for name, errors in f.errors.items()
+                for message in errors
             ],
         },
         status=status,
+    )
+
+
+def _colleagues(user: User, file: HardshipFile):
+    """Who may be named as having gone on the home verification: not whoever entered the file."""
+    return (
+        User.objects.filter(unit__in=units_visible_to(user), is_active=True)
+        .exclude(pk=file.entered_by_id)
+        .order_by("username")
     )
 
 
@@ -471,7 +483,7 @@ def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One step of the file's life; the service checks state, role and four-eyes rules."""
     file = _get_file(request, pk)
     if action == "verify":
-        colleagues = User.objects.filter(unit__in=units_visible_to(request.user), is_active=True)
+        colleagues = _colleagues(request.user, file)
         form = VerificationForm(request.POST, prefix="verify", colleagues=colleagues)
 
         def run(data):

@@ -321,7 +321,6 @@ ZH_HANS = {
     "Who": "修改人",
     "What": "对象",
     "Change": "修改内容",
-    "removed": "已删除",
     "No changes recorded.": "没有修改记录。",
     "Last changed": "最后修改",
     "None.": "无。",
@@ -331,6 +330,10 @@ ZH_HANS = {
     "From %(from)s to %(to)s, asked by %(who)s": "从%(from)s转至%(to)s，申请人%(who)s",
     "No transfer is waiting for your branch.": "没有等待本单位确认的转移。",
     # model names and fields
+    "person|name": "姓名",
+    "person|Name": "姓名",
+    "history|created": "新建",
+    "history|removed": "删除",
     "year": "年度",
     "urban standard (yuan a person a month)": "城镇标准（元/人·月）",
     "rural standard (yuan a person a month)": "农村标准（元/人·月）",
