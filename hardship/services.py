@@ -820,3 +820,75 @@ def a_year_after(day: date) -> date:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year + 1, day=28)
+
+
+# ====================================================================== key rotation
+
+ROTATION_BATCH = 1_000
+
+
+def encryption_keys_rotate() -> dict[str, int]:
+    """Re-encrypt every stored ID number and bank account under the newest key, and recompute
+    every ID hash under the current ``ID_HASH_KEY``.
+
+    Run after putting a new key first in ``FIELD_ENCRYPTION_KEYS`` (and/or
+    changing ``ID_HASH_KEY``); afterwards the old key can be removed. History
+    rows are re-encrypted too, without writing new history. Works in batches,
+    each its own transaction, so it can be stopped and run again.
+    Returns the number of rows rewritten per table.
+    """
+    from hardship.crypto import reencrypt
+    from hardship.models import HardshipFileEvent, HouseholdMemberEvent
+
+    plans = [
+        (HardshipFile, ("id_number", "bank_account"), "id_hash"),
+        (HouseholdMember, ("id_number",), "id_hash"),
+        (HardshipFileEvent, ("id_number", "bank_account"), "id_hash"),
+        (HouseholdMemberEvent, ("id_number",), "id_hash"),
+    ]
+    counts = {}
+    for model, encrypted, hash_field in plans:
+        table = model._meta.db_table
+        columns = [model._meta.get_field(name).column for name in encrypted]
+        key_column = model._meta.pk.column
+        done, last = 0, None
+        while True:
+            with transaction.atomic(), _triggers_ignored(), connection.cursor() as cursor:
+                where = f"WHERE {key_column} > %s " if last is not None else ""
+                cursor.execute(
+                    f"SELECT {key_column}, {', '.join(columns)} FROM {table} {where}"  # noqa: S608 - model metadata
+                    f"ORDER BY {key_column} LIMIT %s",
+                    ([last] if last is not None else []) + [ROTATION_BATCH],
+                )
+                rows = cursor.fetchall()
+                for pk, *tokens in rows:
+                    new_tokens = [reencrypt(t) if t else t for t in tokens]
+                    first = tokens[0]
+                    digest = keyed_hash(decrypt_text(first)) if first else ""
+                    assignments = ", ".join(f"{c} = %s" for c in columns)
+                    cursor.execute(
+                        f"UPDATE {table} SET {assignments}, {hash_field} = %s WHERE {key_column} = %s",  # noqa: S608
+                        [*new_tokens, digest, pk],
+                    )
+            if not rows:
+                break
+            done += len(rows)
+            last = rows[-1][0]
+        counts[table] = done
+    return counts
+
+
+def decrypt_text(token: str) -> str:
+    from hardship.crypto import decrypt
+
+    return decrypt(token)
+
+
+def _triggers_ignored():
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    import pgtrigger
+
+    return pgtrigger.ignore(
+        "hardship.HardshipFile:update_update", "hardship.HouseholdMember:update_update"
+    )
