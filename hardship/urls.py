@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from hardship.views import files, units
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("transfers/", files.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/decide/", files.transfer_decide, name="transfer_decide"),
     path("reviews/", files.review_queue, name="review_queue"),
+    path("", include("hardship.urls_attachments")),
 ]

@@ -3,12 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from hardship import services
 from hardship.access import branch_view, get_object_for_user, units_visible_to
@@ -364,6 +363,8 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "close": is_approver and file.is_active,
         "transfer": (is_caseworker or is_approver) and file.is_active,
     }
+    from hardship.views.attachments import attachments_panel_context
+
     transfers = list(file.transfers.select_related("from_unit", "to_unit", "requested_by"))
     incoming = [
         t
@@ -390,6 +391,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "can_reveal": can_see_full_id_numbers(user),
             "allowed": allowed,
             "action_forms": action_forms,
+            **attachments_panel_context(file=file, user=user),
             # A refused step is explained at the top, even when its form is no longer offered.
             "action_errors": [
                 f"{f.fields[name].label}：{message}" if name in f.fields else message
@@ -411,11 +413,12 @@ def _colleagues(user: User, file: HardshipFile):
     )
 
 
-@require_POST
 @branch_view()
 def file_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the full ID number once, recording who saw it; never put it in a URL."""
     file = _get_file(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         number = services.id_number_reveal(file=file, by=request.user)
     except PermissionDenied as denied:
@@ -477,11 +480,12 @@ ACTIONS = {
 }
 
 
-@require_POST
 @branch_view()
 def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One step of the file's life; the service checks state, role and four-eyes rules."""
     file = _get_file(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if action == "verify":
         colleagues = _colleagues(request.user, file)
         form = VerificationForm(request.POST, prefix="verify", colleagues=colleagues)
@@ -524,7 +528,6 @@ def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return _render_detail(request, file, forms={action: form}, status=400)
 
 
-@require_POST
 @branch_view()
 def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving unit answers a transfer. Only the receiving branch reaches the request."""
@@ -534,6 +537,8 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
         unit_path="to_unit__path",
         pk=pk,
     )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = TransferDecisionForm(request.POST, prefix="decide")
     if form.is_valid():
         try:
