@@ -231,6 +231,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded scans and generated documents live outside the web root and are
 # served only through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Attachments (scans, photos) larger than this are refused while they arrive.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
