@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hardship.access import scope_to_user, units_visible_to
+from hardship.identity import mask_id_number
 from hardship.models import (
     Attachment,
     FileNumberCounter,
@@ -29,8 +30,10 @@ from hardship.models import (
     FileTransition,
     HardshipCause,
     HardshipFile,
+    HardshipFileEvent,
     HomeVerification,
     HouseholdMember,
+    HouseholdMemberEvent,
     IdNumberView,
     MinimumLivingStandard,
     UnionUnit,
@@ -493,3 +496,54 @@ class FileNumberCounterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(HardshipFileEvent)
+class HardshipFileEventAdmin(ReadOnlyBranchAdmin):
+    """The trigger-written history of files: who changed what, read-only, ID numbers masked."""
+
+    list_display = [
+        "pgh_created_at",
+        "pgh_label",
+        "file_number",
+        "name",
+        "masked_id_number",
+        "status",
+        "unit",
+    ]
+    list_filter = ["pgh_label", "status"]
+    search_fields = ["file_number", "name"]
+    list_select_related = ["unit"]
+    fields = ["pgh_created_at", "pgh_label", "pgh_context", "file_number", "name", "masked_id_number",
+              "status", "category", "unit", "annual_income", "household_size"]  # fmt: skip
+    readonly_fields = fields
+    ordering = ["-pgh_id"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("national ID number"))
+    def masked_id_number(self, obj) -> str:
+        return mask_id_number(obj.id_number)
+
+
+@admin.register(HouseholdMemberEvent)
+class HouseholdMemberEventAdmin(ReadOnlyBranchAdmin):
+    """The trigger-written history of household members, read-only, ID numbers masked."""
+
+    unit_path = "file__unit__path"
+    list_display = ["pgh_created_at", "pgh_label", "name", "relation", "masked_id_number", "file"]
+    list_filter = ["pgh_label"]
+    search_fields = ["name"]
+    list_select_related = ["file"]
+    fields = ["pgh_created_at", "pgh_label", "pgh_context", "file", "name", "relation",
+              "masked_id_number", "birth_date", "school_stage", "monthly_income"]  # fmt: skip
+    readonly_fields = fields
+    ordering = ["-pgh_id"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("national ID number"))
+    def masked_id_number(self, obj) -> str:
+        return mask_id_number(obj.id_number)

@@ -314,3 +314,22 @@ def test_a_changelist_costs_the_same_queries_for_one_file_or_three(
     three = changelist_queries(client, model)
 
     assert three == one
+
+
+def test_the_history_in_admin_masks_id_numbers_and_is_scoped(
+    client, superuser, caseworker, sibling, standards, tree
+):
+    from hardship.models import HardshipFileEvent
+
+    file = open_file(by=caseworker)
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:hardship_hardshipfileevent_changelist")).content.decode()
+    event = HardshipFileEvent.objects.get(pgh_obj=file)
+    detail = client.get(
+        reverse("admin:hardship_hardshipfileevent_change", args=[event.pk])
+    ).content.decode()
+
+    assert file.masked_id_number in page
+    assert file.id_number not in page
+    assert file.id_number not in detail
