@@ -74,6 +74,17 @@ def file_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
     )
     total, more = capped_count(filtered)
+    # Per status, within the other filters; each count stops at 10,000.
+    unfiltered_status = FileFilter(
+        _without(request.GET, "status"), queryset=scoped, user=request.user
+    )
+    by_status_base = (
+        unfiltered_status.qs if unfiltered_status.is_bound and unfiltered_status.is_valid() else scoped
+    )
+    status_counts = [
+        (value, label, *capped_count(by_status_base.filter(status=value)))
+        for value, label in FileStatus.choices
+    ]
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -85,6 +96,8 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "total": total,
             "total_is_capped": more,
+            "status_counts": status_counts,
+            "status_query": _without(request.GET, "status", "after", "before").urlencode(),
             "sort": sort,
             "sorts": list(SORT_LABELS.items()),
             "query": query.urlencode(),
@@ -92,6 +105,13 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "can_see_full_ids": can_see_full_id_numbers(request.user),
         },
     )
+
+
+def _without(query, *names):
+    query = query.copy()
+    for name in names:
+        query.pop(name, None)
+    return query
 
 
 SORT_LABELS = {

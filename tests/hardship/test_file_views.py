@@ -103,18 +103,48 @@ def test_bad_input_is_refused_with_the_message_beside_the_field(
     assert not HardshipFile.objects.exists()
 
 
-def test_html_in_text_fields_is_shown_escaped(caseworker_client, standards):
-    caseworker_client.post(
-        reverse("hardship:file_create"),
-        form_data(name="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>"),
-    )
+HOSTILE = "<script>alert(1)</script><img src=x>"
+
+
+def test_html_in_every_text_field_is_shown_escaped(
+    caseworker_client, second_caseworker, client, standards
+):
+    text_fields = [
+        "name",
+        "address",
+        "employer_name",
+        "industry",
+        "bank_name",
+        "notes",
+        "category_override_reason",
+    ]
+    data = with_member(
+        form_data(**dict.fromkeys(text_fields, HOSTILE), category="relative"),
+        name=HOSTILE, school_name=HOSTILE,
+    )  # fmt: skip
+    assert caseworker_client.post(reverse("hardship:file_create"), data).status_code == 302
     file = HardshipFile.objects.get()
+    caseworker_client.post(
+        reverse("hardship:file_action", args=[file.pk, "first_review"]),
+        {"first_review-notes": HOSTILE},
+    )
+    client.force_login(second_caseworker)
+    client.post(
+        reverse("hardship:file_action", args=[file.pk, "verify"]),
+        {"verify-visited_on": timezone.localdate().isoformat(), "verify-verifiers": [second_caseworker.pk],
+         "verify-findings": HOSTILE, "verify-confirms_application": "on"},
+    )  # fmt: skip
 
-    page = caseworker_client.get(file.get_absolute_url()).content.decode()
+    pages = [
+        caseworker_client.get(file.get_absolute_url()).content.decode(),
+        caseworker_client.get(reverse("hardship:file_list")).content.decode(),
+        caseworker_client.get(reverse("hardship:file_edit", args=[file.pk])).content.decode(),
+    ]
 
-    assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<img src=x" not in page
+    for page in pages:
+        assert "<script>alert(1)" not in page
+        assert "<img src=x" not in page
+    assert pages[0].count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 8
 
 
 def test_an_id_on_another_branchs_active_file_is_refused_naming_only_the_unit(
@@ -257,12 +287,15 @@ def test_the_list_makes_the_same_number_of_queries_however_many_files(
     for n in range(files):
         open_file(by=caseworker, id_number=make_id_number(sequence=900 + 2 * n))
 
-    # session, user, user's unit, rows, count, causes (filter choices), session save (3)
-    with django_assert_num_queries(9):
+    # session, user, user's unit, rows, count, one count per status (6), causes
+    # (filter choices), session save (3)
+    with django_assert_num_queries(15):
         response = caseworker_client.get(reverse("hardship:file_list"))
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="status status--applied"') == files
+    page = response.content.decode()
+    assert page.count('class="status status--applied"') == files
+    assert f'<span class="count">{files}</span>' in page
 
 
 def test_the_list_searches_two_character_names_and_pinyin(caseworker_client, caseworker, standards):
