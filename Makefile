@@ -78,6 +78,8 @@ messages: $(STAMP)
 ## make bench: the benchmarks under bench/, on PostgreSQL (BENCH_DATABASE_URL).
 bench: $(STAMP)
 	$(PY) bench/units.py
+	$(PY) bench/files.py
+	$(PY) bench/import_files.py
 
 clean:
 	rm -rf var .pytest_cache

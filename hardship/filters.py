@@ -32,10 +32,18 @@ class FileFilter(django_filters.FilterSet):
         help_text=_("Files of that unit and every unit below it."),
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=FileStatus.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Status"),
+        # Only the file's own columns: no duplicates, so no DISTINCT over every column.
+        distinct=False,
+        choices=FileStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     category = django_filters.MultipleChoiceFilter(
-        label=_("Category"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Category"),
+        # Only the file's own columns: no duplicates, so no DISTINCT over every column.
+        distinct=False,
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     cause = django_filters.ModelMultipleChoiceFilter(
         label=_("Cause of hardship"),
@@ -56,6 +64,8 @@ class FileFilter(django_filters.FilterSet):
     )
     employment = django_filters.MultipleChoiceFilter(
         label=_("Employment status"),
+        # Only the file's own columns: no duplicates, so no DISTINCT over every column.
+        distinct=False,
         field_name="employment_status",
         choices=EmploymentStatus.choices,
         widget=forms.CheckboxSelectMultiple,

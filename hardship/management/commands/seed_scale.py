@@ -1,26 +1,94 @@
 """Build a large data set fast, for benchmarks."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hardship.models import UnionUnit
-from hardship.scale import seed_province
+from hardship.scale import analyze_tables, seed_files, seed_province
 from hardship.services import union_unit_create
 
 
 class Command(BaseCommand):
-    help = "Add a generated province of --units union units (bulk COPY on PostgreSQL)."
+    help = (
+        "Add a generated province of --units union units and, with --files, that many "
+        "hardship files with household members spread over its township and grassroots "
+        "units (bulk COPY on PostgreSQL, bulk_create on SQLite). With --files but no "
+        "--units, files go to the existing province of --prefix. Generated files get no "
+        "history: the tables' user triggers (django-pghistory's history triggers and the "
+        "delete guard) are disabled during the load and enabled again before it commits, "
+        "and the tables stay locked until then. A load at least as large as the table drops "
+        "its plain indexes and builds them again at the end. Benchmark data only: ID numbers "
+        "are valid and unique within one run, not checked against files already in the "
+        "database."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--units", type=int, required=True, help="Units in the province, itself included."
-        )
+        parser.add_argument("--units", type=int, help="Units in the province, itself included.")
         parser.add_argument(
             "--prefix", default="", help="Code prefix; defaults to one not yet used."
         )
+        parser.add_argument(
+            "--files", type=int, default=0, help="Hardship files to generate in the province."
+        )
+        parser.add_argument(
+            "--members-per-file",
+            type=float,
+            default=2.0,
+            help="Average household members besides the worker (default 2).",
+        )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="Processes generating and encrypting rows (PostgreSQL; default: up to 2).",
+        )
+        parser.add_argument(
+            "--seed", default="warmth", help="Random seed for the people and numbers generated."
+        )
 
-    def handle(self, *args, units: int, prefix: str, **options) -> None:
-        if units < 1:
+    def handle(
+        self,
+        *args,
+        units: int | None,
+        prefix: str,
+        files: int,
+        members_per_file: float,
+        processes: int,
+        seed: str,
+        **options,
+    ) -> None:
+        if units is None and not files:
+            raise CommandError("Give --units, --files, or both.")
+        if units is not None and units < 1:
             raise CommandError("--units must be at least 1.")
+        if files < 0 or not 0 <= members_per_file <= 6:
+            raise CommandError("--files must not be negative; --members-per-file is 0 to 6.")
+        if units is None:
+            province = self._existing_province(prefix)
+        else:
+            province = self._new_province(units, prefix)
+            prefix = province.code.rsplit("-", 1)[0]
+        if files:
+            self.stdout.write(f"Generating {files:,} files in {province.name}…")
+            result = seed_files(
+                province=province,
+                files=files,
+                prefix=prefix,
+                members_per_file=members_per_file,
+                processes=max(1, processes),
+                seed=seed,
+                progress=self._progress(files),
+                log=self.stdout.write,
+            )
+            self.stdout.write(
+                f"Created {result.files:,} files and {result.members:,} members in "
+                f"{result.seconds:.1f} s ({result.files / max(result.seconds, 1e-9):,.0f} files/s); "
+                f"entered by {result.caseworker.username}."
+            )
+        analyze_tables()
+
+    def _new_province(self, units: int, prefix: str) -> UnionUnit:
         prefix = prefix or f"S{UnionUnit.objects.count() + 1}"
         if UnionUnit.objects.filter(code__startswith=f"{prefix}-").exists():
             raise CommandError(
@@ -35,3 +103,29 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Created {units} units under {province.name} (id {province.pk}, path {province.path})."
         )
+        return province
+
+    def _existing_province(self, prefix: str) -> UnionUnit:
+        province = (
+            UnionUnit.objects.filter(code__startswith=f"{prefix}-", level=UnionUnit.Level.PROVINCE)
+            .order_by("pk")
+            .first()
+            if prefix
+            else None
+        )
+        if province is None:
+            raise CommandError("Without --units, --prefix must name a generated province.")
+        return province
+
+    def _progress(self, total: int):
+        step = max(1, total // 20)
+        reported = [0]
+
+        def report(done: int, _total: int, members: int, seconds: float) -> None:
+            if done - reported[0] >= step or done == total:
+                reported[0] = done
+                self.stdout.write(
+                    f"  {done:>10,} / {total:,} files, {members:,} members, {seconds:6.1f} s"
+                )
+
+        return report

@@ -1,0 +1,283 @@
+"""Benchmark: the hardship file list of a province caseworker over 1,000,000 files.
+
+Seeds (once) a 20,000-unit province with 1,000,000 files and about 2,000,000
+household members (`manage.py seed_scale`), then times the file list page
+through Django's test client, whole requests with every middleware: the first
+page, a filter, name searches (two Chinese characters, full pinyin, initials)
+and deep pages. Each figure (median and p95 over --repeat requests, and the
+queries per request) is printed beside a baseline measured in the same run: a
+minimal view that fetches the same rows by primary key and renders them with a
+one-table template. Then the EXPLAIN (ANALYZE, BUFFERS) plans of the queries the
+searches ran, to show the GIN index over the search keys at work.
+
+    .venv/bin/python bench/files.py                       # BENCH_DATABASE_URL or a local warmth_bench_files
+    .venv/bin/python bench/files.py --files 100000 --repeat 10
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_files"
+)
+# Fixed, bench-only keys: the seeded ciphertext must decrypt on every later run.
+BENCH_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-never-used-in-production-1f2e3d4c",
+    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE=",
+    "ID_HASH_KEY": "bench-only-id-hash-key-never-used-in-production",
+    "ALLOWED_HOSTS": "testserver,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "STATIC_MANIFEST": "0",
+}
+BASELINE_TEMPLATE = """<table>{% for file in rows %}<tr>
+<td><a href="{{ file.get_absolute_url }}">{{ file.file_number }}</a></td>
+<td>{{ file.name }}</td><td>{{ file.masked_id_number }}</td><td>{{ file.get_status_display }}</td>
+<td>{{ file.get_category_display }}</td><td>{{ file.main_cause }}</td><td>{{ file.unit.name }}</td>
+</tr>{% endfor %}</table>"""
+FILE_LINK = re.compile(r'href="/files/(\d+)/"')
+NEXT_LINK = re.compile(r'href="\?([^"]*after=[^"]+)" rel="next"')
+
+
+def prepare_environment() -> None:
+    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.update(BENCH_ENV)
+    # Sessions and cache stay in PostgreSQL and memory: the figures do not depend on Redis.
+    for name in ("REDIS_URL", "CACHE_REDIS_URL"):
+        os.environ.pop(name, None)
+    import psycopg
+
+    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
+    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def timed_pair(measured, baseline, repeat: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median and p95 of ``measured`` and of ``baseline``, run in turn so both see the same load."""
+    measured(), baseline()  # warm the cache: we measure the request, not the first disk read
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for function, times in zip((measured, baseline), samples, strict=True):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+    return tuple(_median_p95(times) for times in samples)
+
+
+def _median_p95(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+def install_baseline_view() -> None:
+    """Serve /bench/baseline/?ids=…: the given files by primary key, in a one-table template."""
+    from django.http import HttpResponse
+    from django.template import Context, Template
+    from django.test.utils import override_settings
+    from django.urls import include, path
+
+    from hardship.access import branch_view
+    from hardship.models import HardshipFile
+
+    template = Template(BASELINE_TEMPLATE)
+
+    @branch_view()
+    def baseline(request):
+        ids = [int(pk) for pk in request.GET["ids"].split(",")]
+        rows = list(
+            HardshipFile.objects.filter(pk__in=ids)
+            .select_related("unit", "main_cause")
+            .order_by("-created_at", "-id")
+        )
+        return HttpResponse(template.render(Context({"rows": rows})))
+
+    urls = types.ModuleType("bench_files_urls")
+    urls.urlpatterns = [path("bench/baseline/", baseline), path("", include("config.urls"))]
+    sys.modules[urls.__name__] = urls
+    override_settings(ROOT_URLCONF=urls.__name__).enable()
+
+
+def seed(args) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
+    from django.core.management import call_command
+
+    from hardship.models import HardshipFile, UnionUnit
+
+    prefix = f"BF{args.units}-{args.files}"
+    province = (
+        UnionUnit.objects.filter(code__startswith=f"{prefix}-", level=UnionUnit.Level.PROVINCE)
+        .order_by("pk")
+        .first()
+    )
+    if (
+        province is None
+        or not HardshipFile.objects.filter(unit__path__startswith=province.path).exists()
+    ):
+        started = time.perf_counter()
+        units = {} if province else {"units": args.units}
+        call_command("seed_scale", files=args.files, prefix=prefix, **units)
+        print(
+            f"seeded {'' if province else f'{args.units:,} units and '}{args.files:,} files "
+            f"in {time.perf_counter() - started:.1f} s (including indexes and VACUUM ANALYZE)\n"
+        )
+        province = UnionUnit.objects.get(
+            code__startswith=f"{prefix}-", level=UnionUnit.Level.PROVINCE
+        )
+    return province
+
+
+def bench_user(*, username: str, unit) -> "User":  # noqa: F821
+    from hardship.models import User
+
+    user, _created = User.objects.get_or_create(
+        username=username, defaults={"unit": unit, "full_name": "基准测试", "is_caseworker": True}
+    )
+    return user
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--files", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--deep", type=int, default=50, help="Pages to follow for the deep page.")
+    args = parser.parse_args()
+
+    prepare_environment()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from hardship.models import HardshipFile, UnionUnit
+    from hardship.paging import _encode  # the list's own cursor format
+
+    call_command("migrate", verbosity=0)
+    province = seed(args)
+    install_baseline_view()
+    branch_files = HardshipFile.objects.filter(unit__path__startswith=province.path)
+    county = (
+        UnionUnit.objects.filter(path__startswith=province.path, level=UnionUnit.Level.COUNTY)
+        .order_by("pk")
+        .first()
+    )
+    street = (
+        UnionUnit.objects.filter(path__startswith=province.path, level=UnionUnit.Level.TOWNSHIP)
+        .order_by("pk")
+        .first()
+    )
+
+    clients = {}
+    for label, unit in (("province", province), ("county", county), ("street", street)):
+        clients[label] = Client()
+        clients[label].force_login(bench_user(username=f"bench.{label}.{province.pk}", unit=unit))
+
+    def get(client, url: str) -> str:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.content.decode()
+
+    def captured(client, url: str) -> tuple[str, list[str]]:
+        """The page and the SQL of every query it ran."""
+        connection.queries_log.clear()  # a full log (9,000 entries) would capture nothing
+        with CaptureQueriesContext(connection) as queries:
+            page = get(client, url)
+        return page, [q["sql"] for q in queries.captured_queries]
+
+    # Deep pages: follow the "next" links as a person would; then cursors built at the
+    # middle and near the end of the province's list (the list's own cursor format).
+    url = "/files/"
+    for _ in range(args.deep - 1):
+        page = get(clients["province"], url)
+        url = "/files/?" + NEXT_LINK.search(page).group(1).replace("&amp;", "&")
+    deep_url = url
+    newest_first = branch_files.order_by("-created_at", "-id").values_list("created_at", "id")
+    total = branch_files.count()
+    middle_url = "/files/?after=" + _encode(list(newest_first[total // 2]))
+    end_url = "/files/?after=" + _encode(list(newest_first[total - 101]))
+
+    # (label, who, url, print the plan of its row query and total count)
+    cases = [
+        ("province: first page, newest first", "province", "/files/", True),
+        ("province: status on file + category deep", "province", "/files/?status=on_file&category=deep", True),
+        ("province: q=建国 (two characters, common)", "province", "/files/?q=建国", True),
+        ("province: q=志毅 (two characters, rarer)", "province", "/files/?q=志毅", True),
+        ("province: q=zhangjianguo (full pinyin)", "province", "/files/?q=zhangjianguo", True),
+        ("province: q=zjg (initials)", "province", "/files/?q=zjg", True),
+        (f"province: page {args.deep} by next links", "province", deep_url, False),
+        ("province: page after the middle row", "province", middle_url, True),
+        ("province: page after the 101st oldest", "province", end_url, False),
+        ("province: first page by name", "province", "/files/?sort=name", False),
+        ("county: first page, newest first", "county", "/files/", False),
+        ("street: first page, newest first", "street", "/files/", False),
+    ]  # fmt: skip
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    print(
+        f"hardship files: {HardshipFile.objects.count():,} in the database, {total:,} in the "
+        f"province; county branch "
+        f"{HardshipFile.objects.filter(unit__path__startswith=county.path).count():,}, street branch "
+        f"{HardshipFile.objects.filter(unit__path__startswith=street.path).count():,}; "
+        f"shared_buffers {buffers}; median / p95 of {args.repeat} requests through the test client\n"
+    )
+    print(f"{'measure':<48}{'median':>10}{'p95':>10}{'queries':>9}{'rows':>6}{'ratio':>8}")
+    plans = []
+    for label, who, url, show_plan in cases:
+        client = clients[who]
+        page, queries = captured(client, url)
+        ids = list(dict.fromkeys(FILE_LINK.findall(page)))
+        baseline_url = f"/bench/baseline/?ids={','.join(ids) or '0'}"
+        _page, baseline_queries = captured(client, baseline_url)
+        (median, p95), (b_median, b_p95) = timed_pair(
+            lambda client=client, url=url: get(client, url),
+            lambda client=client, url=baseline_url: get(client, url),
+            args.repeat,
+        )
+        print(
+            f"{label:<48}{median * 1000:>8.1f}ms{p95 * 1000:>8.1f}ms{len(queries):>9}"
+            f"{len(ids):>6}{median / b_median:>7.1f}x"
+        )
+        print(
+            f"  {'baseline: same rows by primary key':<46}{b_median * 1000:>8.1f}ms"
+            f"{b_p95 * 1000:>8.1f}ms{len(baseline_queries):>9}{len(ids):>6}"
+        )
+        if show_plan:
+            file_queries = [sql for sql in queries if "hardship_hardshipfile" in sql]
+            rows = next(sql for sql in file_queries if "COUNT(" not in sql)
+            count = next(sql for sql in file_queries if "COUNT(" in sql)
+            plans += [(label, "rows", rows), (label, "total count", count)]
+
+    counts = {
+        key: HardshipFile.objects.filter(
+            unit__path__startswith=province.path, search_keys__regex=rf"(^| ){key}( |$)"
+        ).count()
+        for key in ("建国", "志毅", "zhangjianguo", "zjg")
+    }
+    print("\nfiles matching: " + ", ".join(f"{key} {count:,}" for key, count in counts.items()))
+    for label, kind, sql in plans:
+        print(f"\nplan of {label}, {kind} query:\n{sql}\n")
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            print("\n".join(row[0] for row in cursor.fetchall()))
+
+
+if __name__ == "__main__":
+    main()
