@@ -275,6 +275,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+
 # ---------------------------------------------------------------- personal data
 # National ID numbers are encrypted at rest (hardship/crypto.py). Keys are
 # Fernet keys (32 url-safe base64 bytes), newest first; generate one with
@@ -307,7 +308,9 @@ def _fernet_keys(name: str) -> list[str]:
 FIELD_ENCRYPTION_KEYS = _fernet_keys("FIELD_ENCRYPTION_KEYS")
 ID_HASH_KEY = env_str("ID_HASH_KEY", required=not DEBUG) or f"dev-id-hash:{SECRET_KEY}"
 if len(ID_HASH_KEY) < 32:
-    raise ImproperlyConfigured("The environment variable ID_HASH_KEY must be at least 32 characters.")
+    raise ImproperlyConfigured(
+        "The environment variable ID_HASH_KEY must be at least 32 characters."
+    )
 
 # ---------------------------------------------------------------- access
 # Views under these URL namespaces enforce access themselves (Django admin:

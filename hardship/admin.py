@@ -35,6 +35,7 @@ from hardship.models import (
     HouseholdMember,
     HouseholdMemberEvent,
     IdNumberView,
+    ImportBatch,
     MinimumLivingStandard,
     UnionUnit,
     User,
@@ -547,3 +548,24 @@ class HouseholdMemberEventAdmin(ReadOnlyBranchAdmin):
     @admin.display(description=_("national ID number"))
     def masked_id_number(self, obj) -> str:
         return mask_id_number(obj.id_number)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyBranchAdmin):
+    """Spreadsheet imports: who imported what into which unit, and how it ended."""
+
+    list_display = [
+        "original_name",
+        "unit",
+        "created_by",
+        "status",
+        "row_count",
+        "imported_count",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["unit", "created_by"]
+    fields = ["original_name", "unit", "created_by", "status", "row_count", "bad_row_count",
+              "imported_count", "error", "created_at", "validated_at", "confirmed_at", "finished_at"]  # fmt: skip
+    readonly_fields = fields
+    ordering = ["-created_at"]

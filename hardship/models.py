@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hardship.choices import (
     ACTIVE_STATUSES,
@@ -286,7 +287,7 @@ class HardshipFile(models.Model):
     )
 
     # The worker
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = EncryptedCharField(_("national ID number"))
     id_hash = models.CharField(max_length=64, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
@@ -498,7 +499,7 @@ class HouseholdMember(models.Model):
     relation = models.CharField(
         _("relation to the worker"), max_length=14, choices=Relation.choices
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = EncryptedCharField(_("national ID number"), blank=True)
     id_hash = models.CharField(max_length=64, blank=True, editable=False)
     birth_date = models.DateField(_("birth date"))
@@ -717,3 +718,85 @@ class FileNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+def _import_path(instance: "ImportBatch", filename: str) -> str:
+    # A random name: the uploaded one may be anything, and is kept in original_name.
+    return f"imports/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportBatch(models.Model):
+    """One spreadsheet a caseworker imports: the uploaded file, its column matching, the
+    dry-run report and the outcome. The job row of the import tasks (hardship/importing.py).
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Columns to be matched")
+        PENDING = "pending", _("Waiting to be checked")
+        VALIDATING = "validating", _("Being checked")
+        VALIDATED = "validated", _("Checked")
+        IMPORTING = "importing", _("Being imported")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("unit the files go to"),
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    upload = models.FileField(_("spreadsheet"), upload_to=_import_path, blank=True)
+    original_name = models.CharField(_("original name"), max_length=200)
+    language = models.CharField(_("language of the report"), max_length=10, default="zh-hans")
+    headers = models.JSONField(_("column headers"), default=list, blank=True)
+    mapping = models.JSONField(_("column matching"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    bad_row_count = models.PositiveIntegerField(_("rows with problems"), default=0)
+    imported_count = models.PositiveIntegerField(_("files opened"), default=0)
+    report = models.JSONField(_("problems found"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    validated_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("import confirmed"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="import_by_user")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bad_row_count__lte=F("row_count")), name="import_bad_rows_counted"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hardship:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_working(self) -> bool:
+        """Whether a worker has (or is about to have) this batch in hand: the page refreshes."""
+        return self.status in (
+            self.Status.PENDING,
+            self.Status.VALIDATING,
+            self.Status.IMPORTING,
+        ) or (self.status == self.Status.VALIDATED and self.confirmed_at is not None)
+
+    @property
+    def can_be_imported(self) -> bool:
+        return (
+            self.status == self.Status.VALIDATED
+            and self.confirmed_at is None
+            and self.row_count > 0
+            and self.bad_row_count == 0
+        )

@@ -296,10 +296,28 @@ def _record(
 
 
 def _next_file_number(*, unit: UnionUnit, year: int) -> str:
-    counter, _created = FileNumberCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{(unit.division_code or '000000')[:6]}-{year}-{counter.last:07d}"
+    (number,) = file_numbers_reserve(year=year, count=1)
+    return _format_file_number(unit=unit, year=year, number=number)
+
+
+def _format_file_number(*, unit: UnionUnit, year: int, number: int) -> str:
+    return f"{(unit.division_code or '000000')[:6]}-{year}-{number:07d}"
+
+
+def file_numbers_reserve(*, year: int, count: int) -> range:
+    """Reserve ``count`` consecutive file numbers of ``year``.
+
+    Called outside a transaction (a long import does so before its own), the
+    counter row is locked only for this one UPDATE, so nobody else opening a
+    file waits for the import. Numbers of an import that fails stay unused:
+    file numbers are unique, not gapless.
+    """
+    with transaction.atomic():
+        counter, _created = FileNumberCounter.objects.select_for_update().get_or_create(year=year)
+        first = counter.last + 1
+        counter.last += count
+        counter.save(update_fields=["last"])
+    return range(first, first + count)
 
 
 def _check_identity_numbers(
@@ -427,7 +445,6 @@ def _check_causes(main_cause: HardshipCause, secondary_causes) -> None:
         raise RuleBroken({"secondary_causes": _("The main cause cannot also be another cause.")})
 
 
-@transaction.atomic
 def hardship_file_open(
     *,
     by: User,
@@ -438,48 +455,60 @@ def hardship_file_open(
     members: list[MemberInput],
     category: str = "",
     category_override_reason: str = "",
+    reserved_number: int | None = None,
+    savepoint: bool = True,
 ) -> HardshipFile:
     """Open a file on an application (申请), for a household no other active file holds.
+
+    ``reserved_number`` comes from ``file_numbers_reserve`` when many files are
+    opened in one long transaction (an import), which also passes
+    ``savepoint=False``: a refused row fails that whole transaction anyway, and
+    thousands of savepoints slow PostgreSQL down.
 
     Side effects: the file, its members and an "open" transition; history rows.
     Raises RuleBroken (field errors) or PermissionDenied.
     """
-    _require_role(by, Role.CASEWORKER)
-    _require_branch(by, unit)
-    worker_id = parse_id_number(id_number)
-    _check_causes(values["main_cause"], secondary_causes)
-    _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=None)
-    proposal = _proposal_for(values, secondary_causes)
-    _validate_category_choice(
-        proposal=proposal, category=category, override_reason=category_override_reason
-    )
-    now = timezone.now()
-    with history_context(by):
-        file = HardshipFile(
-            unit=unit,
-            file_number=_next_file_number(unit=unit, year=_year()),
-            status=FileStatus.APPLIED,
-            id_number=worker_id.number,
-            id_hash=keyed_hash(worker_id.number),
-            gender=worker_id.gender,
-            birth_date=worker_id.birth_date,
-            proposed_category=proposal.category,
-            category=category or proposal.category,
-            category_override_reason=category_override_reason.strip(),
-            entered_by=by,
-            updated_by=by,
-            content_changed_at=now,
-            search_keys=" ".join(pinyin_keys(values["name"])),
-            **{name: values[name] for name in FILE_INPUT_FIELDS if name in values},
+    with transaction.atomic(savepoint=savepoint):
+        _require_role(by, Role.CASEWORKER)
+        _require_branch(by, unit)
+        worker_id = parse_id_number(id_number)
+        _check_causes(values["main_cause"], secondary_causes)
+        _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=None)
+        proposal = _proposal_for(values, secondary_causes)
+        _validate_category_choice(
+            proposal=proposal, category=category, override_reason=category_override_reason
         )
-        file.full_clean(
-            exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"]
-        )
-        file.save()
-        file.secondary_causes.set(secondary_causes)
-        _apply_members(file, members)
-        _record(file, action=FileTransition.Action.OPEN, by=by, from_status="")
-    return file
+        now = timezone.now()
+        with history_context(by):
+            file = HardshipFile(
+                unit=unit,
+                file_number=(
+                    _format_file_number(unit=unit, year=_year(), number=reserved_number)
+                    if reserved_number
+                    else _next_file_number(unit=unit, year=_year())
+                ),
+                status=FileStatus.APPLIED,
+                id_number=worker_id.number,
+                id_hash=keyed_hash(worker_id.number),
+                gender=worker_id.gender,
+                birth_date=worker_id.birth_date,
+                proposed_category=proposal.category,
+                category=category or proposal.category,
+                category_override_reason=category_override_reason.strip(),
+                entered_by=by,
+                updated_by=by,
+                content_changed_at=now,
+                search_keys=" ".join(pinyin_keys(values["name"])),
+                **{name: values[name] for name in FILE_INPUT_FIELDS if name in values},
+            )
+            file.full_clean(
+                exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"]
+            )
+            file.save()
+            file.secondary_causes.set(secondary_causes)
+            _apply_members(file, members)
+            _record(file, action=FileTransition.Action.OPEN, by=by, from_status="")
+        return file
 
 
 @transaction.atomic

@@ -18,5 +18,6 @@ urlpatterns = [
     path("transfers/", files.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/decide/", files.transfer_decide, name="transfer_decide"),
     path("reviews/", files.review_queue, name="review_queue"),
+    path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),
 ]

@@ -111,3 +111,26 @@ def approver(tree) -> User:
 def second_caseworker(tree) -> User:
     """Another caseworker of 武汉市总工会, for steps that need a second person."""
     return UserFactory(username="wuhan.cw2", full_name="刘洋", unit=tree.wuhan)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_lists_survive_flushes(request):
+    """Put back the rows migrations load (causes of hardship) for tests that flush the database.
+
+    Transactional tests (live server, real workers) end by emptying every
+    table, data migrations' rows included; the next such test would find no
+    causes to choose from.
+    """
+    database_fixtures = {"transactional_db", "live_server"}
+    marker = request.node.get_closest_marker("django_db")
+    if not (
+        database_fixtures & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("hardship.migrations.0003_causes_and_search_index").add_causes(apps, None)

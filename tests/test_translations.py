@@ -29,10 +29,15 @@ def test_the_compiled_catalogue_matches_the_source_catalogue():
     with open(LOCALE / "django.mo", "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
 
+    def compiled_text(entry):
+        if entry.msgctxt:
+            return compiled.pgettext(entry.msgctxt, entry.msgid)
+        return compiled.gettext(entry.msgid)
+
     stale = [
         e.msgid
         for e in po.translated_entries()
-        if not e.msgid_plural and compiled.gettext(e.msgid) != e.msgstr
+        if not e.msgid_plural and compiled_text(e) != e.msgstr
     ]
     assert stale == [], "run `make messages` to recompile django.mo"
 

@@ -1,6 +1,5 @@
 """UI text of the shell, sign-in, units and users."""
 
-
 ZH_HANS = {
     # languages and site
     "Simplified Chinese": "简体中文",

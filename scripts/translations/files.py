@@ -109,6 +109,13 @@ ZH_HANS = {
     "Tatar": "塔塔尔族", "Derung": "独龙族", "Oroqen": "鄂伦春族", "Hezhen": "赫哲族",
     "Monba": "门巴族", "Lhoba": "珞巴族", "Jino": "基诺族",
     # filters and list
+    "Yes": "是",
+    "No": "否",
+    "Files by status": "按状态分类",
+    "All": "全部",
+    "Download this list": "下载此列表",
+    "Excel with full ID numbers (recorded)": "含完整身份证号的 Excel（将被记录）",
+    "At most 50,000 files per download.": "每次最多下载 50,000 份档案。",
     "Search": "搜索",
     "Name (汉字 or pinyin such as zhangjianguo or zjg), file number, phone, or a full ID number.": "姓名（汉字或拼音，如 zhangjianguo、zjg）、档案编号、电话或完整身份证号。",
     "Unit (name or code)": "单位（名称或编码）",
