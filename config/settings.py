@@ -155,6 +155,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hardship.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "resend-pending-documents": {
+        "task": "hardship.documents_resend_pending",
+        "schedule": 120.0,
+    },
+    "clean-expired-documents": {
+        "task": "hardship.documents_clean_expired",
+        "schedule": crontab(hour=3, minute=37),
+    },
 }
 
 # ---------------------------------------------------------------- auth and sessions
@@ -231,6 +239,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded scans and generated documents live outside the web root and are
 # served only through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Generated documents (PDFs, spreadsheets) are kept this many days, then deleted.
+DOCUMENT_KEEP_DAYS = env_int("DOCUMENT_KEEP_DAYS", 14, minimum=1)
 # Attachments (scans, photos) larger than this are refused while they arrive.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 STORAGES = {

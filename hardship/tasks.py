@@ -44,3 +44,27 @@ def import_batch_work(batch_id: int) -> str:
         import_batch_fail(batch_id=batch_id, error=error)
         return Status.FAILED
     return "nothing to do"
+
+
+@shared_task(name="hardship.generate_document", bind=True)
+def generate_document(self, document_id: int) -> str:
+    """Produce one requested document or long job (hardship/documents.py)."""
+    from hardship.documents import document_run
+
+    return document_run(document_id=document_id)
+
+
+@shared_task(name="hardship.documents_resend_pending")
+def documents_resend_pending() -> int:
+    """Send again the jobs whose message may have been lost while the broker was down."""
+    from hardship.documents import documents_resend_pending as resend
+
+    return resend()
+
+
+@shared_task(name="hardship.documents_clean_expired")
+def documents_clean_expired() -> int:
+    """Delete generated documents past their keeping time."""
+    from hardship.documents import documents_clean_expired as clean
+
+    return clean()

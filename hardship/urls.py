@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from hardship.views import files, units
+from hardship.views import documents, files, units
 
 app_name = "hardship"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("transfers/", files.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/decide/", files.transfer_decide, name="transfer_decide"),
     path("reviews/", files.review_queue, name="review_queue"),
+    path("documents/<int:pk>/", documents.document_detail, name="document_detail"),
+    path("documents/<int:pk>/status/", documents.document_status, name="document_status"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document_download"),
+    path("documents/<int:pk>/retry/", documents.document_retry_view, name="document_retry"),
     path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),
 ]

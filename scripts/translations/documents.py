@@ -1,0 +1,27 @@
+"""UI text of generated documents and long jobs."""
+
+ZH_HANS = {
+    "Waiting": "等待中",
+    "Running": "进行中",
+    "Failed": "失败",
+    "generated document": "生成的文档",
+    "generated documents": "生成的文档",
+    "parameters": "参数",
+    "done": "已完成",
+    "total": "总数",
+    "file name": "文件名",
+    "attempts": "尝试次数",
+    "started": "开始时间",
+    "kept until": "保留至",
+    "title": "标题",
+    "Requested by": "申请人",
+    "Progress": "进度",
+    "Waiting for a worker…": "等待后台处理…",
+    "Download": "下载",
+    "Done.": "已完成。",
+    "Took %(seconds)s.": "用时 %(seconds)s。",
+    "The job failed.": "任务失败。",
+    "Try again": "重试",
+    "The job is sent to the worker again.": "任务已重新提交后台处理。",
+    "The job took longer than its time limit and was stopped.": "任务超过时间限制，已被停止。",
+}  # fmt: skip

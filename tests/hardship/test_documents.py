@@ -1,0 +1,171 @@
+"""The generated-documents mechanism: request, claim, progress, download, dedupe, retry."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from hardship.documents import (
+    JobAlreadyRunning,
+    Produced,
+    document_request,
+    document_retry,
+    document_run,
+    documents_clean_expired,
+    producer,
+)
+from hardship.models import GeneratedDocument
+
+Status = GeneratedDocument.Status
+
+
+@producer("test_echo")
+def echo(job):
+    if job.params.get("fail"):
+        raise ValueError("一个明确的错误")
+    job.progress(1, 2)
+    job.progress(2, 2)
+    return Produced(
+        content=f"你好 {job.params['who']}".encode(),
+        name="echo.txt",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def request_echo(user, unit, **params):
+    return document_request(
+        kind="test_echo", title="测试文档", by=user, unit=unit, params={"who": "张敏", **params}
+    )
+
+
+def test_a_document_is_produced_and_downloaded_by_someone_of_the_branch(
+    caseworker_client, caseworker, media, django_capture_on_commit_callbacks
+):
+    document = request_echo(caseworker, caseworker.unit)
+
+    assert document_run(document_id=document.pk) == Status.DONE
+    document.refresh_from_db()
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+    download = caseworker_client.get(reverse("hardship:document_download", args=[document.pk]))
+
+    assert (document.progress_done, document.progress_total, document.percent) == (2, 2, 100)
+    assert reverse("hardship:document_download", args=[document.pk]) in page
+    assert b"".join(download.streaming_content).decode() == "你好 张敏"
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_sibling_branch_gets_404_for_the_page_the_status_and_the_file(
+    sibling_client, caseworker, media
+):
+    document = request_echo(caseworker, caseworker.unit)
+    document_run(document_id=document.pk)
+
+    for name in ("document_detail", "document_status", "document_download"):
+        assert (
+            sibling_client.get(reverse(f"hardship:{name}", args=[document.pk])).status_code == 404
+        )
+
+
+def test_the_status_answers_the_progress_bar(caseworker_client, caseworker, media):
+    document = request_echo(caseworker, caseworker.unit)
+    GeneratedDocument.objects.filter(pk=document.pk).update(
+        status=Status.RUNNING, progress_done=3, progress_total=12
+    )
+
+    data = caseworker_client.get(reverse("hardship:document_status", args=[document.pk])).json()
+
+    assert data == {
+        "status": "running",
+        "status_label": "进行中",
+        "done": 3,
+        "total": 12,
+        "percent": 25,
+    }
+
+
+def test_a_second_request_for_the_same_work_is_refused_while_the_first_waits(caseworker, media):
+    first = document_request(
+        kind="test_echo",
+        title="一",
+        by=caseworker,
+        unit=caseworker.unit,
+        params={"who": "a"},
+        dedupe_key="same",
+    )
+
+    with pytest.raises(JobAlreadyRunning) as refused:
+        document_request(
+            kind="test_echo",
+            title="二",
+            by=caseworker,
+            unit=caseworker.unit,
+            params={"who": "b"},
+            dedupe_key="same",
+        )
+
+    assert refused.value.running == first
+
+
+def test_the_same_work_may_be_requested_again_once_done(caseworker, media):
+    first = document_request(
+        kind="test_echo",
+        title="一",
+        by=caseworker,
+        unit=caseworker.unit,
+        params={"who": "a"},
+        dedupe_key="same",
+    )
+    document_run(document_id=first.pk)
+
+    again = document_request(
+        kind="test_echo",
+        title="二",
+        by=caseworker,
+        unit=caseworker.unit,
+        params={"who": "a"},
+        dedupe_key="same",
+    )
+
+    assert again.pk != first.pk
+
+
+def test_a_failure_is_recorded_and_can_be_retried(caseworker_client, caseworker, media):
+    document = request_echo(caseworker, caseworker.unit, fail=True)
+
+    assert document_run(document_id=document.pk) == Status.FAILED
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+    assert "一个明确的错误" in page
+
+    GeneratedDocument.objects.filter(pk=document.pk).update(params={"who": "张敏"})
+    document_retry(document=document, by=caseworker)
+    assert document_run(document_id=document.pk) == Status.DONE
+
+
+def test_a_finished_document_is_not_produced_twice(caseworker, media):
+    document = request_echo(caseworker, caseworker.unit)
+    document_run(document_id=document.pk)
+
+    assert document_run(document_id=document.pk) == "nothing to do"
+    assert document_run(document_id=999_999) == "nothing to do"
+
+
+def test_expired_documents_are_deleted_with_their_files(caseworker, media, tmp_path):
+    document = request_echo(caseworker, caseworker.unit)
+    document_run(document_id=document.pk)
+    document.refresh_from_db()
+    path = document.result.path
+    GeneratedDocument.objects.filter(pk=document.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    assert documents_clean_expired() == 1
+    assert not GeneratedDocument.objects.exists()
+    import os
+
+    assert not os.path.exists(path)
