@@ -290,6 +290,11 @@ class HardshipFile(models.Model):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = EncryptedCharField(_("national ID number"))
     id_hash = models.CharField(max_length=64, editable=False)
+    # Region and last four only (420102********1234): what lists and printed
+    # rosters show, kept beside the ciphertext so they can be built in SQL.
+    id_number_masked = models.CharField(
+        _("ID number (masked)"), max_length=24, editable=False, default=""
+    )
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(
@@ -465,7 +470,8 @@ class HardshipFile(models.Model):
 
     @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
+        # The stored mask spares lists a decryption per row.
+        return self.id_number_masked or mask_id_number(self.id_number)
 
     @property
     def rigid_spending(self) -> Decimal:

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hardship.identity import mask_id_number
 from hardship.models import (
     FileNumberCounter,
     HardshipCause,
@@ -266,7 +267,7 @@ CAUSE_WEIGHTS = {
 
 # Columns the COPY writes, in order. Every NOT NULL column of the tables must be here.
 FILE_COLUMNS = (
-    "id", "unit_id", "file_number", "status", "name", "id_number", "id_hash", "gender",
+    "id", "unit_id", "file_number", "status", "name", "id_number", "id_hash", "id_number_masked", "gender",
     "birth_date", "ethnicity", "political_status", "phone", "address", "division_code",
     "hukou_type", "marital_status", "health", "disability", "employment_status",
     "is_migrant_worker", "model_worker_level", "employer_name", "employer_credit_code",
@@ -543,6 +544,7 @@ class _Chunk:
                 "name": name,
                 "id_number": worker_id,
                 "id_hash": keyed_hash(worker_id),
+                "id_number_masked": mask_id_number(worker_id),
                 "gender": sex,
                 "birth_date": born,
                 "ethnicity": ETHNICITY.pick(rng),

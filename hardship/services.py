@@ -490,6 +490,7 @@ def hardship_file_open(
                 status=FileStatus.APPLIED,
                 id_number=worker_id.number,
                 id_hash=keyed_hash(worker_id.number),
+                id_number_masked=worker_id.masked,
                 gender=worker_id.gender,
                 birth_date=worker_id.birth_date,
                 proposed_category=proposal.category,
@@ -545,6 +546,7 @@ def hardship_file_update(
                 setattr(file, name, values[name])
         file.id_number = worker_id.number
         file.id_hash = keyed_hash(worker_id.number)
+        file.id_number_masked = worker_id.masked
         file.gender = worker_id.gender
         file.birth_date = worker_id.birth_date
         file.proposed_category = proposal.category
