@@ -239,6 +239,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded scans and generated documents live outside the web root and are
 # served only through permission-checked views.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Units written per statement when building visit lists: big enough to stay
+# close to one INSERT … SELECT, small enough for the progress bar to move.
+VISIT_LIST_UNITS_PER_BATCH = env_int("VISIT_LIST_UNITS_PER_BATCH", 400, minimum=1)
 # Generated documents (PDFs, spreadsheets) are kept this many days, then deleted.
 DOCUMENT_KEEP_DAYS = env_int("DOCUMENT_KEEP_DAYS", 14, minimum=1)
 # Attachments (scans, photos) larger than this are refused while they arrive.

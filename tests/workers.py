@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection
@@ -26,11 +27,17 @@ def database_url_for_other_processes() -> str:
     return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@dataclass
+class Worker:
+    queue: str
+    process: subprocess.Popen
+
+
 @contextmanager
 def worker_process(
     *, env: dict[str, str], log_path: Path, queue: str | None = None
-) -> Iterator[str]:
-    """Run a solo-pool worker on a queue of its own; yields the queue name."""
+) -> Iterator[Worker]:
+    """Run a solo-pool worker on a queue of its own; yields it (its queue and process)."""
     queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker",
@@ -42,11 +49,12 @@ def worker_process(
             command, cwd=ROOT, env=os.environ | env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        yield queue
+        yield Worker(queue=queue, process=process)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

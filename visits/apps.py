@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits and campaigns")
+
+    def ready(self) -> None:
+        # Register the producers of this app's generated documents and jobs.
+        from visits import campaigns  # noqa: F401

@@ -794,8 +794,8 @@ def test_a_real_worker_runs_the_dry_run(transactional_db, caseworker, tmp_path, 
     ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PENDING)
     env = {"DATABASE_URL": database_url_for_other_processes(), "MEDIA_ROOT": str(media_root)}
 
-    with worker_process(env=env, log_path=tmp_path / "worker.log") as queue:
-        result = import_batch_work.apply_async(args=[batch.pk], queue=queue).get(timeout=60)
+    with worker_process(env=env, log_path=tmp_path / "worker.log") as worker:
+        result = import_batch_work.apply_async(args=[batch.pk], queue=worker.queue).get(timeout=60)
 
     batch.refresh_from_db()
     assert result == Status.VALIDATED

@@ -17,8 +17,8 @@ def test_the_health_task_reaches_the_database_when_called_directly(db):
 @pytest.mark.worker
 def test_a_real_worker_runs_the_health_task_through_redis(transactional_db, tmp_path):
     env = {"DATABASE_URL": database_url_for_other_processes()}
-    with worker_process(env=env, log_path=tmp_path / "worker.log") as queue:
-        result = health_check.apply_async(queue=queue).get(timeout=60)
+    with worker_process(env=env, log_path=tmp_path / "worker.log") as worker:
+        result = health_check.apply_async(queue=worker.queue).get(timeout=60)
 
     assert result["database"] is True
 

@@ -1,0 +1,142 @@
+"""Building visit lists through real worker processes: killed half-way, redelivered, completed."""
+
+import os
+import signal
+import time
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from hardship.choices import FileStatus
+from hardship.documents import JobAlreadyRunning
+from hardship.models import GeneratedDocument, HardshipFile
+from tests.factories import UnionUnitFactory, make_id_number, open_file
+from tests.workers import database_url_for_other_processes, worker_process
+from visits.campaigns import campaign_create, visit_lists_request_build
+from visits.models import VisitListRow
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+WORKER_ENV = {
+    # One unit per statement, so the build has many steps to be killed between.
+    "VISIT_LIST_UNITS_PER_BATCH": "1",
+    # A short visibility timeout brings the unacknowledged message back within seconds.
+    "CELERY_TASK_TIME_LIMIT": "10",
+    "CELERY_VISIBILITY_TIMEOUT": "12",
+}
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def campaign_with_six_communities(tree, caseworker, approver, standards):
+    communities = [
+        UnionUnitFactory(name=f"社区{n}", code=f"DZ-{n}", level=6, parent=tree.dazhi)
+        for n in range(6)
+    ]
+    files = []
+    for n, unit in enumerate(communities):
+        for k in range(2):
+            file = open_file(
+                by=caseworker,
+                unit=unit,
+                name=f"户{n}{k}",
+                id_number=make_id_number(sequence=4000 + 20 * n + 2 * k + 1),
+            )
+            HardshipFile.objects.filter(pk=file.pk).update(
+                status=FileStatus.ON_FILE, category="relative"
+            )
+            files.append(file)
+    today = timezone.localdate()
+    campaign = campaign_create(
+        by=approver,
+        season="winter",
+        year=today.year,
+        name="冬送温暖",
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        organiser=tree.wuhan,
+    )
+    return campaign, files
+
+
+def test_a_build_killed_half_way_is_redelivered_and_completes_without_duplicates(
+    campaign_with_six_communities,
+    approver,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+    own_default_queue,
+):
+    campaign, files = campaign_with_six_communities
+    env = {"DATABASE_URL": database_url_for_other_processes(), **WORKER_ENV}
+    # Hold a row lock on a file of the fourth community: the build blocks there,
+    # with three communities written, until this connection lets go.
+    blocker = psycopg.connect(database_url_for_other_processes())
+    blocker.execute("SELECT id FROM hardship_hardshipfile WHERE id = %s FOR UPDATE", [files[6].pk])
+
+    with worker_process(
+        env=env, log_path=tmp_path / "first.log", queue=own_default_queue
+    ) as worker:
+        with django_capture_on_commit_callbacks(execute=True):
+            document = visit_lists_request_build(campaign=campaign, by=approver)
+        wait_for(
+            lambda: GeneratedDocument.objects.filter(pk=document.pk, progress_done=3).exists(),
+            timeout=60,
+            what="three communities written",
+        )
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.wait()
+    blocker.rollback()
+    blocker.close()
+    assert VisitListRow.objects.filter(campaign=campaign).count() == 6  # three whole communities
+
+    with worker_process(env=env, log_path=tmp_path / "second.log", queue=own_default_queue):
+        wait_for(
+            lambda: GeneratedDocument.objects.filter(pk=document.pk, status="done").exists(),
+            timeout=120,
+            what="the redelivered build to finish",
+        )
+
+    document.refresh_from_db()
+    assert document.attempts == 2
+    rows = VisitListRow.objects.filter(campaign=campaign)
+    assert rows.count() == 12
+    assert rows.values("file").distinct().count() == 12
+
+
+@pytest.fixture
+def own_default_queue():
+    """Send this test's jobs to a queue only its workers read."""
+    import uuid
+
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    yield queue
+    app.conf.task_default_queue = previous
+
+
+def test_a_second_build_of_the_same_lists_is_told_one_is_running(
+    campaign_with_six_communities, approver
+):
+    campaign, _files = campaign_with_six_communities
+    first = visit_lists_request_build(campaign=campaign, by=approver)
+
+    with pytest.raises(JobAlreadyRunning) as refused:
+        visit_lists_request_build(campaign=campaign, by=approver)
+
+    assert refused.value.running == first
+    assert connection.vendor == "postgresql"

@@ -1,0 +1,328 @@
+"""Campaigns and their visit lists: creating, building (in SQL), approving, coverage.
+
+Building the lists is a long job (hardship/documents.py, kind
+``visit_lists_build``). For each unit of the organiser's branch that holds
+target households it writes a frozen list in two statements per batch of
+units, each ``INSERT … SELECT … ON CONFLICT DO NOTHING``:
+
+- a redelivered or repeated build writes each household once (the unique
+  constraint on campaign and file), and rows already written stay as they were;
+- a rebuild first removes the rows nobody has visited yet from lists that
+  are not approved, so visits already made are kept;
+- approved (frozen) lists are never touched;
+- each batch commits on its own, so a worker killed half-way leaves whole
+  batches, and the redelivered job completes the rest.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hardship.access import scope_to_user
+from hardship.choices import Category
+from hardship.documents import JobContext, document_request, producer
+from hardship.models import GeneratedDocument, Role, UnionUnit, User
+from hardship.services import RuleBroken
+from visits.choices import VisitListStatus
+from visits.models import Campaign, CampaignAidStandard, Visit, VisitList, VisitListRow
+from visits.rules import TargetRule, default_rule, target_files
+
+
+def _require(by: User, role: Role, unit: UnionUnit) -> None:
+    if by.is_superuser:
+        return
+    if not by.has_role(role):
+        raise PermissionDenied(_("Only a %(roles)s may do this.") % {"roles": role.label})
+    if by.unit is None or not unit.is_in_branch_of(by.unit):
+        raise PermissionDenied(_("This is not in your unit's branch."))
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    by: User,
+    season: str,
+    year: int,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    organiser: UnionUnit,
+    rule: TargetRule | None = None,
+    aid_standards: dict[str, Decimal] | None = None,
+) -> Campaign:
+    """Create a campaign for the organiser's branch, with its target rule and aid standards.
+
+    Side effects: the campaign and its aid-standard rows.
+    """
+    _require(by, Role.APPROVER, organiser)
+    if ends_on < starts_on:
+        raise RuleBroken({"ends_on": _("The campaign cannot end before it starts.")})
+    rule = rule or default_rule(season)
+    rule.check()
+    campaign = Campaign.objects.create(
+        season=season, year=year, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
+        organiser=organiser, target_rule=rule.as_json(), created_by=by,
+    )  # fmt: skip
+    for category, amount in (aid_standards or {}).items():
+        if category not in Category.values or amount < 0:
+            raise RuleBroken(
+                {
+                    "aid_standards": _(
+                        "An aid standard needs a category and an amount of at least 0."
+                    )
+                }
+            )
+        CampaignAidStandard.objects.create(campaign=campaign, category=category, amount=amount)
+    return campaign
+
+
+@transaction.atomic
+def campaign_set_rule(*, campaign: Campaign, by: User, rule: TargetRule) -> Campaign:
+    """The organiser narrows or widens the target group within the rule's options."""
+    _require(by, Role.APPROVER, campaign.organiser)
+    rule.check()
+    campaign.target_rule = rule.as_json()
+    campaign.save(update_fields=["target_rule"])
+    return campaign
+
+
+def visit_lists_request_build(
+    *, campaign: Campaign, by: User, unit: UnionUnit | None = None
+) -> GeneratedDocument:
+    """Ask a worker to build (or rebuild) the lists of ``unit``'s branch (default: the organiser's).
+
+    Raises JobAlreadyRunning when a build of the same lists is waiting or running.
+    """
+    unit = unit or campaign.organiser
+    if not unit.is_in_branch_of(campaign.organiser):
+        raise RuleBroken(_("This unit is not in the campaign's branch."))
+    _require(by, Role.CASEWORKER if not by.has_role(Role.APPROVER) else Role.APPROVER, unit)
+    return document_request(
+        kind="visit_lists_build",
+        title=_("Visit lists of %(campaign)s for %(unit)s")
+        % {"campaign": campaign.name, "unit": unit.name},
+        by=by,
+        unit=unit,
+        params={"campaign_id": campaign.pk, "unit_id": unit.pk},
+        dedupe_key=f"visit_lists_build:{campaign.pk}:{unit.pk}",
+    )
+
+
+@producer("visit_lists_build")
+def _build_job(job: JobContext) -> None:
+    campaign = Campaign.objects.select_related("organiser").get(pk=job.params["campaign_id"])
+    unit = UnionUnit.objects.get(pk=job.params["unit_id"])
+    visit_lists_build(campaign=campaign, unit=unit, progress=job.progress)
+
+
+def visit_lists_build(*, campaign: Campaign, unit: UnionUnit, progress=None) -> int:
+    """Build the lists of ``unit``'s branch for ``campaign``; returns the households listed.
+
+    Idempotent and restartable (see the module docstring). Side effects:
+    VisitList rows per unit holding target households, their rows, counts.
+    """
+    rule = TargetRule.from_json(campaign.target_rule)
+    targets = target_files(rule=rule, branch_path=unit.path)
+    holding_units = list(targets.order_by().values_list("unit_id", flat=True).distinct())
+    holding_units.sort()
+    frozen = set(
+        VisitList.objects.filter(campaign=campaign, status=VisitListStatus.APPROVED).values_list(
+            "unit_id", flat=True
+        )
+    )
+    open_units = [u for u in holding_units if u not in frozen]
+    with transaction.atomic():
+        VisitList.objects.bulk_create(
+            [
+                VisitList(campaign=campaign, unit_id=u, status=VisitListStatus.BUILDING)
+                for u in open_units
+            ],
+            ignore_conflicts=True,
+        )
+        # A rebuild: rows nobody has visited yet go, and come back from today's files.
+        VisitListRow.objects.filter(
+            campaign=campaign, visit__isnull=True, visit_list__unit_id__in=open_units,
+            visit_list__status__in=[VisitListStatus.BUILDING, VisitListStatus.READY],
+        ).delete()  # fmt: skip
+        VisitList.objects.filter(campaign=campaign, unit_id__in=open_units).update(
+            status=VisitListStatus.BUILDING
+        )
+    size = settings.VISIT_LIST_UNITS_PER_BATCH
+    batches = [open_units[i : i + size] for i in range(0, len(open_units), size)]
+    for done, batch in enumerate(batches):
+        if progress:
+            progress(done, len(batches))
+        with transaction.atomic():
+            _insert_rows(campaign=campaign, targets=targets, unit_ids=batch)
+    with transaction.atomic():
+        _finish_lists(campaign=campaign, unit_ids=open_units)
+    if progress:
+        progress(len(batches), len(batches))
+    return VisitListRow.objects.filter(
+        campaign=campaign, visit_list__unit__path__startswith=unit.path
+    ).count()
+
+
+def _insert_rows(*, campaign: Campaign, targets: QuerySet, unit_ids: list[int]) -> None:
+    """One INSERT … SELECT for a batch of units: the households, in priority order, with their snapshot."""
+    target_sql, target_params = (
+        targets.filter(unit_id__in=unit_ids).order_by().values("pk").query.sql_with_params()
+    )
+    nulls_first = "NULLS FIRST"
+    sql = f"""
+        INSERT INTO visits_visitlistrow
+            (visit_list_id, campaign_id, file_id, priority, township, community, name,
+             masked_id_number, address, phone, category, main_cause, model_worker,
+             last_visited_on, helper_id, helper_name, visit_id)
+        SELECT vl.id, %s, f.id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY f.unit_id
+                   ORDER BY CASE WHEN f.category = 'deep' THEN 0 ELSE 1 END,
+                            CASE WHEN f.model_worker_level <> 'none' THEN 0 ELSE 1 END,
+                            last_visit.visited_on ASC {nulls_first}, f.id
+               ),
+               CASE WHEN u.level = 6 THEN COALESCE(p.name, '') WHEN u.level = 5 THEN u.name ELSE '' END,
+               CASE WHEN u.level = 6 THEN u.name ELSE '' END,
+               f.name, f.id_number_masked, f.address, f.phone, f.category, cause.name,
+               f.model_worker_level <> 'none',
+               last_visit.visited_on, helper.cadre_id, COALESCE(cadre.name, ''), NULL
+        FROM hardship_hardshipfile f
+        JOIN hardship_unionunit u ON u.id = f.unit_id
+        LEFT JOIN hardship_unionunit p ON p.id = u.parent_id
+        JOIN hardship_hardshipcause cause ON cause.id = f.main_cause_id
+        JOIN visits_visitlist vl ON vl.campaign_id = %s AND vl.unit_id = f.unit_id
+        LEFT JOIN (
+            SELECT file_id, MAX(visited_on) AS visited_on FROM visits_visit GROUP BY file_id
+        ) last_visit ON last_visit.file_id = f.id
+        LEFT JOIN visits_pairing helper
+            ON helper.file_id = f.id AND helper.role = 'helper' AND helper.ends_on IS NULL
+        LEFT JOIN visits_cadre cadre ON cadre.id = helper.cadre_id
+        WHERE f.id IN ({target_sql}) AND vl.status <> 'approved'
+        ON CONFLICT (campaign_id, file_id) DO NOTHING
+    """  # noqa: S608 - our own SQL; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, campaign.pk, *target_params])
+
+
+def _finish_lists(*, campaign: Campaign, unit_ids: list[int]) -> None:
+    counts = dict(
+        VisitListRow.objects.filter(campaign=campaign, visit_list__unit_id__in=unit_ids)
+        .values_list("visit_list_id")
+        .annotate(n=Count("id"))
+        .values_list("visit_list_id", "n")
+    )
+    now = timezone.now()
+    for visit_list in VisitList.objects.filter(campaign=campaign, unit_id__in=unit_ids):
+        visit_list.row_count = counts.get(visit_list.pk, 0)
+        visit_list.status = VisitListStatus.READY
+        visit_list.built_at = now
+        visit_list.save(update_fields=["row_count", "status", "built_at"])
+
+
+@transaction.atomic
+def visit_list_approve(*, visit_list: VisitList, by: User) -> VisitList:
+    """The unit's approver freezes its list: later rebuilds and file edits leave it as it is."""
+    visit_list = VisitList.objects.select_for_update().select_related("unit").get(pk=visit_list.pk)
+    _require(by, Role.APPROVER, visit_list.unit)
+    if visit_list.status != VisitListStatus.READY:
+        raise RuleBroken(_("Only a built list can be approved."))
+    visit_list.status = VisitListStatus.APPROVED
+    visit_list.approved_by = by
+    visit_list.approved_at = timezone.now()
+    visit_list.save(update_fields=["status", "approved_by", "approved_at"])
+    return visit_list
+
+
+# ---------------------------------------------------------------------- coverage
+
+
+@dataclass
+class Coverage:
+    """不漏一户: households listed and visited, visits (户次) and people reached (人次)."""
+
+    unit: UnionUnit
+    listed: int = 0
+    visited: int = 0
+    visits: int = 0
+    person_times: int = 0
+
+    @property
+    def not_visited(self) -> int:
+        return self.listed - self.visited
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.visited / self.listed) if self.listed else 0
+
+
+def campaign_coverage(*, campaign: Campaign, unit: UnionUnit) -> tuple[Coverage, list[Coverage]]:
+    """Coverage of ``unit``'s branch, and of each of its child units (rolled up the tree).
+
+    Two grouped queries over the branch, rolled up in Python by path: constant
+    work per page whatever the number of child units.
+    """
+    branch = {"visit_list__unit__path__startswith": unit.path}
+    per_unit: dict[int, Coverage] = {}
+    rows = (
+        VisitListRow.objects.filter(campaign=campaign, **branch)
+        .values("visit_list__unit__path")
+        .annotate(listed=Count("id"), visited=Count("visit"))
+    )
+    paths: dict[str, tuple[int, int]] = {
+        r["visit_list__unit__path"]: (r["listed"], r["visited"]) for r in rows
+    }
+    visits = (
+        Visit.objects.filter(campaign=campaign, file__unit__path__startswith=unit.path)
+        .values("file__unit__path")
+        .annotate(n=Count("id"), people=Sum("people_reached"))
+    )
+    visit_paths = {r["file__unit__path"]: (r["n"], r["people"] or 0) for r in visits}
+    children = list(UnionUnit.objects.filter(parent=unit).order_by("code"))
+    total = Coverage(unit=unit)
+    for child in children:
+        per_unit[child.pk] = Coverage(unit=child)
+    for path, (listed, visited) in paths.items():
+        target = _child_for(path, unit, children)
+        for coverage in filter(None, (total, per_unit.get(target))):
+            coverage.listed += listed
+            coverage.visited += visited
+    for path, (count, people) in visit_paths.items():
+        target = _child_for(path, unit, children)
+        for coverage in filter(None, (total, per_unit.get(target))):
+            coverage.visits += count
+            coverage.person_times += people
+    return total, [per_unit[c.pk] for c in children]
+
+
+def _child_for(path: str, unit: UnionUnit, children: list[UnionUnit]) -> int | None:
+    rest = path[len(unit.path) :].strip("/")
+    if not rest:
+        return None
+    return int(rest.split("/")[0])
+
+
+def campaigns_for_user(*, user: User) -> QuerySet[Campaign]:
+    """Campaigns whose organiser's branch includes the user's unit, or lies within the user's branch."""
+    if user.is_superuser:
+        return Campaign.objects.all()
+    if user.unit is None:
+        return Campaign.objects.none()
+    above = [int(pk) for pk in user.unit.path.strip("/").split("/")]
+    return Campaign.objects.filter(
+        Q(organiser_id__in=above) | Q(organiser__path__startswith=user.unit.path)
+    )
+
+
+def visit_lists_for_user(*, user: User, campaign: Campaign) -> QuerySet[VisitList]:
+    return scope_to_user(
+        VisitList.objects.filter(campaign=campaign).select_related("unit", "approved_by"),
+        user=user,
+        unit_path="unit__path",
+    )
