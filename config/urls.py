@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/logout/", accounts.logout_view, name="logout"),
     path("i18n/setlang/", accounts.set_language_view, name="set_language"),
     path("admin/", admin.site.urls),
+    path("visits/", include("visits.urls")),
     path("", include("hardship.urls")),
 ]

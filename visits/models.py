@@ -27,7 +27,7 @@ class Cadre(models.Model):
         UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="cadres"
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
-    position = models.CharField(_("position"), max_length=60, blank=True)
+    position = models.CharField(pgettext_lazy("job", "position"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=24, blank=True)
     user = models.OneToOneField(
         User,
@@ -64,8 +64,8 @@ class Pairing(models.Model):
         Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="pairings"
     )
     role = models.CharField(_("role"), max_length=14, choices=PairingRole.choices)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"), null=True, blank=True)
+    starts_on = models.DateField(pgettext_lazy("period", "from"))
+    ends_on = models.DateField(pgettext_lazy("period", "until"), null=True, blank=True)
     created_by = models.ForeignKey(
         User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -103,8 +103,8 @@ class EnterprisePairing(models.Model):
     )
     enterprise_name = models.CharField(_("enterprise"), max_length=100)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"), null=True, blank=True)
+    starts_on = models.DateField(pgettext_lazy("period", "from"))
+    ends_on = models.DateField(pgettext_lazy("period", "until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enterprise pairing")

@@ -388,6 +388,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "transfer": (is_caseworker or is_approver) and file.is_active,
     }
     from hardship.views.attachments import attachments_panel_context
+    from visits.selectors import file_visits_context
 
     transfers = list(file.transfers.select_related("from_unit", "to_unit", "requested_by"))
     incoming = [
@@ -416,6 +417,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "allowed": allowed,
             "action_forms": action_forms,
             **attachments_panel_context(file=file, user=user),
+            **file_visits_context(file=file, user=user),
             # A refused step is explained at the top, even when its form is no longer offered.
             "action_errors": [
                 f"{f.fields[name].label}：{message}" if name in f.fields else message

@@ -37,6 +37,17 @@ def test_seed_demo_builds_a_lively_world_once(db, capsys):
     assert actions == ["open", "first_review", "verify", "approve"]
     assert HardshipFile.objects.filter(status=FileStatus.ON_FILE, members__isnull=False).exists()
 
+    # A current winter campaign with its lists, visits and follow-ups.
+    from visits.models import Campaign, FollowUp, Pairing, VisitListRow
+
+    campaign = Campaign.objects.get(season="winter")
+    rows = VisitListRow.objects.filter(campaign=campaign)
+    assert rows.count() > 100
+    assert 0 < rows.filter(visit__isnull=False).count() < rows.count()
+    assert FollowUp.objects.filter(status="open").exists()
+    assert FollowUp.objects.filter(status="done").exists()
+    assert Pairing.objects.filter(ends_on__isnull=True).exists()
+
 
 def test_seed_scale_builds_a_province_of_the_size_asked(db):
     call_command("seed_scale", units=500, prefix="B")

@@ -57,6 +57,14 @@ class Command(BaseCommand):
                 )
         made = seed_demo_files()
         self.stdout.write(f"{made} demo hardship files.")
+        # The visits app builds on the files: pairing, a winter campaign, visits.
+        from visits.demo import seed_demo_visits
+
+        figures = seed_demo_visits()
+        self.stdout.write(
+            "{cadres} cadres, {paired} households paired, {listed} households on this "
+            "winter's visit lists, {visited} visited.".format(**figures)
+        )
 
     def _print_accounts(self) -> None:
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,20 @@
+"""Campaign and visit-list pages, included into visits/urls.py (namespace "visits")."""
+
+from django.urls import path
+
+from visits.views import campaigns
+
+urlpatterns = [
+    path("campaigns/", campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/build/", campaigns.campaign_build, name="campaign_build"),
+    path("campaigns/<int:pk>/unvisited/", campaigns.campaign_unvisited, name="campaign_unvisited"),
+    path("lists/<int:pk>/", campaigns.visit_list_detail, name="visit_list_detail"),
+    path("lists/<int:pk>/approve/", campaigns.visit_list_approve_view, name="visit_list_approve"),
+    path(
+        "lists/<int:pk>/document/<slug:kind>/",
+        campaigns.visit_list_document,
+        name="visit_list_document",
+    ),
+]

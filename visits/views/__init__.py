@@ -1,0 +1,1 @@
+"""Pages of the visits app: ``visits`` (pairing, visits, follow-ups, help) and ``campaigns``."""

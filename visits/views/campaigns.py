@@ -1,0 +1,216 @@
+"""Pages of campaigns: the list, creating one, coverage with drill-down, visit lists."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from hardship.access import branch_view, get_object_for_user, units_visible_to
+from hardship.documents import JobAlreadyRunning, document_request
+from hardship.models import Role, UnionUnit
+from visits.campaigns import (
+    campaign_coverage,
+    campaign_create,
+    campaigns_for_user,
+    visit_list_approve,
+    visit_lists_for_user,
+    visit_lists_request_build,
+)
+from visits.forms_campaigns import CampaignForm
+from visits.models import Campaign, VisitList, VisitListRow
+
+LISTS_PER_PAGE = 50
+
+
+def _get_campaign(request: HttpRequest, pk: int) -> Campaign:
+    campaign = (
+        campaigns_for_user(user=request.user).select_related("organiser").filter(pk=pk).first()
+    )
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def _viewing_unit(request: HttpRequest, campaign: Campaign) -> UnionUnit:
+    """The unit whose coverage is shown: the user's own, the organiser, or one drilled down to."""
+    user = request.user
+    if request.GET.get("unit"):
+        unit = get_object_for_user(
+            UnionUnit.objects.all(), user=user, unit_path="path", pk=request.GET["unit"]
+        )
+    elif user.unit and user.unit.is_in_branch_of(campaign.organiser):
+        unit = user.unit
+    else:
+        unit = campaign.organiser
+        if not user.is_superuser and not unit.is_in_branch_of(user.unit):
+            raise Http404
+    if not unit.is_in_branch_of(campaign.organiser):
+        raise Http404
+    return unit
+
+
+@branch_view()
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = campaigns_for_user(user=request.user).select_related("organiser")[:100]
+    can_create = request.user.is_superuser or request.user.has_role(Role.APPROVER)
+    return render(
+        request, "visits/campaign_list.html", {"campaigns": campaigns, "can_create": can_create}
+    )
+
+
+@branch_view(roles=(Role.APPROVER,))
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_create(
+                by=request.user,
+                season=form.cleaned_data["season"],
+                year=form.cleaned_data["year"],
+                name=form.cleaned_data["name"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                organiser=request.user.unit,
+                rule=form.rule(),
+                aid_standards=form.aid_standards(),
+            )
+        except (ValidationError, PermissionDenied) as refused:
+            for message in getattr(refused, "messages", [str(refused)]):
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The campaign is created. Build its visit lists next."))
+            return redirect(campaign)
+    return render(
+        request, "visits/campaign_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@branch_view()
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _get_campaign(request, pk)
+    unit = _viewing_unit(request, campaign)
+    total, children = campaign_coverage(campaign=campaign, unit=unit)
+    lists = Paginator(
+        visit_lists_for_user(user=request.user, campaign=campaign)
+        .filter(unit__path__startswith=unit.path)
+        .order_by("unit__path"),
+        LISTS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    can_build = (
+        request.user.is_superuser
+        or request.user.has_role(Role.APPROVER)
+        or request.user.has_role(Role.CASEWORKER)
+    )
+    return render(
+        request,
+        "visits/campaign_detail.html",
+        {"campaign": campaign, "unit": unit, "total": total, "children": children, "lists": lists, "can_build": can_build,
+         "trail": [u for u in units_visible_to(request.user).filter(pk__in=unit.ancestor_ids) if u.is_in_branch_of(campaign.organiser)]},
+    )  # fmt: skip
+
+
+@branch_view()
+def campaign_build(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the worker to build (or rebuild) the lists of the unit being viewed."""
+    campaign = _get_campaign(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    unit = _viewing_unit(request, campaign)
+    try:
+        document = visit_lists_request_build(campaign=campaign, by=request.user, unit=unit)
+    except JobAlreadyRunning as running:
+        messages.info(request, _("These lists are being built already; here is that job."))
+        return redirect(running.running)
+    except (PermissionDenied, ValidationError) as refused:
+        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+        return redirect(campaign)
+    return redirect(document)
+
+
+@branch_view()
+def campaign_unvisited(request: HttpRequest, pk: int) -> HttpResponse:
+    """不漏一户: the households of the branch not yet visited in this campaign."""
+    campaign = _get_campaign(request, pk)
+    unit = _viewing_unit(request, campaign)
+    rows = (
+        VisitListRow.objects.filter(
+            campaign=campaign, visit__isnull=True, visit_list__unit__path__startswith=unit.path
+        )
+        .select_related("visit_list__unit")
+        .order_by("visit_list__unit__path", "priority")
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/campaign_unvisited.html",
+        {"campaign": campaign, "unit": unit, "page": page},
+    )
+
+
+def _get_list(request: HttpRequest, pk: int) -> VisitList:
+    return get_object_for_user(
+        VisitList.objects.select_related("campaign", "unit", "approved_by"),
+        user=request.user,
+        unit_path="unit__path",
+        pk=pk,
+    )
+
+
+@branch_view()
+def visit_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit_list = _get_list(request, pk)
+    rows = visit_list.rows.select_related("visit").order_by("township", "community", "priority")
+    can_approve = (
+        request.user.is_superuser or request.user.has_role(Role.APPROVER)
+    ) and visit_list.status == "ready"
+    return render(
+        request,
+        "visits/visit_list_detail.html",
+        {"visit_list": visit_list, "rows": rows, "can_approve": can_approve},
+    )
+
+
+@branch_view(roles=(Role.APPROVER,))
+def visit_list_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit_list = _get_list(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        visit_list_approve(visit_list=visit_list, by=request.user)
+    except (PermissionDenied, ValidationError) as refused:
+        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+    else:
+        messages.success(request, _("The list is approved: it no longer changes."))
+    return redirect("visits:visit_list_detail", pk=visit_list.pk)
+
+
+@branch_view()
+def visit_list_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Ask for the list as a PDF to print and sign, or as a spreadsheet."""
+    visit_list = _get_list(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    kinds = {
+        "pdf": ("visit_list_pdf", _("Visit list (PDF)")),
+        "xlsx": ("visit_list_xlsx", _("Visit list (Excel)")),
+    }
+    if kind not in kinds:
+        raise Http404
+    producer_kind, label = kinds[kind]
+    helper = request.POST.get("helper", "")
+    try:
+        document = document_request(
+            kind=producer_kind,
+            title=f"{label} · {visit_list.unit.name} · {visit_list.campaign.name}",
+            by=request.user,
+            unit=visit_list.unit,
+            params={
+                "visit_list_id": visit_list.pk,
+                **({"helper_id": int(helper)} if helper.isdigit() else {}),
+            },
+        )
+    except JobAlreadyRunning as running:
+        return redirect(running.running)
+    return redirect(document)
