@@ -1,5 +1,6 @@
 """The file list's filters (django-filter). Every queryset they narrow is already scoped."""
 
+import re
 from datetime import timedelta
 
 import django_filters
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from hardship.access import units_visible_to
 from hardship.choices import Category, EmploymentStatus, FileStatus, ModelWorkerLevel
 from hardship.models import NEED_FIELDS, HardshipCause, HardshipFile
-from hardship.selectors import files_search
+from hardship.selectors import ID_NUMBER_LIKE, files_search
 
 # How many matching units a unit filter may expand to; beyond that the person
 # is asked to be more precise instead of the page listing 20,000 options.
@@ -93,9 +94,15 @@ class FileFilter(django_filters.FilterSet):
         self.user = user
         self.matched_units = []
         self.too_many_units = False
+        self.id_number_in_link = False
         super().__init__(*args, **kwargs)
 
     def filter_search(self, queryset, name, value):
+        # A full ID number must not travel in a link (it would sit in browser
+        # history and server logs): such searches go through the POST form.
+        if ID_NUMBER_LIKE.match(re.sub(r"\s+", "", value or "")):
+            self.id_number_in_link = True
+            return queryset.none()
         return files_search(queryset, text=value)
 
     def filter_unit(self, queryset, name, value):

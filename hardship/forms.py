@@ -52,6 +52,12 @@ class FileSearchForm(forms.Form):
     id_number = IdNumberField(required=False, help_text=_("Leave empty if you do not have it yet."))
 
 
+class IdSearchForm(forms.Form):
+    """Find a household by a full ID number; posted, never put in a link."""
+
+    id_number = IdNumberField(label=_("Find by ID number"))
+
+
 class HardshipFileForm(forms.ModelForm):
     id_number = IdNumberField()
     secondary_causes = forms.ModelMultipleChoiceField(

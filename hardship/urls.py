@@ -9,6 +9,7 @@ urlpatterns = [
     path("units/<int:pk>/", units.unit_detail, name="unit_detail"),
     path("files/", files.file_list, name="file_list"),
     path("files/export.<slug:fmt>", files.file_export, name="file_export"),
+    path("files/find/", files.file_find_by_id, name="file_find_by_id"),
     path("files/new/", files.file_new, name="file_new"),
     path("files/new/form/", files.file_create, name="file_create"),
     path("files/<int:pk>/", files.file_detail, name="file_detail"),

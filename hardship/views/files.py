@@ -19,6 +19,7 @@ from hardship.forms import (
     ExitForm,
     FileSearchForm,
     HardshipFileForm,
+    IdSearchForm,
     MemberFormSet,
     NotesForm,
     RejectForm,
@@ -107,6 +108,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "can_open": request.user.has_role(Role.CASEWORKER),
             "can_see_full_ids": can_see_full_id_numbers(request.user),
+            "id_search_form": IdSearchForm(),
         },
     )
 
@@ -307,6 +309,14 @@ def _save_file_form(request, form, members, file):
         _attach_errors(error, form, members)
         return _render_file_form(
             request, form, members, file, proposal=proposal, near_matches=near, status=400
+        )
+    if not parse_id_number(form.cleaned_data["id_number"]).region_known:
+        # New, abolished and residence-permit codes exist: a warning, not a refusal.
+        messages.warning(
+            request,
+            _(
+                "The region code at the start of the ID number is not in our table: check it with the household."
+            ),
         )
     return redirect(saved)
 
@@ -649,3 +659,27 @@ def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="hardship-files-{stamp}.{fmt}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@branch_view()
+def file_find_by_id(request: HttpRequest) -> HttpResponse:
+    """Find a household by a full ID number (the worker's or a member's), sent by POST so
+    the number never appears in a link, browser history or a server log."""
+    if request.method != "POST":
+        return redirect("hardship:file_list")
+    form = IdSearchForm(request.POST)
+    matches = []
+    if form.is_valid():
+        matches = list(
+            files_search(
+                files_for_user(user=request.user), text=form.cleaned_data["id_number"]
+            ).select_related("unit")[:20]
+        )
+        if len(matches) == 1:
+            return redirect(matches[0])
+    return render(
+        request,
+        "hardship/file_find_by_id.html",
+        {"form": form, "matches": matches},
+        status=200 if form.is_valid() else 400,
+    )

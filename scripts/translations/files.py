@@ -109,6 +109,12 @@ ZH_HANS = {
     "Tatar": "塔塔尔族", "Derung": "独龙族", "Oroqen": "鄂伦春族", "Hezhen": "赫哲族",
     "Monba": "门巴族", "Lhoba": "珞巴族", "Jino": "基诺族",
     # filters and list
+    "Find by ID number": "按身份证号查找",
+    "Find": "查找",
+    "No file in your branch has this ID number (as worker or household member).": "本单位及下级没有含此身份证号的档案（职工本人或家庭成员）。",
+    "To protect people's data, ID numbers are not searched through links: use “Find by ID number” below.": "为保护个人信息，身份证号不通过链接查询：请使用下方的“按身份证号查找”。",
+    "The region code at the start of the ID number is not in our table: check it with the household.": "身份证号开头的地区代码不在代码表中：请与该户核对。",
+    "Name (汉字 or pinyin such as zhangjianguo or zjg), file number or phone.": "姓名（汉字或拼音，如 zhangjianguo、zjg）、档案编号或电话。",
     "Yes": "是",
     "No": "否",
     "Files by status": "按状态分类",

@@ -368,3 +368,30 @@ def test_a_viewer_asking_for_full_ids_gets_masked_ones(client, tree, caseworker,
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert file.id_number not in text
     assert file.masked_id_number in text
+
+
+def test_a_full_id_number_is_never_searched_through_a_link(
+    caseworker_client, caseworker, standards
+):
+    file = open_file(by=caseworker, id_number=make_id_number(sequence=1601))
+
+    by_link = caseworker_client.get(reverse("hardship:file_list"), {"q": file.id_number})
+    by_form = caseworker_client.post(
+        reverse("hardship:file_find_by_id"), {"id_number": file.id_number}
+    )
+
+    assert file.name not in by_link.content.decode().split('data-testid="file-table"')[-1]
+    assert "身份证号" in by_link.content.decode()
+    assert by_form.status_code == 302
+    assert by_form.url == file.get_absolute_url()
+
+
+def test_an_unknown_region_code_is_a_warning_not_a_refusal(caseworker_client, standards):
+    response = caseworker_client.post(
+        reverse("hardship:file_create"),
+        form_data(id_number=make_id_number(region="990000", sequence=333)),
+        follow=True,
+    )
+
+    assert HardshipFile.objects.count() == 1
+    assert "地区代码" in response.content.decode()
