@@ -99,7 +99,9 @@ def test_a_build_killed_half_way_is_redelivered_and_completes_without_duplicates
         worker.process.wait()
     blocker.rollback()
     blocker.close()
-    assert VisitListRow.objects.filter(campaign=campaign).count() == 6  # three whole communities
+    # Whole communities only: three, or four when the blocked batch's commit was
+    # already on its way to the server when its worker died.
+    assert VisitListRow.objects.filter(campaign=campaign).count() in (6, 8)
 
     with worker_process(env=env, log_path=tmp_path / "second.log", queue=own_default_queue):
         wait_for(
