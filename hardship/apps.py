@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class HardshipConfig(AppConfig):
     name = "hardship"
     verbose_name = _("Hardship files")
+
+    def ready(self) -> None:
+        # Register the producers of this app's generated documents.
+        from hardship import file_card  # noqa: F401

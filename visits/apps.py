@@ -8,4 +8,4 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the producers of this app's generated documents and jobs.
-        from visits import campaigns  # noqa: F401
+        from visits import campaigns, documents  # noqa: F401

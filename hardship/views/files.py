@@ -683,3 +683,25 @@ def file_find_by_id(request: HttpRequest) -> HttpResponse:
         {"form": form, "matches": matches},
         status=200 if form.is_valid() else 400,
     )
+
+
+@branch_view()
+def file_card(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the file card (困难职工档案表) as a PDF to print and sign."""
+    from hardship.documents import JobAlreadyRunning, document_request
+
+    file = _get_file(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        document = document_request(
+            kind="file_card_pdf",
+            title=_("Hardship file card of %(name)s") % {"name": file.name},
+            by=request.user,
+            unit=file.unit,
+            params={"file_id": file.pk, "language": request.LANGUAGE_CODE},
+            dedupe_key=f"file_card:{file.pk}:{request.user.pk}",
+        )
+    except JobAlreadyRunning as running:
+        return redirect(running.running)
+    return redirect(document)

@@ -109,6 +109,8 @@ ZH_HANS = {
     "Tatar": "塔塔尔族", "Derung": "独龙族", "Oroqen": "鄂伦春族", "Hezhen": "赫哲族",
     "Monba": "门巴族", "Lhoba": "珞巴族", "Jino": "基诺族",
     # filters and list
+    "File card (PDF)": "档案表（PDF）",
+    "Hardship file card of %(name)s": "%(name)s困难职工档案表",
     "Find by ID number": "按身份证号查找",
     "Find": "查找",
     "No file in your branch has this ID number (as worker or household member).": "本单位及下级没有含此身份证号的档案（职工本人或家庭成员）。",

@@ -169,3 +169,28 @@ def test_expired_documents_are_deleted_with_their_files(caseworker, media, tmp_p
     import os
 
     assert not os.path.exists(path)
+
+
+def test_the_file_card_is_requested_from_the_file_page_and_produced(
+    caseworker_client, caseworker, standards, media
+):
+    from tests.factories import open_file
+
+    file = open_file(by=caseworker)
+
+    response = caseworker_client.post(reverse("hardship:file_card", args=[file.pk]))
+
+    document = GeneratedDocument.objects.get(kind="file_card_pdf")
+    assert response.url == document.get_absolute_url()
+    assert document_run(document_id=document.pk) == Status.DONE
+    document.refresh_from_db()
+    assert document.result.read().startswith(b"%PDF")
+
+
+def test_a_sibling_cannot_request_the_file_card(sibling_client, caseworker, standards, media):
+    from tests.factories import open_file
+
+    file = open_file(by=caseworker)
+
+    assert sibling_client.post(reverse("hardship:file_card", args=[file.pk])).status_code == 404
+    assert not GeneratedDocument.objects.exists()

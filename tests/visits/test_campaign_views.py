@@ -125,3 +125,22 @@ def test_the_unvisited_page_lists_every_household_not_yet_visited(caseworker_cli
     ).content.decode()
 
     assert all(f"户{n}" in page for n in range(3))
+
+
+def test_the_list_pdf_is_requested_from_the_list_page_and_produced(
+    caseworker_client, built, settings, tmp_path
+):
+    from hardship.documents import document_run
+
+    settings.MEDIA_ROOT = tmp_path
+    _, visit_list = built
+
+    response = caseworker_client.post(
+        reverse("visits:visit_list_document", args=[visit_list.pk, "pdf"])
+    )
+
+    document = GeneratedDocument.objects.get(kind="visit_list_pdf")
+    assert response.url == document.get_absolute_url()
+    assert document_run(document_id=document.pk) == "done"
+    document.refresh_from_db()
+    assert document.result.read().startswith(b"%PDF")

@@ -1,0 +1,67 @@
+"""The hardship file card (困难职工档案表): one file on one or two A4 pages, to print and sign.
+
+The card shows the worker, the household members, the economics, causes, needs
+and category, and a block for the signatures unions collect on paper
+(applicant, the caseworker who handled it, the approver, with dates and the
+unit's seal). ID numbers are always masked on paper, whoever asks: a printed
+sheet cannot record who read it, and the full number is one click away on the
+file's page for those allowed to see it (and recorded there). Free text is
+cut to what fits on two pages; the file's page keeps all of it.
+"""
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from hardship.access import scope_to_user
+from hardship.documents import JobContext, Produced, producer
+from hardship.models import HardshipFile, User
+from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
+
+TEMPLATE = "pdf/file_card.html"
+# Characters of notes and reasons printed; the rest stays on the file's page.
+NOTES_ON_PAPER = 600
+
+
+class FileNotFound(Exception):
+    """The file is missing, or outside the requester's branch."""
+
+
+def file_card_context(file: HardshipFile) -> dict:
+    """What templates/pdf/file_card.html shows of ``file``, ID numbers masked."""
+    notes = file.notes.strip()
+    return {
+        "file": file,
+        "members": list(file.members.all()),
+        "secondary_causes": [str(cause) for cause in file.secondary_causes.all()],
+        "needs": file.needs,
+        "notes": notes[:NOTES_ON_PAPER],
+        "notes_cut": len(notes) > NOTES_ON_PAPER,
+        "override_reason": file.category_override_reason[:NOTES_ON_PAPER],
+        "printed_on": timezone.localdate().isoformat(),
+    }
+
+
+def file_card_pdf_render(*, file_id: int, user: User) -> tuple[HardshipFile, bytes]:
+    """The card of file ``file_id`` as ``user`` may see it; raises FileNotFound otherwise."""
+    files = scope_to_user(
+        HardshipFile.objects.select_related("unit", "main_cause"), user=user, unit_path="unit__path"
+    )
+    try:
+        file = files.get(pk=file_id)
+    except HardshipFile.DoesNotExist:
+        raise FileNotFound(_("The file was not found.")) from None
+    return file, render_pdf(TEMPLATE, file_card_context(file))
+
+
+@producer("file_card_pdf")
+def file_card_pdf(job: JobContext) -> Produced:
+    """params: file_id; optional language."""
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        job.progress(0, 1)
+        file, content = file_card_pdf_render(
+            file_id=job.params["file_id"], user=job.document.requested_by
+        )
+        job.progress(1, 1)
+        name = f"{file.file_number}-{_('hardship file card')}.pdf"
+        return Produced(content, name, PDF_CONTENT_TYPE)
