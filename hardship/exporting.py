@@ -84,12 +84,23 @@ class _Echo:
         return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value) -> str:
+    """A cell as plain text; text a spreadsheet would run as a formula gets a leading quote."""
+    text = "" if value is None else str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def csv_chunks(rows: Iterable[list]) -> Iterator[str]:
     """CSV text with a byte-order mark, so Excel on Windows reads the Chinese correctly."""
     writer = csv.writer(_Echo())
     yield "\ufeff"
     for row in rows:
-        yield writer.writerow(["" if value is None else str(value) for value in row])
+        yield writer.writerow([_as_text(value) for value in row])
 
 
 def xlsx_bytes(rows: Iterable[list], *, title: str) -> bytes:
@@ -97,8 +108,21 @@ def xlsx_bytes(rows: Iterable[list], *, title: str) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
+    from openpyxl.cell import WriteOnlyCell
+
     for row in rows:
-        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+        cells = []
+        for value in row:
+            if hasattr(value, "as_tuple"):
+                cells.append(float(value))
+            elif isinstance(value, str):
+                # Text stays text: "=HYPERLINK(…)" typed into a file must not run in Excel.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -395,3 +395,26 @@ def test_an_unknown_region_code_is_a_warning_not_a_refusal(caseworker_client, st
 
     assert HardshipFile.objects.count() == 1
     assert "地区代码" in response.content.decode()
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_exports(
+    caseworker_client, caseworker, standards
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    open_file(
+        by=caseworker, address='=HYPERLINK("http://x","y")', id_number=make_id_number(sequence=1701)
+    )
+
+    csv_text = b"".join(
+        caseworker_client.get(reverse("hardship:file_export", args=["csv"])).streaming_content
+    ).decode("utf-8-sig")
+    sheet = load_workbook(
+        BytesIO(caseworker_client.get(reverse("hardship:file_export", args=["xlsx"])).content)
+    ).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if "HYPERLINK" in str(cell.value)]
+
+    assert "'=HYPERLINK" in csv_text
+    assert [cell.data_type for cell in cells] == ["s"]
