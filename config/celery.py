@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -29,3 +30,11 @@ def _make_embedded_broker_folders(sender: Celery, **kwargs) -> None:
         Path(sender.conf.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
     if sender.conf.result_backend.startswith("file://"):
         Path(sender.conf.result_backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+def _cap_worker_memory(**kwargs) -> None:
+    """Cap the worker's address space before its pool forks (children inherit the limit)."""
+    from hardship.pdf import worker_memory_cap
+
+    worker_memory_cap()

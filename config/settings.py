@@ -144,6 +144,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Recycle a worker child that grew past this (KiB): PDF rendering fragments memory.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_MAX_MEMORY_PER_CHILD_KB", 768 * 1024)
+# Recycling happens between tasks; this caps a worker process's address space
+# while one runs (MB, 0 for none), so a render fed hostile text fails with
+# MemoryError instead of taking the machine. config/celery.py applies it.
+PDF_WORKER_MEMORY_LIMIT_MB = env_int("PDF_WORKER_MEMORY_LIMIT_MB", 3072, minimum=0)
+# One PDF render stops after this many seconds, inside the task's own limits.
+PDF_RENDER_TIME_LIMIT = env_int("PDF_RENDER_TIME_LIMIT", 300, minimum=1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600

@@ -28,7 +28,6 @@ import io
 import json
 import logging
 import mimetypes
-import os
 import resource
 import signal
 import threading
@@ -43,7 +42,7 @@ from urllib.parse import unquote, urljoin
 from celery import shared_task
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -56,7 +55,6 @@ logger = logging.getLogger(__name__)
 # fetcher answers only for its static prefix, from the files on disk. Nothing
 # is ever fetched over a network.
 BASE_URL = "https://warmth.invalid/"
-DEFAULT_TIME_LIMIT = 300
 PDF_CONTENT_TYPE = "application/pdf"
 
 
@@ -80,7 +78,7 @@ def render_pdf(template_name: str, context: dict, *, time_limit: float | None = 
     import weasyprint
 
     if time_limit is None:
-        time_limit = getattr(settings, "PDF_RENDER_TIME_LIMIT", DEFAULT_TIME_LIMIT)
+        time_limit = settings.PDF_RENDER_TIME_LIMIT
     html = render_to_string(template_name, {"page_number": page_number_parts(), **context})
     try:
         with _time_limit(time_limit), _garbage_collection_paused():
@@ -198,27 +196,18 @@ def static_file_for_url(url: str) -> Path | None:
 
 
 def worker_memory_cap(**_signal_kwargs) -> int | None:
-    """Cap this process's address space (RLIMIT_AS) at PDF_WORKER_MEMORY_LIMIT_MB.
+    """Cap this process's address space (RLIMIT_AS) at ``settings.PDF_WORKER_MEMORY_LIMIT_MB``.
 
-    Meant for Celery's ``worker_process_init`` signal, so every pool process of a
-    PDF worker is capped: a render that runs away fails with MemoryError (or the
-    process dies and its task is delivered again) instead of taking the machine.
-    The value comes from ``settings.PDF_WORKER_MEMORY_LIMIT_MB`` or, without
-    that setting, the environment variable of the same name; empty or 0 means
-    no cap. Returns the limit set, in bytes.
+    Connected to Celery's ``worker_init`` in config/celery.py: the pool's
+    processes are forked from the worker and inherit the limit, so a render
+    that runs away fails with MemoryError (or its process dies and the task is
+    delivered again) instead of taking the machine. 0 means no cap. Returns
+    the limit set, in bytes.
     """
-    value = getattr(settings, "PDF_WORKER_MEMORY_LIMIT_MB", None)
-    if value is None:
-        raw = os.environ.get("PDF_WORKER_MEMORY_LIMIT_MB", "").strip() or "0"
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"PDF_WORKER_MEMORY_LIMIT_MB must be a whole number of megabytes, not {raw!r}"
-            ) from None
-    if value <= 0:
+    megabytes = settings.PDF_WORKER_MEMORY_LIMIT_MB
+    if megabytes <= 0:
         return None
-    limit = value * 1024 * 1024
+    limit = megabytes * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
@@ -427,7 +416,7 @@ def pdf_parts_collect(
     take: a helper stuck past its own time limit.
     """
     folder = f"{PARTS_FOLDER}/{scratch}"
-    patience = getattr(settings, "PDF_RENDER_TIME_LIMIT", DEFAULT_TIME_LIMIT) + 30
+    patience = settings.PDF_RENDER_TIME_LIMIT + 30
     try:
         pending = list(range(count))
         last_done = time.monotonic()

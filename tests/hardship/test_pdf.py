@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -36,8 +37,9 @@ from hardship.pdf import (
     static_files_fetcher,
 )
 from hardship.services import MemberInput
+from hardship.tasks import health_check
 from tests.factories import make_id_number, open_file
-from tests.workers import ROOT
+from tests.workers import ROOT, database_url_for_other_processes, worker_process
 
 Status = GeneratedDocument.Status
 VISIT_LIST = "pdf/visit_list.html"
@@ -395,8 +397,8 @@ def test_a_capped_worker_process_renders_within_its_cap_and_cannot_grow_past_it(
     assert outcome == "MemoryError"
 
 
-def test_without_a_setting_the_worker_process_is_not_capped():
-    result = run_python(MEMORY_PROBE.split("pdf = ")[0], PDF_WORKER_MEMORY_LIMIT_MB="")
+def test_a_cap_of_zero_leaves_the_worker_process_uncapped():
+    result = run_python(MEMORY_PROBE.split("pdf = ")[0], PDF_WORKER_MEMORY_LIMIT_MB="0")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "None"
@@ -407,6 +409,26 @@ def test_a_malformed_memory_cap_stops_the_worker_process():
 
     assert result.returncode != 0
     assert "PDF_WORKER_MEMORY_LIMIT_MB" in result.stderr
+
+
+def address_space_limit(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            return line.split()[3]
+    return ""
+
+
+@pytest.mark.worker
+def test_a_real_worker_caps_its_memory_before_it_takes_a_task(transactional_db, tmp_path):
+    env = {
+        "DATABASE_URL": database_url_for_other_processes(),
+        "PDF_WORKER_MEMORY_LIMIT_MB": "2048",
+    }
+    with worker_process(env=env, log_path=tmp_path / "worker.log") as worker:
+        health_check.apply_async(queue=worker.queue).get(timeout=60)
+        limit = address_space_limit(worker.process.pid)
+
+    assert limit == str(2048 * 1024 * 1024)
 
 
 # ---------------------------------------------------------------- parts, joining, numbering
