@@ -830,7 +830,8 @@ class GeneratedDocument(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        # "Done" alone is a follow-up's 已办结; a finished job is 已完成.
+        DONE = "done", pgettext_lazy("job status", "Done")
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("kind"), max_length=40)

@@ -3,6 +3,7 @@
 ZH_HANS = {
     "Waiting": "等待中",
     "Running": "进行中",
+    "job status|Done": "已完成",
     "Failed": "失败",
     "generated document": "生成的文档",
     "generated documents": "生成的文档",
