@@ -115,7 +115,7 @@ def second_caseworker(tree) -> User:
 
 @pytest.fixture(autouse=True)
 def _fixed_lists_survive_flushes(request):
-    """Put back the rows migrations load (causes of hardship) for tests that flush the database.
+    """Put back the rows migrations load (causes, aid rules) for tests that flush the database.
 
     Transactional tests (live server, real workers) end by emptying every
     table, data migrations' rows included; the next such test would find no
@@ -134,3 +134,4 @@ def _fixed_lists_survive_flushes(request):
     from django.apps import apps
 
     import_module("hardship.migrations.0003_causes_and_search_index").add_causes(apps, None)
+    import_module("funds.migrations.0002_default_aid_rules").add_rules(apps, None)

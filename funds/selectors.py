@@ -1,0 +1,222 @@
+"""Reads of the funds app: balances, statements, a household's aid, the ledger's invariants."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from funds.choices import ASSET_ACCOUNTS, AccountKind, DisbursementStatus, TransactionKind
+from funds.models import Account, Budget, Disbursement, Entry, Fund, LedgerTransaction
+from hardship.access import scope_to_user
+from hardship.models import HardshipFile, User
+
+ZERO = Decimal(0)
+
+
+def funds_visible_to(user: User) -> QuerySet[Fund]:
+    """The funds of ``user``'s branch."""
+    return scope_to_user(Fund.objects.select_related("unit"), user=user, unit_path="unit__path")
+
+
+def disbursements_visible_to(user: User) -> QuerySet[Disbursement]:
+    """Payments of households in ``user``'s branch."""
+    return scope_to_user(
+        Disbursement.objects.select_related("file", "fund", "unit", "campaign"),
+        user=user,
+        unit_path="file__unit__path",
+    )
+
+
+@dataclass
+class FundBalance:
+    available: Decimal = ZERO
+    reserved: Decimal = ZERO
+
+    @property
+    def held(self) -> Decimal:
+        """Money in the fund, free or reserved for approved payments."""
+        return self.available + self.reserved
+
+
+def fund_balance(fund: Fund) -> FundBalance:
+    """The fund's money now, read off its two asset accounts (kept on every write)."""
+    balance = FundBalance()
+    for kind, amount in Account.objects.filter(fund=fund, kind__in=ASSET_ACCOUNTS).values_list(
+        "kind", "balance"
+    ):
+        setattr(balance, kind, amount)
+    return balance
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass
+class Statement:
+    """A fund's period: opening + received − paid out − allocated down = closing."""
+
+    fund: Fund
+    first_day: date
+    last_day: date
+    opening: Decimal
+    closing: Decimal
+    received: dict[str, Decimal] = field(default_factory=dict)  # by source
+    paid_out: dict[str, Decimal] = field(default_factory=dict)  # by purpose
+    allocated_down: Decimal = ZERO
+
+    @property
+    def total_in(self) -> Decimal:
+        return sum(self.received.values(), ZERO)
+
+    @property
+    def total_out(self) -> Decimal:
+        return sum(self.paid_out.values(), ZERO) + self.allocated_down
+
+    @property
+    def reconciles(self) -> bool:
+        return self.opening + self.total_in - self.total_out == self.closing
+
+
+def fund_statement(fund: Fund, *, first_day: date, last_day: date) -> Statement:
+    """The fund's movements from ``first_day`` to ``last_day`` (local dates, both included).
+
+    Every transaction balances within the fund, so what came in and went out
+    through its nominal accounts is what moved its money: the statement
+    reconciles by construction, and ``reconciles`` checks it did.
+    """
+    start, end = _start_of(first_day), _start_of(last_day + timedelta(days=1))
+    accounts = {account.pk: account for account in Account.objects.filter(fund=fund)}
+    asset_ids = [pk for pk, account in accounts.items() if account.kind in ASSET_ACCOUNTS]
+    before = Entry.objects.filter(account_id__in=asset_ids, posted_at__lt=start)
+    opening = before.aggregate(total=Sum("amount"))["total"] or ZERO
+    moved = (
+        Entry.objects.filter(account_id__in=accounts, posted_at__gte=start, posted_at__lt=end)
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+    )
+    statement = Statement(fund, first_day, last_day, opening=opening, closing=opening)
+    for row in moved:
+        account, total = accounts[row["account_id"]], row["total"]
+        if account.kind in ASSET_ACCOUNTS:
+            statement.closing += total
+        elif account.kind == AccountKind.INCOME:
+            statement.received[account.source] = -total
+        elif account.kind == AccountKind.PAID_OUT:
+            statement.paid_out[account.purpose] = total
+        elif account.kind == AccountKind.ALLOCATED_DOWN:
+            statement.allocated_down = total
+    return statement
+
+
+def household_aid(file: HardshipFile) -> QuerySet[Disbursement]:
+    """Every payment proposed for the household, all funds and years, newest first."""
+    return (
+        Disbursement.objects.filter(file=file)
+        .select_related("fund", "fund__unit", "campaign")
+        .order_by("-aid_year", "-proposed_at")
+    )
+
+
+# ---------------------------------------------------------------- invariants
+
+
+def ledger_problems(*, limit: int = 50) -> list[str]:
+    """Every broken invariant of the ledger (empty when it holds), at most ``limit`` of each kind.
+
+    - each transaction has two entries or more, summing to zero;
+    - each account's balance is the sum of its entries;
+    - each fund's accounts sum to zero, and its money accounts are not negative;
+    - reversals reverse something other than a reversal;
+    - each budget commits no more than its amount, and exactly its approved
+      and paid payments and its child budgets;
+    - each fund's reserved money is exactly its approved, unpaid payments.
+    """
+    problems: list[str] = []
+    unbalanced = (
+        Entry.objects.values("transaction_id")
+        .annotate(total=Sum("amount"), lines=Count("id"))
+        .filter(~Q(total=0) | Q(lines__lt=2))
+        .order_by("transaction_id")[:limit]
+    )
+    problems += [
+        f"transaction {row['transaction_id']}: {row['lines']} entries summing to {row['total']}"
+        for row in unbalanced
+    ]
+    empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("pk", flat=True)
+    problems += [f"transaction {pk}: no entries" for pk in empty[:limit]]
+    drifted = (
+        Account.objects.annotate(total=Sum("entries__amount", default=ZERO))
+        .exclude(balance=F("total"))
+        .values_list("pk", "balance", "total")[:limit]
+    )
+    problems += [
+        f"account {pk}: balance {balance} but its entries sum to {total}"
+        for pk, balance, total in drifted
+    ]
+    lopsided = (
+        Account.objects.values("fund_id")
+        .annotate(total=Sum("balance"))
+        .exclude(total=0)
+        .values_list("fund_id", "total")[:limit]
+    )
+    problems += [f"fund {pk}: its accounts sum to {total}, not zero" for pk, total in lopsided]
+    negative = Account.objects.filter(kind__in=ASSET_ACCOUNTS, balance__lt=0)
+    problems += [f"account {a.pk}: negative balance {a.balance}" for a in negative[:limit]]
+    double = LedgerTransaction.objects.filter(
+        kind=TransactionKind.REVERSAL, reverses__kind=TransactionKind.REVERSAL
+    ).values_list("pk", flat=True)
+    problems += [f"transaction {pk}: reverses a reversal" for pk in double[:limit]]
+    problems += _budget_problems(limit)
+    problems += _reservation_problems(limit)
+    return problems
+
+
+def _budget_problems(limit: int) -> list[str]:
+    spent = Q(disbursements__status__in=[DisbursementStatus.APPROVED, DisbursementStatus.PAID])
+    budgets = Budget.objects.annotate(
+        payments=Sum("disbursements__amount", filter=spent, default=ZERO),
+    )
+    children = dict(
+        Budget.objects.filter(parent__isnull=False)
+        .values("parent_id")
+        .annotate(total=Sum("amount"))
+        .values_list("parent_id", "total")
+    )
+    problems = []
+    for budget in budgets.iterator():
+        expected = budget.payments + children.get(budget.pk, ZERO)
+        if budget.committed != expected:
+            problems.append(
+                f"budget {budget.pk}: committed {budget.committed} but its payments and "
+                f"child budgets come to {expected}"
+            )
+        if budget.committed > budget.amount:
+            problems.append(f"budget {budget.pk}: {budget.committed} committed of {budget.amount}")
+        if len(problems) >= limit:
+            break
+    return problems
+
+
+def _reservation_problems(limit: int) -> list[str]:
+    approved = dict(
+        Disbursement.objects.filter(status=DisbursementStatus.APPROVED)
+        .values("fund_id")
+        .annotate(total=Sum("amount"))
+        .values_list("fund_id", "total")
+    )
+    reserved = dict(
+        Account.objects.filter(kind=AccountKind.RESERVED).values_list("fund_id", "balance")
+    )
+    problems = []
+    for fund_id in sorted(set(approved) | set(reserved)):
+        if approved.get(fund_id, ZERO) != reserved.get(fund_id, ZERO):
+            problems.append(
+                f"fund {fund_id}: {reserved.get(fund_id, ZERO)} reserved but approved unpaid "
+                f"payments come to {approved.get(fund_id, ZERO)}"
+            )
+        if len(problems) >= limit:
+            break
+    return problems
