@@ -48,6 +48,17 @@ def test_seed_demo_builds_a_lively_world_once(db, capsys):
     assert FollowUp.objects.filter(status="done").exists()
     assert Pairing.objects.filter(ends_on__isnull=True).exists()
 
+    # Funds raised, allocated down, budgeted, and visit money in every state; the ledger holds.
+    from funds.models import Allocation, Budget, Disbursement, Receipt
+    from funds.selectors import ledger_problems
+
+    assert Receipt.objects.filter(source="donation").exclude(donor="").exists()
+    assert Allocation.objects.count() >= 2
+    assert Budget.objects.filter(parent__isnull=False).exists()
+    statuses = set(Disbursement.objects.values_list("status", flat=True))
+    assert {"proposed", "approved", "paid"} <= statuses
+    assert ledger_problems() == []
+
 
 def test_seed_scale_builds_a_province_of_the_size_asked(db):
     call_command("seed_scale", units=500, prefix="B")

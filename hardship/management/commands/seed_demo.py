@@ -65,6 +65,14 @@ class Command(BaseCommand):
             "{cadres} cadres, {paired} households paired, {listed} households on this "
             "winter's visit lists, {visited} visited.".format(**figures)
         )
+        # The funds build on both: money raised, allocated down, budgeted and paid.
+        from funds.demo import seed_demo_funds
+
+        payments = seed_demo_funds()
+        self.stdout.write(
+            "Winter visit money: {paid} paid, {approved} approved, {proposed} waiting for "
+            "approval.".format(**payments)
+        )
 
     def _print_accounts(self) -> None:
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
