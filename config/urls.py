@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/setlang/", accounts.set_language_view, name="set_language"),
     path("admin/", admin.site.urls),
     path("visits/", include("visits.urls")),
+    path("funds/", include("funds.urls")),
     path("", include("hardship.urls")),
 ]

@@ -491,9 +491,6 @@ class DisbursementBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} · {self.unit.name} #{self.pk}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("funds:batch_detail", kwargs={"pk": self.pk})
-
 
 class Disbursement(models.Model):
     """A payment (发放) of aid to a household on file, from a fund, with its life.

@@ -220,3 +220,82 @@ def _reservation_problems(limit: int) -> list[str]:
         if len(problems) >= limit:
             break
     return problems
+
+
+# ---------------------------------------------------------------- pages
+
+
+def funds_with_balances(user: User) -> QuerySet[Fund]:
+    """The funds of ``user``'s branch, each with ``available`` and ``reserved`` (one query)."""
+    money = "accounts__balance"
+    return funds_visible_to(user).annotate(
+        available=Sum(money, filter=Q(accounts__kind=AccountKind.AVAILABLE), default=ZERO),
+        reserved=Sum(money, filter=Q(accounts__kind=AccountKind.RESERVED), default=ZERO),
+    )
+
+
+def fund_recent_receipts(fund: Fund, *, limit: int = 10) -> list:
+    """The fund's latest receipts, newest first."""
+    return list(fund.receipts.select_related("recorded_by").order_by("-received_on", "-id")[:limit])
+
+
+def fund_recent_allocations(fund: Fund, *, limit: int = 10) -> list:
+    """The fund's latest allocations, down to child units and in from above, newest first."""
+    from funds.models import Allocation
+
+    return list(
+        Allocation.objects.filter(Q(from_fund=fund) | Q(to_fund=fund))
+        .select_related("from_fund__unit", "to_fund__unit", "allocated_by")
+        .order_by("-allocated_on", "-id")[:limit]
+    )
+
+
+def allocation_targets(*, fund: Fund, user: User) -> QuerySet[Fund]:
+    """Active funds of the units directly below ``fund``'s unit, within ``user``'s branch."""
+    return (
+        funds_visible_to(user)
+        .filter(unit__parent_id=fund.unit_id, is_active=True)
+        .order_by("unit__path", "name")
+    )
+
+
+def funds_for_payment(*, file: HardshipFile, user: User) -> QuerySet[Fund]:
+    """Active funds that may pay ``file``'s household: its unit's or above, in ``user``'s branch."""
+    return (
+        funds_visible_to(user)
+        .filter(unit_id__in=[*file.unit.ancestor_ids, file.unit_id], is_active=True)
+        .order_by("-unit__path", "name")
+    )
+
+
+def disbursements_waiting(user: User) -> QuerySet[Disbursement]:
+    """Proposed payments of ``user``'s branch decided by a unit in it, oldest first."""
+    return (
+        scope_to_user(disbursements_visible_to(user), user=user, unit_path="unit__path")
+        .filter(status=DisbursementStatus.PROPOSED)
+        .select_related("proposed_by", "file__unit")
+        .order_by("proposed_at", "id")
+    )
+
+
+def may_propose_payment(*, user: User, file: HardshipFile) -> bool:
+    """Whether to offer ``user`` "propose a payment" on ``file`` (the service decides)."""
+    from hardship.models import Role
+
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        user.has_role(Role.CASEWORKER)
+        and user.unit is not None
+        and file.unit.is_in_branch_of(user.unit)
+    )
+
+
+def file_funds_context(*, file: HardshipFile, user: User) -> dict:
+    """What ``funds/file_section.html`` needs on the page of ``file`` (fetched for ``user``)."""
+    return {
+        "aid_history": list(household_aid(file).select_related("proposed_by")),
+        "can_propose_payment": may_propose_payment(user=user, file=file),
+    }

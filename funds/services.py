@@ -401,6 +401,8 @@ def disbursement_propose(*, proposal: DisbursementInput, by: User) -> Disburseme
             # Looked up after the lock: a twin submit waiting behind us finds our payment.
             earlier = Disbursement.objects.filter(request_key=proposal.request_key).first()
             if earlier is not None:
+                if (earlier.file_id, earlier.proposed_by_id) != (file.pk, by.pk):
+                    raise RuleBroken(_("This form has been used already; open it again."))
                 return earlier
         broken = payment_rules_check(
             PaymentProposal(

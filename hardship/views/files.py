@@ -397,6 +397,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "close": is_approver and file.is_active,
         "transfer": (is_caseworker or is_approver) and file.is_active,
     }
+    from funds.selectors import file_funds_context
     from hardship.views.attachments import attachments_panel_context
     from visits.selectors import file_visits_context
 
@@ -428,6 +429,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "action_forms": action_forms,
             **attachments_panel_context(file=file, user=user),
             **file_visits_context(file=file, user=user),
+            **file_funds_context(file=file, user=user),
             # A refused step is explained at the top, even when its form is no longer offered.
             "action_errors": [
                 f"{f.fields[name].label}：{message}" if name in f.fields else message

@@ -201,5 +201,6 @@ ZH_HANS = {
     "Say why the payment is cancelled.": "请说明撤销原因。",
     "Only its proposer or an approver may cancel a payment.": "只有申报人或审批人可以撤销发放。",
     "Choose how it was paid.": "请选择发放方式。",
+    "This form has been used already; open it again.": "该表单已提交过，请重新打开。",
     "Enter the bank's reference for a transfer.": "银行转账请填写银行流水号。",
 }

@@ -343,3 +343,12 @@ def test_payment_by_bank_needs_its_reference(funded, family, caseworker, approve
         disbursement=payment, by=caseworker, method=PaymentMethod.BANK, bank_reference="HB2026001"
     )
     assert paid.bank_reference == "HB2026001"
+
+
+def test_a_form_key_used_for_one_household_is_refused_for_another(tree, funded, family, caseworker):
+    key = uuid.uuid4()
+    propose(caseworker, family, funded, purpose=Purpose.SPECIAL, request_key=key)
+    other = household(by=caseworker, unit=tree.jiangan, name="王秀英",
+                      id_number=make_id_number(sequence=901))  # fmt: skip
+    with pytest.raises(RuleBroken, match="used already"):
+        propose(caseworker, other, funded, purpose=Purpose.SPECIAL, request_key=key)

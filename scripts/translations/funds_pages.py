@@ -1,0 +1,115 @@
+"""UI text of the funds pages: fund list and statement, receipts, allocations, payments' pages."""
+
+ZH_HANS = {
+    # navigation and lists
+    "Funds": "资金",
+    "Funds and payments": "资金与发放",
+    "Fund": "资金",
+    "All funds": "全部资金",
+    "Open a fund": "新建资金",
+    "Open the fund": "建立资金",
+    "Name of the fund": "资金名称",
+    "Kind of fund": "资金类别",
+    "not in use": "已停用",
+    "Available (yuan)": "可用余额（元）",
+    "Reserved (yuan)": "已审批待发放（元）",
+    "Held (yuan)": "资金合计（元）",
+    "Only the first 200 funds are shown.": "仅显示前 200 项资金。",
+    "Your branch has no fund yet.": "本单位及下级尚无资金。",
+    "The fund “%(name)s” is open.": "资金“%(name)s”已建立。",
+    # the fund's page and statement
+    "Money in the fund now": "当前资金",
+    "Statement from %(first)s to %(last)s": "%(first)s 至 %(last)s 收支情况",
+    "Opening balance": "期初余额",
+    "Received, by source": "收入（按来源）",
+    "Nothing received in this period.": "本期无收入。",
+    "Total received": "收入合计",
+    "Paid out, by purpose": "支出（按用途）",
+    "Nothing paid out in this period.": "本期无发放。",
+    "Total out": "支出合计",
+    "Closing balance": "期末余额",
+    "Opening %(opening)s + received %(total_in)s − out %(total_out)s = closing %(closing)s yuan.": (
+        "期初 %(opening)s + 收入 %(total_in)s − 支出 %(total_out)s = 期末 %(closing)s 元。"
+    ),
+    "The statement reconciles.": "收支平衡，账实相符。",
+    "The statement does not reconcile: report it to the administrator.": (
+        "收支不平衡：请报告系统管理员。"
+    ),
+    "Latest receipts": "最近收入",
+    "No receipt yet.": "尚无收入。",
+    "Latest allocations": "最近下拨",
+    "No allocation yet.": "尚无下拨。",
+    "From": "拨出",
+    "To": "拨入",
+    "Receipt confirmed": "确认到账",
+    # receipts and allocations
+    "Record a receipt": "登记收入",
+    "Record the receipt": "登记",
+    "Source": "来源",
+    "Donor": "捐赠方",
+    "Amount (yuan)": "金额（元）",
+    "Received on": "到账日期",
+    "Document number": "凭证号",
+    "%(amount)s yuan received is recorded.": "已登记收入 %(amount)s 元。",
+    "Allocate down": "下拨资金",
+    "Allocate": "下拨",
+    "To the fund of a unit below": "拨入下级单位资金",
+    "Allocated on": "下拨日期",
+    "No unit directly below has a fund in use to receive an allocation.": (
+        "直属下级单位没有可接收下拨的在用资金。"
+    ),
+    "Back to the fund": "返回资金",
+    "%(amount)s yuan is allocated to %(unit)s.": "已向%(unit)s下拨 %(amount)s 元。",
+    # proposing a payment
+    "Propose a payment": "申请发放",
+    "Propose the payment": "提交发放申请",
+    "Purpose": "用途",
+    "Visit": "走访",
+    "For a schooling grant: the member of the household at school.": "助学金：家庭中在读的成员。",
+    "Out-of-pocket medical cost (yuan)": "个人自付医疗费用（元）",
+    "For medical aid, which may not exceed it.": "医疗救助不得超过该金额。",
+    "What it is for": "发放内容",
+    "No fund in use in your branch can pay this household.": "本单位及上级没有可向该户发放的在用资金。",
+    "Choose the student for a schooling grant.": "发放助学金请选择学生。",
+    "Enter the out-of-pocket cost for medical aid.": "医疗救助请填写个人自付费用。",
+    "A payment of %(amount)s yuan is proposed, waiting for approval.": (
+        "已申请发放 %(amount)s 元，等待审批。"
+    ),
+    # a payment's page
+    "%(purpose)s, %(amount)s yuan": "%(purpose)s %(amount)s 元",
+    "Decided by": "审批单位",
+    "Budget": "预算",
+    "Year of aid": "帮扶年度",
+    "Its life": "办理经过",
+    "Reason for the override": "超限审批理由",
+    "Rules this payment breaks": "本笔发放违反的规则",
+    "The rules recorded as broken at approval no longer apply today.": (
+        "审批时记录的违规情形按目前数据已不再成立。"
+    ),
+    "Approve": "审批",
+    "Approve and reserve the money": "批准并占用资金",
+    "Reason for approving above the caps": "超限批准理由",
+    "Only when the payment breaks a cap an approver may override.": (
+        "仅在本笔发放超出审批人可突破的限额时填写。"
+    ),
+    "Reject": "不予批准",
+    "Reject the payment": "不予批准",
+    "Reason": "理由",
+    "Record the payment": "登记发放",
+    "How it was paid": "发放方式",
+    "Bank reference": "银行流水号",
+    "For a bank transfer.": "银行转账时填写。",
+    "Record as paid": "登记为已发放",
+    "Cancel the payment": "撤销发放",
+    "The payment is approved and its money reserved.": "已批准，资金已占用。",
+    "The payment is rejected.": "已不予批准。",
+    "The payment is cancelled.": "已撤销。",
+    "The payment is recorded as paid.": "已登记为已发放。",
+    # waiting for approval, the file's page
+    "Payments proposed in your branch, oldest first.": "本单位及下级申请的发放，按申请先后排列。",
+    "Rules broken": "违反规则",
+    "Only the first 200 payments are shown.": "仅显示前 200 笔发放。",
+    "No payment is waiting for approval.": "没有待审批的发放。",
+    "Aid payments": "帮扶资金",
+    "No aid paid or proposed yet.": "尚无帮扶资金发放记录。",
+}
