@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funds import views
+from funds.views import funds as views
 
 app_name = "funds"
 
