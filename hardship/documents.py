@@ -5,7 +5,11 @@ message carrying only its id. The worker claims the row, runs the producer
 registered for its ``kind``, reports progress, and leaves the file (or the
 error) on the row. The page shows a progress bar from the row and the
 download link when it is done. Producers are plain functions registered with
-``@producer("kind")`` in each app's ``documents.py``.
+``@producer("kind")`` in each app's ``documents.py``; beside each, a
+``@back_link("kind")`` function names the page the job belongs to (the
+campaign, the list, the file), so the job's page leads back there. The link is
+worked out on the server from the job's own kind and parameters, never taken
+from the request, and only to a page the viewer may see.
 
 Why it holds up:
 - the claim is a conditional UPDATE, so a finished or missing row makes a
@@ -38,6 +42,7 @@ logger = logging.getLogger(__name__)
 Status = GeneratedDocument.Status
 
 PRODUCERS: dict[str, Callable[["JobContext"], "Produced | None"]] = {}
+BACK_LINKS: dict[str, Callable[[GeneratedDocument, User], "BackLink | None"]] = {}
 
 
 @dataclass
@@ -47,6 +52,14 @@ class Produced:
     content: bytes
     name: str
     content_type: str
+
+
+@dataclass
+class BackLink:
+    """The page a job belongs to, as its page links back to it."""
+
+    url: str
+    label: str
 
 
 class JobAlreadyRunning(Exception):
@@ -78,6 +91,32 @@ def producer(kind: str):
         return function
 
     return register
+
+
+def back_link(kind: str):
+    """Register the function naming the page a document of ``kind`` belongs to.
+
+    It takes the document and the viewing user and returns a BackLink, or None
+    when that page is gone or not the user's to see.
+    """
+
+    def register(function):
+        BACK_LINKS[kind] = function
+        return function
+
+    return register
+
+
+def document_back_link(*, document: GeneratedDocument, user: User) -> BackLink | None:
+    """The page ``document``'s job came from, if its kind names one ``user`` may see."""
+    function = BACK_LINKS.get(document.kind)
+    if function is None:
+        return None
+    try:
+        return function(document, user)
+    except (KeyError, TypeError, ValueError):
+        # Parameters of an older shape, or not what the kind expects: no link, no error page.
+        return None
 
 
 def document_request(

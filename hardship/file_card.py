@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hardship.access import scope_to_user
-from hardship.documents import JobContext, Produced, producer
-from hardship.models import HardshipFile, User
+from hardship.documents import BackLink, JobContext, Produced, back_link, producer
+from hardship.models import GeneratedDocument, HardshipFile, User
 from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
 
 TEMPLATE = "pdf/file_card.html"
@@ -65,3 +65,16 @@ def file_card_pdf(job: JobContext) -> Produced:
         job.progress(1, 1)
         name = f"{file.file_number}-{_('hardship file card')}.pdf"
         return Produced(content, name, PDF_CONTENT_TYPE)
+
+
+@back_link("file_card_pdf")
+def file_card_back(document: GeneratedDocument, user: User) -> BackLink | None:
+    """The file the card was printed from."""
+    file = (
+        scope_to_user(HardshipFile.objects.all(), user=user, unit_path="unit__path")
+        .filter(pk=int(document.params["file_id"]))
+        .first()
+    )
+    if file is None:
+        return None
+    return BackLink(file.get_absolute_url(), _("Back to the file"))

@@ -1,6 +1,7 @@
 """The union-unit tree, the people who work in it, and the hardship files they keep."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pghistory
@@ -894,3 +895,10 @@ class GeneratedDocument(models.Model):
     @property
     def is_working(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long the last run took, once it has finished (None before)."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return max(self.finished_at - self.started_at, timedelta(0))

@@ -21,13 +21,14 @@ from datetime import date
 from itertools import groupby
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hardship.access import scope_to_user
 from hardship.choices import Category
-from hardship.documents import JobContext, Produced, producer
-from hardship.models import UnionUnit, User
+from hardship.documents import BackLink, JobContext, Produced, back_link, producer
+from hardship.models import GeneratedDocument, UnionUnit, User
 from hardship.pdf import (
     PDF_CONTENT_TYPE,
     celery_helpers,
@@ -41,6 +42,7 @@ from hardship.pdf import (
     render_pdf,
     render_pdf_parts,
 )
+from visits.campaigns import campaign_back_link
 from visits.models import Cadre, Campaign, VisitList, VisitListRow
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,6 +140,28 @@ def visit_list_selection(*, params: dict, user: User) -> Selection:
     # database's collation) keeps each street's communities together.
     values.sort(key=lambda row: (_path_key(row["visit_list__unit__path"]), row["priority"]))
     return Selection(unit=unit, campaign=campaign, helper=helper, rows=values)
+
+
+@back_link("visit_list_pdf")
+@back_link("visit_list_xlsx")
+def visit_list_back(document: GeneratedDocument, user: User) -> BackLink | None:
+    """The list the document was printed from, or the campaign for a whole branch's lists."""
+    params = document.params
+    if "visit_list_id" not in params:
+        return campaign_back_link(
+            campaign_id=int(params["campaign_id"]), unit_id=int(params["unit_id"]), user=user
+        )
+    visit_list = (
+        scope_to_user(VisitList.objects.all(), user=user, unit_path="unit__path")
+        .filter(pk=int(params["visit_list_id"]))
+        .first()
+    )
+    if visit_list is None:
+        return None
+    return BackLink(
+        reverse("visits:visit_list_detail", kwargs={"pk": visit_list.pk}),
+        _("Back to the visit list"),
+    )
 
 
 # ====================================================================== PDF

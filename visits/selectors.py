@@ -37,6 +37,7 @@ from visits.models import (
     HelpService,
     Pairing,
     Visit,
+    VisitListRow,
 )
 
 # Rows a summary or a list shows at most; more would not be read on a phone anyway.
@@ -379,6 +380,28 @@ def campaigns_for_file(*, file: HardshipFile, on: date | None = None) -> QuerySe
     if on is not None:
         campaigns = campaigns.filter(starts_on__lte=on, ends_on__gte=on)
     return campaigns.order_by("-starts_on", "-id")
+
+
+def campaign_listing_file(
+    *, file: HardshipFile, on: date, prefer: int | None = None
+) -> Campaign | None:
+    """The campaign a visit to ``file`` on ``on`` should count toward: one running on ``on``
+    whose visit list holds the household, not yet visited in it.
+
+    ``prefer`` (the campaign of the list row the visit form was opened from) wins
+    when it is one of them; otherwise the one that started last. None when there
+    is none: a household already visited in a campaign has counted toward its
+    coverage, and a later visit (a return call about a follow-up) is not taken
+    for a campaign visit unless the caseworker says so.
+    """
+    candidates = campaigns_for_file(file=file, on=on).filter(
+        pk__in=VisitListRow.objects.filter(file=file, visit__isnull=True).values("campaign_id")
+    )
+    if prefer is not None:
+        preferred = candidates.filter(pk=prefer).first()
+        if preferred is not None:
+            return preferred
+    return candidates.first()
 
 
 # ====================================================================== figures

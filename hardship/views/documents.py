@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from hardship.access import branch_view, get_object_for_user
-from hardship.documents import document_retry
+from hardship.documents import document_back_link, document_retry
 from hardship.models import GeneratedDocument
 
 
@@ -29,7 +29,8 @@ def _get_document(request: HttpRequest, pk: int) -> GeneratedDocument:
 @branch_view()
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = _get_document(request, pk)
-    return render(request, "hardship/document_detail.html", {"document": document})
+    back = document_back_link(document=document, user=request.user)
+    return render(request, "hardship/document_detail.html", {"document": document, "back": back})
 
 
 @branch_view()

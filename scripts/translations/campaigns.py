@@ -69,4 +69,6 @@ ZH_HANS = {
     "period|from": "起始日期",
     "period|until": "终止日期",
     "job|position": "职务",
+    "Back to the campaign": "返回活动",
+    "Back to the visit list": "返回走访名单",
 }  # fmt: skip

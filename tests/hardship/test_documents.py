@@ -194,3 +194,122 @@ def test_a_sibling_cannot_request_the_file_card(sibling_client, caseworker, stan
 
     assert sibling_client.post(reverse("hardship:file_card", args=[file.pk])).status_code == 404
     assert not GeneratedDocument.objects.exists()
+
+
+# ---------------------------------------------------------------- the way back, the time taken
+
+
+def back_link_of(page: str) -> str | None:
+    """The href of the page's link back to where the job came from, if it has one."""
+    import re
+
+    found = re.search(r'<a [^>]*href="([^"]*)" data-testid="document-back"', page)
+    return found.group(1) if found else None
+
+
+def test_the_file_cards_page_links_back_to_the_file(caseworker_client, caseworker, media):
+    from tests.factories import open_file
+
+    file = open_file(by=caseworker)
+    caseworker_client.post(reverse("hardship:file_card", args=[file.pk]))
+    document = GeneratedDocument.objects.get(kind="file_card_pdf")
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert back_link_of(page) == file.get_absolute_url()
+
+
+def test_the_way_back_comes_from_the_jobs_params_never_from_the_request(
+    caseworker_client, caseworker, media
+):
+    from tests.factories import open_file
+
+    file = open_file(by=caseworker)
+    caseworker_client.post(reverse("hardship:file_card", args=[file.pk]))
+    document = GeneratedDocument.objects.get(kind="file_card_pdf")
+
+    page = caseworker_client.get(
+        document.get_absolute_url(), {"next": "https://evil.example/", "back": "//evil.example"}
+    ).content.decode()
+
+    assert back_link_of(page) == file.get_absolute_url()
+    assert 'href="https://evil.example' not in page
+    assert 'href="//evil.example' not in page
+
+
+def test_no_link_back_is_offered_to_a_page_the_viewer_cannot_see(
+    caseworker_client, caseworker, sibling, media
+):
+    from tests.factories import open_file
+
+    # A job of our branch whose params name another branch's file (or none that exists).
+    hunan_file = open_file(by=sibling)
+    for params in ({"file_id": hunan_file.pk}, {"file_id": 999_999}, {"file": "?"}):
+        document = GeneratedDocument.objects.create(
+            kind="file_card_pdf",
+            title="档案表",
+            requested_by=caseworker,
+            unit=caseworker.unit,
+            params=params,
+        )
+        page = caseworker_client.get(document.get_absolute_url()).content.decode()
+        assert back_link_of(page) is None
+        assert hunan_file.get_absolute_url() not in page
+
+
+def test_a_kind_that_names_no_page_shows_no_link_back(caseworker_client, caseworker, media):
+    document = request_echo(caseworker, caseworker.unit)
+    document_run(document_id=document.pk)
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert back_link_of(page) is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.4, "less than a second"),
+        (1, "1 second"),
+        (12, "12 seconds"),
+        (59.4, "59 seconds"),
+        (60, "1 minute"),
+        (61, "1 minute 1 second"),
+        (185, "3 minutes 5 seconds"),
+        (3600, "1 hour"),
+        (3725, "1 hour 2 minutes"),
+        (7260, "2 hours 1 minute"),
+    ],
+)
+def test_a_duration_reads_in_seconds_then_minutes_then_hours(seconds, shown):
+    from django.utils import translation
+
+    from hardship.templatetags.warmth import duration
+
+    with translation.override("en"):
+        assert duration(timedelta(seconds=seconds)) == shown
+
+
+def test_a_job_under_a_minute_shows_the_seconds_it_took(caseworker_client, caseworker, media):
+    document = request_echo(caseworker, caseworker.unit)
+    document_run(document_id=document.pk)
+    finished = timezone.now()
+    GeneratedDocument.objects.filter(pk=document.pk).update(
+        started_at=finished - timedelta(seconds=12), finished_at=finished
+    )
+    caseworker_client.cookies["warmth_language"] = "en"
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert "Took 12 seconds." in page
+    assert "0 minutes" not in page
+
+
+def test_a_job_has_a_duration_only_once_it_has_finished(caseworker, media):
+    document = request_echo(caseworker, caseworker.unit)
+    assert document.duration is None
+
+    document_run(document_id=document.pk)
+    document.refresh_from_db()
+
+    assert document.duration == document.finished_at - document.started_at

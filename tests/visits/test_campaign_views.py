@@ -1,5 +1,6 @@
 """Campaign pages: who may see and do what."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 from hardship.choices import FileStatus
 from hardship.models import GeneratedDocument, HardshipFile
 from tests.factories import UnionUnitFactory, make_id_number, open_file
-from visits.campaigns import campaign_create, visit_lists_build
+from visits.campaigns import campaign_create, visit_lists_build, visit_lists_request_build
 from visits.models import Campaign, VisitList
 
 
@@ -144,3 +145,114 @@ def test_the_list_pdf_is_requested_from_the_list_page_and_produced(
     assert document_run(document_id=document.pk) == "done"
     document.refresh_from_db()
     assert document.result.read().startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------- from a job back to its page
+
+
+def back_link_of(page: str) -> str | None:
+    found = re.search(r'<a [^>]*href="([^"]*)" data-testid="document-back"', page)
+    return found.group(1) if found else None
+
+
+def test_a_finished_list_build_links_back_to_the_campaign(
+    caseworker_client, built, settings, tmp_path
+):
+    from hardship.documents import document_run
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign, _ = built
+    caseworker_client.post(reverse("visits:campaign_build", args=[campaign.pk]))
+    document = GeneratedDocument.objects.get(kind="visit_lists_build")
+    document_run(document_id=document.pk)
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert back_link_of(page) == campaign.get_absolute_url()
+    assert caseworker_client.get(back_link_of(page)).status_code == 200
+
+
+def test_a_build_of_a_branch_below_links_back_to_the_campaign_at_that_unit(
+    caseworker_client, caseworker, built, tree
+):
+    campaign, _ = built
+    document = visit_lists_request_build(campaign=campaign, by=caseworker, unit=tree.dazhi)
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert back_link_of(page) == f"{campaign.get_absolute_url()}?unit={tree.dazhi.pk}"
+    coverage = caseworker_client.get(back_link_of(page))
+    assert coverage.context["unit"] == tree.dazhi
+
+
+def test_a_lists_documents_link_back_to_the_list(caseworker_client, built):
+    _, visit_list = built
+    for kind in ("pdf", "xlsx"):
+        caseworker_client.post(reverse("visits:visit_list_document", args=[visit_list.pk, kind]))
+    list_url = reverse("visits:visit_list_detail", args=[visit_list.pk])
+
+    for document in GeneratedDocument.objects.all():
+        page = caseworker_client.get(document.get_absolute_url()).content.decode()
+        assert back_link_of(page) == list_url
+
+
+def test_a_branchs_printed_lists_link_back_to_the_campaign_at_that_unit(
+    caseworker_client, caseworker, built, tree
+):
+    from hardship.documents import document_request
+
+    campaign, _ = built
+    document = document_request(
+        kind="visit_list_xlsx", title="名单", by=caseworker, unit=tree.dazhi,
+        params={"campaign_id": campaign.pk, "unit_id": tree.dazhi.pk},
+    )  # fmt: skip
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert back_link_of(page) == f"{campaign.get_absolute_url()}?unit={tree.dazhi.pk}"
+
+
+def test_a_job_naming_a_campaign_the_viewer_cannot_see_links_nowhere(
+    caseworker_client, caseworker, tree, sibling
+):
+    hunan_campaign = Campaign.objects.create(
+        season="winter", year=timezone.localdate().year, name="湖南冬送温暖", organiser=tree.hunan,
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(), created_by=sibling,
+    )  # fmt: skip
+    document = GeneratedDocument.objects.create(
+        kind="visit_lists_build", title="名单", requested_by=caseworker, unit=caseworker.unit,
+        params={"campaign_id": hunan_campaign.pk, "unit_id": tree.hunan.pk},
+    )  # fmt: skip
+
+    page = caseworker_client.get(document.get_absolute_url()).content.decode()
+
+    assert back_link_of(page) is None
+    assert hunan_campaign.get_absolute_url() not in page
+
+
+# ---------------------------------------------------------------- from a list row to the visit form
+
+
+def test_the_list_offers_each_household_not_yet_visited_a_visit_in_its_campaign(
+    caseworker_client, built
+):
+    campaign, visit_list = built
+    files = list(visit_list.rows.values_list("file_id", flat=True))
+
+    page = caseworker_client.get(
+        reverse("visits:visit_list_detail", args=[visit_list.pk])
+    ).content.decode()
+
+    links = re.findall(r'href="([^"]*)" data-testid="log-visit-from-list"', page)
+    assert sorted(links) == sorted(
+        f"{reverse('visits:visit_create', args=[pk])}?campaign={campaign.pk}" for pk in files
+    )
+
+
+def test_an_approver_who_does_not_log_visits_is_offered_no_visit_links(client, approver, built):
+    _, visit_list = built
+    client.force_login(approver)
+
+    page = client.get(reverse("visits:visit_list_detail", args=[visit_list.pk])).content.decode()
+
+    assert 'data-testid="log-visit-from-list"' not in page

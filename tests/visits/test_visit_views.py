@@ -193,9 +193,10 @@ def test_the_file_page_makes_the_same_number_of_queries_however_many_visits(
     assert len(re.findall(r'href="/visits/visits/\d+/"', response.content.decode())) == visits
 
 
-# The file page's own 18 queries, and the visits section's 8: visits, visitors, cadres,
-# photos, follow-ups, who closed them, help services, pairings.
-FILE_PAGE_QUERIES = 26
+# The file page's own 18 queries, the visits section's 8 (visits, visitors, cadres,
+# photos, follow-ups, who closed them, help services, pairings) and the funds section's
+# one (the household's payments).
+FILE_PAGE_QUERIES = 27
 
 
 # ---------------------------------------------------------------- logging a visit
@@ -375,6 +376,116 @@ def test_a_campaign_visit_through_the_form_marks_the_visit_list(
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.visit == Visit.objects.get()
+
+
+def selected_campaign(page: str) -> str | None:
+    """The value of the campaign the visit form has chosen ("" for "no campaign"), if any."""
+    select = re.search(r'<select name="campaign"[^>]*>(.*?)</select>', page, re.S)
+    chosen = re.search(r'<option value="([^"]*)"[^>]*\bselected\b', select.group(1))
+    return chosen.group(1) if chosen else None
+
+
+def test_the_visit_form_chooses_the_running_campaign_whose_list_holds_the_household(
+    caseworker_client, approver, file, tree
+):
+    winter = campaign(tree.wuhan, approver)
+    list_row(winter, file)
+    campaign(tree.jiangan, approver, name="江岸冬送温暖")  # running, but not listing the household
+
+    page = caseworker_client.get(reverse("visits:visit_create", args=[file.pk])).content.decode()
+
+    assert selected_campaign(page) == str(winter.pk)
+
+
+def test_of_two_campaigns_listing_the_household_the_form_chooses_the_later_start(
+    caseworker_client, approver, file, tree
+):
+    earlier = campaign(tree.wuhan, approver, starts=-20, name="两节送温暖")
+    later = campaign(tree.jiangan, approver, starts=-5, name="江岸冬送温暖")
+    for listing in (earlier, later):
+        list_row(listing, file)
+
+    page = caseworker_client.get(reverse("visits:visit_create", args=[file.pk])).content.decode()
+
+    assert selected_campaign(page) == str(later.pk)
+
+
+def test_the_form_opened_from_a_list_row_chooses_that_rows_campaign(
+    caseworker_client, approver, file, tree
+):
+    earlier = campaign(tree.wuhan, approver, starts=-20, name="两节送温暖")
+    later = campaign(tree.jiangan, approver, starts=-5, name="江岸冬送温暖")
+    for listing in (earlier, later):
+        list_row(listing, file)
+    url = reverse("visits:visit_create", args=[file.pk])
+
+    page = caseworker_client.get(url, {"campaign": earlier.pk}).content.decode()
+
+    assert selected_campaign(page) == str(earlier.pk)
+
+
+def test_a_campaign_in_the_link_that_does_not_list_the_household_is_not_chosen(
+    caseworker_client, approver, sibling, file, tree
+):
+    winter = campaign(tree.wuhan, approver)
+    list_row(winter, file)
+    unlisted = campaign(tree.jiangan, approver, name="江岸冬送温暖")
+    hunan = campaign(tree.hunan, sibling, name="湖南冬送温暖")
+    url = reverse("visits:visit_create", args=[file.pk])
+
+    for hint in (unlisted.pk, hunan.pk, "999999999999999999999", "x", "²"):
+        page = caseworker_client.get(url, {"campaign": hint}).content.decode()
+        assert selected_campaign(page) == str(winter.pk)
+        assert "湖南冬送温暖" not in page
+
+
+def test_no_campaign_is_chosen_when_the_listing_one_is_not_running_today(
+    caseworker_client, approver, file, tree
+):
+    ended = campaign(tree.wuhan, approver, starts=-40, ends=-1, name="已结束")
+    not_yet = campaign(tree.jiangan, approver, starts=2, ends=30, name="未开始")
+    for listing in (ended, not_yet):
+        list_row(listing, file)
+    url = reverse("visits:visit_create", args=[file.pk])
+
+    page = caseworker_client.get(url, {"campaign": ended.pk}).content.decode()
+
+    assert selected_campaign(page) == ""
+
+
+def test_a_household_already_visited_in_the_campaign_is_not_chosen_for_it_again(
+    caseworker_client, caseworker, approver, file, tree
+):
+    earlier = campaign(tree.wuhan, approver, starts=-20, name="两节送温暖")
+    later = campaign(tree.jiangan, approver, starts=-5, name="江岸冬送温暖")
+    for listing in (earlier, later):
+        list_row(listing, file)
+    url = reverse("visits:visit_create", args=[file.pk])
+
+    log(file, caseworker, campaign=later)
+    after_one = caseworker_client.get(url).content.decode()
+    log(file, caseworker, campaign=earlier)
+    after_both = caseworker_client.get(url, {"kind": "phone"}).content.decode()
+
+    assert selected_campaign(after_one) == str(earlier.pk)
+    assert selected_campaign(after_both) == ""  # a return call is no campaign visit by default
+
+
+def test_the_caseworker_may_still_log_the_visit_without_the_chosen_campaign(
+    caseworker_client, caseworker, approver, file, tree
+):
+    winter = campaign(tree.wuhan, approver)
+    row = list_row(winter, file)
+
+    response = caseworker_client.post(
+        reverse("visits:visit_create", args=[file.pk]) + f"?campaign={winter.pk}",
+        visit_form(caseworker, campaign=""),
+    )
+
+    assert response.status_code == 302
+    assert Visit.objects.get().campaign is None
+    row.refresh_from_db()
+    assert row.visit is None
 
 
 # ---------------------------------------------------------------- follow-ups

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hardship.access import branch_view, get_object_for_user, units_visible_to
@@ -165,10 +166,20 @@ def visit_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_approve = (
         request.user.is_superuser or request.user.has_role(Role.APPROVER)
     ) and visit_list.status == "ready"
+    campaign = visit_list.campaign
+    # Each household not yet visited links to the visit form with this campaign chosen.
+    can_log_visits = (
+        request.user.is_superuser or request.user.has_role(Role.CASEWORKER)
+    ) and campaign.starts_on <= timezone.localdate() <= campaign.ends_on
     return render(
         request,
         "visits/visit_list_detail.html",
-        {"visit_list": visit_list, "rows": rows, "can_approve": can_approve},
+        {
+            "visit_list": visit_list,
+            "rows": rows,
+            "can_approve": can_approve,
+            "can_log_visits": can_log_visits,
+        },
     )
 
 

@@ -50,6 +50,7 @@ from visits.selectors import (
     cadre_households,
     cadres_for_user,
     cadres_with_counts,
+    campaign_listing_file,
     file_helpers,
     files_without_current_helper,
     help_person_times,
@@ -109,6 +110,13 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
 def _file_anchor(file: HardshipFile, anchor: str = "visits") -> str:
     return f"{file.get_absolute_url()}#{anchor}"
 
@@ -148,11 +156,19 @@ def _visit_create(request: HttpRequest, file: HardshipFile, limiter) -> HttpResp
     row_kwargs = {"owners": owners, "owner": owners.filter(pk=user.pk).first()}
     if request.method != "POST":
         kind = request.GET.get("kind")
+        today = timezone.localdate()
+        # A visit counts toward a campaign's coverage only with the campaign chosen, so the
+        # one whose list still awaits the household is chosen; the list row the form came
+        # from (?campaign=) is only a preference among those, never a choice it would not offer.
+        campaign = campaign_listing_file(
+            file=file, on=today, prefer=_int_or_none(request.GET.get("campaign"))
+        )
         form = VisitForm(
             initial={
-                "visited_on": timezone.localdate(),
+                "visited_on": today,
                 "kind": kind if kind in kinds else kinds[0],
                 "visitors": [user.pk],
+                "campaign": campaign.pk if campaign else None,
                 "people_reached": 1,
             },
             file=file,
