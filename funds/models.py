@@ -457,7 +457,7 @@ class SchoolingStandard(models.Model):
 
 
 class DisbursementBatch(models.Model):
-    """The payments a caseworker proposed in one step for a frozen visit list."""
+    """The payments a caseworker proposed in one step for the frozen visit lists of a branch."""
 
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
@@ -473,8 +473,10 @@ class DisbursementBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PROPOSED
     )
-    # Households of the list left out, each with its reason, for the approver to review.
+    # Households of the lists left out, each with its reason, for the approver to review
+    # (the first EXCEPTIONS_KEPT of them; ``left_out`` counts them all).
     exceptions = models.JSONField(_("left out"), default=list, blank=True)
+    left_out = models.PositiveIntegerField(_("households left out"), default=0)
     proposed_by = models.ForeignKey(
         User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
     )

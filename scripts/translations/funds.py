@@ -203,4 +203,18 @@ ZH_HANS = {
     "Choose how it was paid.": "请选择发放方式。",
     "This form has been used already; open it again.": "该表单已提交过，请重新打开。",
     "Enter the bank's reference for a transfer.": "银行转账请填写银行流水号。",
+    # bulk payments
+    "The file is no longer on record.": "该档案已不在档。",
+    "The campaign sets no standard for the household's category.": "本次活动未设定该户类别的慰问标准。",
+    "The household has visit money in this campaign already.": "该户在本次活动中已有慰问金。",
+    "The standard is above the cap for one payment.": "慰问标准超过单次发放上限。",
+    "The standard would take the household above the yearly cap.": "按标准发放将超过该户全年上限。",
+    "There are no visit lists of this campaign for this unit yet.": "本单位尚未生成本次活动的走访名单。",
+    "Payments are proposed for approved (frozen) visit lists: approve them first.": (
+        "只能为已审定（冻结）的走访名单申报发放，请先审定名单。"
+    ),
+    "This batch is not in your unit's branch.": "该批次不属于本单位及下级单位。",
+    "This batch has been decided already.": "该批次已审批。",
+    "Say why the batch is rejected.": "请说明驳回该批次的原因。",
+    "households left out": "未纳入户数",
 }
