@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class FundsConfig(AppConfig):
     name = "funds"
     verbose_name = _("Aid funds")
+
+    def ready(self) -> None:
+        # Register the producers of this app's generated documents (rosters, statements).
+        from funds import rosters  # noqa: F401

@@ -1,0 +1,288 @@
+"""Pages of the rosters (发放花名册/签领表): the roster of a campaign and unit, its printed
+versions, the signed paper's scan, the lines ticked as signed; and the fund statement PDF.
+
+A roster is named by (campaign, unit); the unit is fetched through the access
+rules (404 outside the user's branch), the campaign among those the user may
+see. The scans leave only through ``roster_scan_download``, checked like a
+file's attachments.
+"""
+
+import logging
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
+
+from funds import rosters
+from funds.forms import PeriodForm
+from funds.models import Disbursement, Fund, RosterScan
+from hardship.access import branch_view, get_object_for_user
+from hardship.attachments import (
+    ACCEPT_ATTRIBUTE,
+    ACCEPTED,
+    UploadSizeLimiter,
+    attachment_max_bytes,
+)
+from hardship.documents import JobAlreadyRunning, document_request
+from hardship.models import Role, UnionUnit, User
+from visits.campaigns import campaigns_for_user
+from visits.models import Campaign
+
+logger = logging.getLogger(__name__)
+
+READERS = (Role.CASEWORKER, Role.APPROVER, Role.VIEWER, Role.UNIT_ADMIN)
+
+
+class RosterScanForm(forms.Form):
+    # Not required here: clean_upload says why a file is missing, which may be
+    # that the size limiter left it out.
+    upload = forms.FileField(
+        label=gettext_lazy("Scan of the signed roster"),
+        required=False,
+        help_text=gettext_lazy("JPEG, PNG, WebP or PDF, at most %(limit)s MB."),
+        widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+    def __init__(self, *args, refusal: forms.ValidationError | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+        field = self.fields["upload"]
+        field.help_text = field.help_text % {"limit": f"{attachment_max_bytes() / 2**20:g}"}
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if self.refusal is not None:
+            raise self.refusal
+        if not upload:
+            raise forms.ValidationError(_("Choose the file to upload."), code="required")
+        return upload
+
+
+def _get_roster_scope(request: HttpRequest, campaign_pk: int, unit_pk: int):
+    unit = get_object_for_user(
+        UnionUnit.objects.all(), user=request.user, unit_path="path", pk=unit_pk
+    )
+    campaign = campaigns_for_user(user=request.user).filter(pk=campaign_pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign, unit
+
+
+def _may_sign(user: User, unit: UnionUnit) -> bool:
+    return user.is_superuser or (
+        any(user.has_role(role) for role in rosters.SIGNERS)
+        and user.unit is not None
+        and unit.is_in_branch_of(user.unit)
+    )
+
+
+def _roster_url(campaign: Campaign, unit: UnionUnit) -> str:
+    return reverse("funds:roster_detail", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk})
+
+
+@branch_view()
+def roster_list(request: HttpRequest) -> HttpResponse:
+    """The rosters of the user's branch: each campaign and paying unit with lines on one."""
+    return render(
+        request,
+        "funds/roster_list.html",
+        {"rosters": rosters.rosters_of_branch(request.user), "tab": "rosters"},
+    )
+
+
+@branch_view()
+def roster_detail(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
+    campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
+    return _roster_page(request, campaign, unit)
+
+
+def _roster_page(
+    request: HttpRequest,
+    campaign: Campaign,
+    unit: UnionUnit,
+    *,
+    scan_form: RosterScanForm | None = None,
+    sign_errors: list[str] = (),
+    status: int = 200,
+) -> HttpResponse:
+    roster = rosters.roster_for(campaign=campaign, unit=unit)
+    overdue = set(rosters.roster_unsigned_overdue(campaign, unit).values_list("pk", flat=True))
+    scans = list(rosters.roster_scans(campaign=campaign, unit=unit))
+    may_sign = _may_sign(request.user, unit)
+    return render(
+        request,
+        "funds/roster_detail.html",
+        {
+            "roster": roster,
+            "campaign": campaign,
+            "unit": unit,
+            "lines": [(line, line.pk in overdue) for line in roster.lines],
+            "overdue_count": len(overdue),
+            "signed_count": sum(1 for line in roster.lines if line.signed_at),
+            "scans": scans,
+            "may_sign": may_sign,
+            "can_tick": may_sign and bool(scans),
+            "scan_form": scan_form or (RosterScanForm() if may_sign else None),
+            "sign_errors": sign_errors,
+            "campaign_ended": campaign.ends_on < timezone.localdate(),
+            "tab": "rosters",
+        },
+        status=status,
+    )
+
+
+@branch_view()
+def roster_document(request: HttpRequest, campaign_pk: int, unit_pk: int, kind: str):
+    """Ask for the roster as a PDF to print and sign, or as a spreadsheet."""
+    campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    kinds = {
+        "pdf": ("roster_pdf", _("Roster (PDF)")),
+        "xlsx": ("roster_xlsx", _("Roster (Excel)")),
+    }
+    if kind not in kinds:
+        raise Http404
+    producer_kind, label = kinds[kind]
+    try:
+        document = document_request(
+            kind=producer_kind,
+            title=f"{label} · {unit.name} · {campaign.name}",
+            by=request.user,
+            unit=unit,
+            params={"campaign_id": campaign.pk, "unit_id": unit.pk},
+            dedupe_key=f"{producer_kind}:{campaign.pk}:{unit.pk}:{request.user.pk}",
+        )
+    except JobAlreadyRunning as running:
+        return redirect(running.running)
+    return redirect(document)
+
+
+@branch_view(roles=rosters.SIGNERS)
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def roster_scan_upload(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
+    """Upload the scan of the signed paper roster (POST); GET leads to the roster.
+
+    CSRF is checked, by ``_roster_scan_upload``: exempting this outer function
+    only lets the size limiter go in before the request body is read.
+    """
+    campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
+    limiter = UploadSizeLimiter(request, limit=attachment_max_bytes())
+    request.upload_handlers.insert(0, limiter)
+    return _roster_scan_upload(request, campaign, unit, limiter)
+
+
+@csrf_protect
+def _roster_scan_upload(
+    request: HttpRequest, campaign: Campaign, unit: UnionUnit, limiter: UploadSizeLimiter
+) -> HttpResponse:
+    if request.method != "POST":
+        return redirect(_roster_url(campaign, unit))
+    form = RosterScanForm(request.POST, request.FILES, refusal=limiter.refusal())
+    if form.is_valid():
+        try:
+            scan = rosters.roster_scan_upload(
+                campaign=campaign, unit=unit, by=request.user, upload=form.cleaned_data["upload"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(
+                request, _("The scan “%(name)s” is kept.") % {"name": scan.original_name}
+            )
+            return redirect(_roster_url(campaign, unit))
+    return _roster_page(request, campaign, unit, scan_form=form, status=400)
+
+
+@branch_view(roles=READERS)
+@require_safe
+def roster_scan_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Send a signed roster's scan to someone of its unit's branch: images inline, PDFs saved."""
+    scan = get_object_for_user(
+        RosterScan.objects.all(), user=request.user, unit_path="unit__path", pk=pk
+    )
+    try:
+        content = scan.content.open("rb")
+    except FileNotFoundError:
+        logger.error("Roster scan %s has no stored content at %s.", pk, scan.content.name)
+        raise Http404 from None
+    name = scan.original_name
+    kind = ACCEPTED.get(scan.content_type)
+    if kind is not None and not name.lower().endswith(kind.extensions):
+        name = f"{name}{kind.extensions[0]}"
+    response = FileResponse(
+        content,
+        content_type=scan.content_type,
+        as_attachment=not scan.content_type.startswith("image/"),
+        filename=name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@branch_view(roles=rosters.SIGNERS)
+def roster_sign(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
+    """Tick the lines whose signature is on the signed roster (POST ``line``: their ids)."""
+    campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    ids = [int(value) for value in request.POST.getlist("line") if value.isdigit()]
+    # Only this roster's (campaign, unit) lines, whatever their state: the service says
+    # why a line that is not approved or paid cannot be signed for.
+    chosen = list(Disbursement.objects.filter(campaign=campaign, unit=unit, pk__in=ids))
+    try:
+        signed = rosters.roster_lines_sign(disbursements=chosen, by=request.user)
+    except ValidationError as error:
+        return _roster_page(request, campaign, unit, sign_errors=error.messages, status=400)
+    except PermissionDenied as error:
+        return _roster_page(request, campaign, unit, sign_errors=[str(error)], status=400)
+    messages.success(
+        request,
+        _("Lines ticked as signed: %(count)s.") % {"count": len(signed)},
+    )
+    return redirect(_roster_url(campaign, unit))
+
+
+@branch_view()
+def fund_statement_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the fund's statement of a period as a PDF (the fund page's statement form)."""
+    fund = get_object_for_user(
+        Fund.objects.select_related("unit"), user=request.user, unit_path="unit__path", pk=pk
+    )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    period = PeriodForm(request.POST)
+    if not period.is_valid():
+        messages.error(request, _("Choose a period whose end is not before its start."))
+        return redirect(fund)
+    first_day: date = period.cleaned_data["first_day"]
+    last_day: date = period.cleaned_data["last_day"]
+    try:
+        document = document_request(
+            kind="fund_statement_pdf",
+            title=_("Statement of %(fund)s, %(first)s to %(last)s")
+            % {"fund": f"{fund.unit.name} · {fund.name}", "first": first_day, "last": last_day},
+            by=request.user,
+            unit=fund.unit,
+            params={
+                "fund_id": fund.pk,
+                "first_day": first_day.isoformat(),
+                "last_day": last_day.isoformat(),
+            },
+            dedupe_key=f"fund_statement_pdf:{fund.pk}:{first_day}:{last_day}:{request.user.pk}",
+        )
+    except JobAlreadyRunning as running:
+        return redirect(running.running)
+    return redirect(document)
