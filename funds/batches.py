@@ -286,7 +286,10 @@ def batch_approve(*, batch: DisbursementBatch, by: User) -> DisbursementBatch:
         _require_batch_decider(batch, by)
         _require_open_fund(batch.fund)
         proposed = Disbursement.objects.filter(batch=batch, status=DisbursementStatus.PROPOSED)
-        proposed.exclude(file__status=FileStatus.ON_FILE).update(
+        # A positive filter, so PostgreSQL joins the files; "NOT IN (files on record)" is
+        # rechecked row by row once the files outgrow work_mem (minutes for a province).
+        left_the_record = [status for status in FileStatus.values if status != FileStatus.ON_FILE]
+        proposed.filter(file__status__in=left_the_record).update(
             status=DisbursementStatus.REJECTED, ended_by=by, ended_at=now,
             end_reason=_("The file is no longer on record."),
         )  # fmt: skip

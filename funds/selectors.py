@@ -299,3 +299,58 @@ def file_funds_context(*, file: HardshipFile, user: User) -> dict:
         "aid_history": list(household_aid(file).select_related("proposed_by")),
         "can_propose_payment": may_propose_payment(user=user, file=file),
     }
+
+
+# ---------------------------------------------------------------- batches of payments
+
+
+def funds_for_batch(*, unit, campaign, user: User) -> QuerySet[Fund]:
+    """Active funds that may pay the visit money of ``unit``'s branch in ``campaign``.
+
+    A fund of ``unit`` or a unit above it, that ``user`` may draw on: in their
+    branch, or budgeted for the campaign to a unit of their branch covering ``unit``.
+    """
+    units = [*unit.ancestor_ids, unit.pk]
+    budgeted = scope_to_user(
+        Budget.objects.filter(campaign=campaign, unit_id__in=units),
+        user=user,
+        unit_path="unit__path",
+    ).values("fund_id")
+    reachable = Q(pk__in=budgeted)
+    if user.is_superuser:
+        reachable = Q()
+    elif user.unit is not None:
+        reachable |= Q(unit__path__startswith=user.unit.path)
+    return (
+        Fund.objects.select_related("unit")
+        .filter(reachable, unit_id__in=units, is_active=True)
+        .order_by("-unit__path", "name")
+    )
+
+
+def batches_visible_to(user: User, *, status: str = ""):
+    """The batches of ``user``'s branch with their payments and total, waiting ones first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from funds.choices import BatchStatus
+    from funds.models import DisbursementBatch
+
+    counted = ~Q(
+        disbursements__status__in=[DisbursementStatus.REJECTED, DisbursementStatus.CANCELLED]
+    )
+    batches = scope_to_user(
+        DisbursementBatch.objects.select_related("campaign", "unit", "fund__unit", "proposed_by"),
+        user=user,
+        unit_path="unit__path",
+    )
+    if status:
+        batches = batches.filter(status=status)
+    return batches.annotate(
+        payments=Count("disbursements", filter=counted),
+        total=Sum("disbursements__amount", filter=counted, default=ZERO),
+        waiting_first=Case(
+            When(status=BatchStatus.PROPOSED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    ).order_by("waiting_first", "-proposed_at", "-id")

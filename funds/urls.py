@@ -20,3 +20,52 @@ urlpatterns = [
     path("payments/<int:pk>/cancel/", views.disbursement_cancel, name="disbursement_cancel"),
     path("payments/<int:pk>/pay/", views.disbursement_pay, name="disbursement_pay"),
 ]
+
+# Rosters (发放花名册/签领表) and the printed statement. Appended with its own import so
+# that other areas can add their routes above without touching these lines.
+from funds.views import rosters as roster_views  # noqa: E402
+
+urlpatterns += [
+    path("rosters/", roster_views.roster_list, name="roster_list"),
+    path(
+        "rosters/<int:campaign_pk>/<int:unit_pk>/",
+        roster_views.roster_detail,
+        name="roster_detail",
+    ),
+    path(
+        "rosters/<int:campaign_pk>/<int:unit_pk>/documents/<str:kind>/",
+        roster_views.roster_document,
+        name="roster_document",
+    ),
+    path(
+        "rosters/<int:campaign_pk>/<int:unit_pk>/scans/",
+        roster_views.roster_scan_upload,
+        name="roster_scan_upload",
+    ),
+    path(
+        "rosters/<int:campaign_pk>/<int:unit_pk>/sign/",
+        roster_views.roster_sign,
+        name="roster_sign",
+    ),
+    path("rosters/scans/<int:pk>/", roster_views.roster_scan_download, name="roster_scan_download"),
+    path(
+        "<int:pk>/statement.pdf",
+        roster_views.fund_statement_document,
+        name="fund_statement_document",
+    ),
+]
+
+# Bulk payments (批量发放): a campaign's visit money for a branch's frozen visit lists.
+from funds.views import batches as batch_views  # noqa: E402
+
+urlpatterns += [
+    path("batches/", batch_views.batch_list, name="batch_list"),
+    path(
+        "batches/new/<int:campaign_pk>/<int:unit_pk>/",
+        batch_views.batch_new,
+        name="batch_new",
+    ),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/approve/", batch_views.batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/reject/", batch_views.batch_reject, name="batch_reject"),
+]
