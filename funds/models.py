@@ -228,7 +228,9 @@ class Entry(models.Model):
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        ordering = ["transaction", "id"]
+        # By the key, not the relation: ordering by the relation would join the transactions
+        # (and their ordering) into every sum, defeating the covering index (bench/ledger.py).
+        ordering = ["transaction_id", "id"]
         indexes = [
             models.Index(
                 fields=["account", "posted_at"], include=["amount"], name="entry_account_posted"

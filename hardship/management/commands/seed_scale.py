@@ -20,7 +20,9 @@ class Command(BaseCommand):
         "and the tables stay locked until then. A load at least as large as the table drops "
         "its plain indexes and builds them again at the end. Benchmark data only: ID numbers "
         "are valid and unique within one run, not checked against files already in the "
-        "database."
+        "database. With --ledger-entries, funds over the province's units (or, without --units "
+        "and --prefix, over every unit present) and about that many ledger entries of three "
+        "years of receipts, allocations down and payments (funds/scale.py)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -44,6 +46,12 @@ class Command(BaseCommand):
             help="Processes generating and encrypting rows (PostgreSQL; default: up to 2).",
         )
         parser.add_argument(
+            "--ledger-entries",
+            type=int,
+            default=0,
+            help="Aid-ledger entries to generate over the province's funds (e.g. 10000000).",
+        )
+        parser.add_argument(
             "--seed", default="warmth", help="Random seed for the people and numbers generated."
         )
 
@@ -55,11 +63,17 @@ class Command(BaseCommand):
         files: int,
         members_per_file: float,
         processes: int,
+        ledger_entries: int,
         seed: str,
         **options,
     ) -> None:
-        if units is None and not files:
-            raise CommandError("Give --units, --files, or both.")
+        if units is None and not files and not ledger_entries:
+            raise CommandError("Give --units, --files, --ledger-entries, or several.")
+        if ledger_entries < 0:
+            raise CommandError("--ledger-entries must not be negative.")
+        if units is None and not prefix and not files:
+            self._seed_ledger(UnionUnit.objects.order_by("level", "pk"), ledger_entries, seed)
+            return
         if units is not None and units < 1:
             raise CommandError("--units must be at least 1.")
         if files < 0 or not 0 <= members_per_file <= 6:
@@ -87,6 +101,32 @@ class Command(BaseCommand):
                 f"entered by {result.caseworker.username}."
             )
         analyze_tables()
+        if ledger_entries:
+            branch = UnionUnit.objects.filter(path__startswith=province.path)
+            self._seed_ledger(branch.order_by("level", "pk"), ledger_entries, seed)
+
+    def _seed_ledger(self, units, entries: int, seed: str) -> None:
+        # Funds build on hardship; the import stays here so that the command's other
+        # options work without them.
+        from funds.scale import analyze_ledger, seed_ledger
+
+        units = list(units)
+        self.stdout.write(f"Generating {entries:,} ledger entries over {len(units):,} units…")
+        result = seed_ledger(
+            units=units,
+            entries=entries,
+            seed=seed,
+            progress=lambda done, seconds: self.stdout.write(
+                f"  {done:>12,} / {entries:,} entries, {seconds:6.1f} s"
+            ),
+        )
+        analyze_ledger()
+        self.stdout.write(
+            f"Created {result.funds:,} funds, {result.accounts:,} accounts, "
+            f"{result.transactions:,} transactions and {result.entries:,} entries in "
+            f"{result.seconds:.1f} s "
+            f"({(result.transactions + result.entries) / max(result.seconds, 1e-9):,.0f} rows/s)."
+        )
 
     def _new_province(self, units: int, prefix: str) -> UnionUnit:
         prefix = prefix or f"S{UnionUnit.objects.count() + 1}"
