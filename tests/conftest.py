@@ -114,6 +114,19 @@ def second_caseworker(tree) -> User:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Chinese), whatever language a request of an
+    earlier test left active in this thread.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fixed_lists_survive_flushes(request):
     """Put back the rows migrations load (causes, aid rules) for tests that flush the database.
 

@@ -22,7 +22,7 @@ from funds.batches import (
     batch_propose,
     batch_reject,
 )
-from funds.choices import BatchStatus, Purpose
+from funds.choices import BatchStatus, DisbursementStatus, Purpose
 from funds.ledger import NotEnoughMoney
 from funds.models import AidRule, Disbursement, DisbursementBatch, LedgerTransaction
 from funds.selectors import fund_balance, ledger_problems
@@ -236,4 +236,26 @@ def test_a_process_killed_mid_batch_leaves_no_half_written_batch(
 
     assert DisbursementBatch.objects.count() == 0
     assert Disbursement.objects.count() == 0
+    assert ledger_problems() == []
+
+
+def test_a_file_that_left_the_record_before_approval_is_rejected_not_paid(
+    tree, community, funded, winter, caseworker, approver
+):
+    stays, leaves = households(caseworker, community, ["deep", "relative"])
+    frozen_lists(winter, tree, approver)
+    batch = batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
+    HardshipFile.objects.filter(pk=leaves.pk).update(
+        status=FileStatus.EXITED, exit_reason="reemployed"
+    )
+
+    batch_approve(batch=batch, by=approver)
+
+    rejected = Disbursement.objects.get(file=leaves)
+    assert (rejected.status, rejected.end_reason) == (
+        DisbursementStatus.REJECTED,
+        "The file is no longer on record.",
+    )
+    assert Disbursement.objects.get(file=stays).status == DisbursementStatus.APPROVED
+    assert fund_balance(funded).reserved == Decimal("1000")
     assert ledger_problems() == []
