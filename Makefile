@@ -80,6 +80,10 @@ bench: $(STAMP)
 	$(PY) bench/units.py
 	$(PY) bench/files.py
 	$(PY) bench/import_files.py
+	$(PY) bench/visit_lists.py
+	$(PY) bench/pdf.py
+	$(PY) bench/ledger.py
+	$(PY) bench/batches.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,0 +1,200 @@
+"""Benchmark: proposing and approving a province's winter visit money in bulk.
+
+Uses the province of bench/files.py and bench/visit_lists.py (its database and
+seed: 20,000 units and 1,000,000 files, `manage.py seed_scale`, reused). A
+winter campaign of the province's union has its visit lists built once and
+frozen (approved), with standards per category; the province's fund holds
+enough money. Then, in turn (the order swapped every round), --repeat times,
+each on a clean slate (the previous run's payments, batches and reservations
+deleted behind the ledger's triggers, the tables vacuumed, a CHECKPOINT;
+untimed):
+
+- the service: ``funds.batches.batch_propose`` for the province (one INSERT …
+  SELECT of every household keeping the rules, the households left out
+  collected with their reasons), then ``batch_approve`` (one reservation, one
+  UPDATE of every payment) — timed apart and together;
+- the baseline: one plain INSERT … SELECT of the same payment rows (same
+  columns and values, from the same list rows, files and standards) into the
+  same table, with its indexes and constraints, for a second campaign.
+
+Printed: rows, wall seconds (median and p95), rows per second, and the ratio
+of each step to the baseline.
+
+    .venv/bin/python bench/batches.py                   # BENCH_DATABASE_URL or warmth_bench_files
+    .venv/bin/python bench/batches.py --repeat 5
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import visit_lists
+
+BASELINE_SQL = """
+    INSERT INTO funds_disbursement
+        (file_id, unit_id, fund_id, purpose, amount, aid_year, description, campaign_id,
+         budget_id, visit_id, batch_id, student_id_hash, school_stage, status,
+         broken_rules, override_reason, proposed_by_id, proposed_at, method,
+         bank_reference, end_reason)
+    SELECT row.file_id, %(payer)s, %(fund)s, 'visit_money', standard.amount, %(year)s, '',
+           %(baseline)s, NULL, row.visit_id, NULL, '', '', 'proposed', '[]', '', %(by)s, now(),
+           '', '', ''
+    FROM visits_visitlistrow row
+    JOIN hardship_hardshipfile file ON file.id = row.file_id
+    JOIN visits_campaignaidstandard standard
+        ON standard.campaign_id = row.campaign_id AND standard.category = file.category
+    WHERE row.campaign_id = %(campaign)s AND file.status = 'on_file'
+"""
+STANDARDS = {"deep": Decimal("1000"), "relative": Decimal("800"), "accident": Decimal("1500")}
+
+
+def median_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=20_000, help="As bench/files.py seeds.")
+    parser.add_argument("--files", type=int, default=1_000_000, help="As bench/files.py seeds.")
+    parser.add_argument("--repeat", type=int, default=3, help="Timed rounds.")
+    args = parser.parse_args()
+
+    visit_lists.prepare_environment()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from funds.batches import batch_approve, batch_propose
+    from funds.choices import FundKind, ReceiptSource
+    from funds.models import Fund
+    from funds.selectors import fund_balance
+    from funds.services import fund_create, receipt_record
+    from hardship.models import User
+    from visits.campaigns import visit_lists_build
+    from visits.models import Campaign, CampaignAidStandard, VisitList
+
+    execute = visit_lists.execute
+    call_command("migrate", verbosity=0)
+    province = visit_lists.seed(args.units, args.files)
+    approver, _ = User.objects.get_or_create(
+        username=f"bench.funds.approver.{province.pk}",
+        defaults={"unit": province, "full_name": "基准审批人", "is_approver": True},
+    )
+    caseworker, _ = User.objects.get_or_create(
+        username=f"bench.funds.caseworker.{province.pk}",
+        defaults={"unit": province, "full_name": "基准经办人", "is_caseworker": True},
+    )
+    today = timezone.localdate()
+    campaign, baseline = (
+        Campaign.objects.get_or_create(
+            organiser=province, name=name,
+            defaults={"season": "winter", "year": today.year, "starts_on": today,
+                      "ends_on": today, "created_by": approver},
+        )[0]
+        for name in ("基准：冬送温暖（批量发放）", "基准：冬送温暖（发放基线）")
+    )  # fmt: skip
+    for category, amount in STANDARDS.items():
+        CampaignAidStandard.objects.get_or_create(
+            campaign=campaign, category=category, defaults={"amount": amount}
+        )
+    if not VisitList.objects.filter(campaign=campaign).exists():
+        started = time.perf_counter()
+        listed = visit_lists_build(campaign=campaign, unit=province)
+        print(f"built the campaign's lists: {listed:,} households in "
+              f"{time.perf_counter() - started:.0f} s (untimed)", flush=True)  # fmt: skip
+    VisitList.objects.filter(campaign=campaign).update(status="approved")
+    fund = Fund.objects.filter(unit=province, name="基准送温暖资金").first()
+    if fund is None:
+        fund = fund_create(unit=province, name="基准送温暖资金", kind=FundKind.WARMTH, by=approver)
+        receipt_record(fund=fund, source=ReceiptSource.GOVERNMENT, amount=Decimal("900000000"),
+                       received_on=today, by=caseworker)  # fmt: skip
+    campaigns = [campaign.pk, baseline.pk]
+
+    def clean_slate() -> None:
+        # Behind the ledger's guards, on purpose: a benchmark's payments never happened.
+        execute("SET session_replication_role = replica")
+        execute(
+            "DELETE FROM funds_entry WHERE transaction_id IN (SELECT reservation_id FROM "
+            "funds_disbursement WHERE campaign_id = ANY(%s) AND reservation_id IS NOT NULL)",
+            [campaigns],
+        )
+        reservations = (
+            "SELECT DISTINCT reservation_id FROM funds_disbursement "
+            "WHERE campaign_id = ANY(%s) AND reservation_id IS NOT NULL"
+        )
+        execute(f"CREATE TEMP TABLE gone AS {reservations}", [campaigns])
+        execute("DELETE FROM funds_disbursement WHERE campaign_id = ANY(%s)", [campaigns])
+        execute("DELETE FROM funds_ledgertransaction WHERE id IN (SELECT reservation_id FROM gone)")
+        execute("DROP TABLE gone")
+        execute("DELETE FROM funds_disbursementbatch WHERE campaign_id = ANY(%s)", [campaigns])
+        execute(
+            "UPDATE funds_account a SET balance = COALESCE((SELECT SUM(amount) FROM funds_entry "
+            "e WHERE e.account_id = a.id), 0) WHERE a.fund_id = %s",
+            [fund.pk],
+        )
+        execute("SET session_replication_role = DEFAULT")
+        execute("VACUUM (ANALYZE) funds_disbursement, funds_entry, funds_account")
+        execute("CHECKPOINT")
+
+    def run_service() -> tuple[int, float, float]:
+        started = time.perf_counter()
+        batch = batch_propose(campaign=campaign, unit=province, fund=fund, by=caseworker)
+        proposed = time.perf_counter() - started
+        started = time.perf_counter()
+        batch_approve(batch=batch, by=approver)
+        approved = time.perf_counter() - started
+        return batch.disbursements.count(), proposed, approved
+
+    def run_baseline() -> tuple[int, float]:
+        started = time.perf_counter()
+        rows = execute(
+            BASELINE_SQL,
+            {"payer": province.pk, "fund": fund.pk, "year": today.year, "baseline": baseline.pk,
+             "by": caseworker.pk, "campaign": campaign.pk},
+        )  # fmt: skip
+        return rows, time.perf_counter() - started
+
+    load = os.getloadavg()
+    print(f"{province.name}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+    clean_slate()
+    run_service()  # untimed: warms the cache
+    clean_slate()
+    proposals, approvals, totals, baselines, rows = [], [], [], [], {}
+    for round_ in range(args.repeat):
+        order = ("service", "baseline") if round_ % 2 == 0 else ("baseline", "service")
+        for which in order:
+            if which == "service":
+                rows["service"], proposed, approved = run_service()
+                proposals.append(proposed)
+                approvals.append(approved)
+                totals.append(proposed + approved)
+            else:
+                rows["baseline"], seconds = run_baseline()
+                baselines.append(seconds)
+            clean_slate()
+    print(f"\n{rows['service']:,} payments proposed and approved; the baseline wrote "
+          f"{rows['baseline']:,} rows; {args.repeat} rounds\n")  # fmt: skip
+    base, base_p95 = median_p95(baselines)
+    for label, times in (("propose (batch_propose)", proposals),
+                         ("approve (batch_approve)", approvals),
+                         ("propose + approve", totals)):  # fmt: skip
+        median, p95 = median_p95(times)
+        print(f"  {label:<26} {median:6.2f} s median, {p95:6.2f} s p95, "
+              f"{rows['service'] / median:9,.0f} rows/s, {median / base:4.2f}x the baseline")  # fmt: skip
+    print(f"  {'baseline (one INSERT)':<26} {base:6.2f} s median, {base_p95:6.2f} s p95, "
+          f"{rows['baseline'] / base:9,.0f} rows/s")  # fmt: skip
+    balance = fund_balance(fund)
+    print(f"\nfund after the clean slate: available {balance.available:,}, reserved "
+          f"{balance.reserved:,}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
