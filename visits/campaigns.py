@@ -2,8 +2,9 @@
 
 Building the lists is a long job (hardship/documents.py, kind
 ``visit_lists_build``). For each unit of the organiser's branch that holds
-target households it writes a frozen list in two statements per batch of
-units, each ``INSERT … SELECT … ON CONFLICT DO NOTHING``:
+target households it writes a frozen list, one ``INSERT … SELECT … ON
+CONFLICT DO NOTHING`` per batch of units, then sets every list's count in one
+UPDATE:
 
 - a redelivered or repeated build writes each household once (the unique
   constraint on campaign and file), and rows already written stay as they were;
