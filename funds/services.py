@@ -211,6 +211,8 @@ def allocation_confirm_receipt(*, allocation: Allocation, by: User) -> Allocatio
     """The child unit confirms the allocation arrived. Side effect: who and when, on the row."""
     _require_role(by, Role.CASEWORKER, Role.APPROVER)
     _require_fund_in_branch(by, allocation.to_fund)
+    if LedgerTransaction.objects.filter(reverses_id=allocation.transaction_id).exists():
+        raise RuleBroken(_("This allocation has been reversed: nothing arrived to confirm."))
     with transaction.atomic():
         updated = Allocation.objects.filter(pk=allocation.pk, received_at__isnull=True).update(
             received_by=by, received_at=timezone.now()

@@ -172,6 +172,7 @@ ZH_HANS = {
     "Money cannot be allocated in the future.": "下拨日期不能晚于今天。",
     "Allocated to %(unit)s": "下拨至%(unit)s",
     "Its receipt has been confirmed already.": "已确认到账。",
+    "This allocation has been reversed: nothing arrived to confirm.": "该笔下拨已冲正，无需确认到账。",
     "Say why the movement is reversed.": "请说明冲正原因。",
     "Reservations and payments are corrected on their payment, by cancelling it.": (
         "审批占用和发放请在发放记录上撤销更正。"

@@ -265,3 +265,15 @@ def test_a_paid_out_account_needs_its_purpose(city_fund):
     assert Account.objects.create(
         fund=city_fund, kind=AccountKind.PAID_OUT, purpose=Purpose.LIVING
     ).balance == Decimal(0)
+
+
+def test_a_reversed_allocation_cannot_be_confirmed_as_received(tree, funded, approver, caseworker):
+    county_fund = fund_create(
+        unit=tree.jiangan, name="送温暖资金", kind=FundKind.WARMTH, by=approver
+    )
+    allocation = allocation_make(
+        from_fund=funded, to_fund=county_fund, amount="100", allocated_on=today(), by=approver
+    )
+    ledger_correct(original=allocation.transaction, by=approver, reason="拨错单位")
+    with pytest.raises(RuleBroken, match="reversed"):
+        allocation_confirm_receipt(allocation=allocation, by=caseworker)
