@@ -236,7 +236,12 @@ def funds_with_balances(user: User) -> QuerySet[Fund]:
 
 def fund_recent_receipts(fund: Fund, *, limit: int = 10) -> list:
     """The fund's latest receipts, newest first."""
-    return list(fund.receipts.select_related("recorded_by").order_by("-received_on", "-id")[:limit])
+    # With each one's reversal, if any, so the page can say so without a query per row.
+    return list(
+        fund.receipts.select_related("recorded_by", "transaction__reversed_by").order_by(
+            "-received_on", "-id"
+        )[:limit]
+    )
 
 
 def fund_recent_allocations(fund: Fund, *, limit: int = 10) -> list:
@@ -245,7 +250,9 @@ def fund_recent_allocations(fund: Fund, *, limit: int = 10) -> list:
 
     return list(
         Allocation.objects.filter(Q(from_fund=fund) | Q(to_fund=fund))
-        .select_related("from_fund__unit", "to_fund__unit", "allocated_by")
+        .select_related(
+            "from_fund__unit", "to_fund__unit", "allocated_by", "transaction__reversed_by"
+        )
         .order_by("-allocated_on", "-id")[:limit]
     )
 
@@ -354,3 +361,165 @@ def batches_visible_to(user: User, *, status: str = ""):
             output_field=IntegerField(),
         ),
     ).order_by("waiting_first", "-proposed_at", "-id")
+
+
+# ---------------------------------------------------------------- money by unit
+
+# Imported here, with the section, so that its lines stay apart from the others'.
+from django.db.models import Value  # noqa: E402
+from django.db.models.functions import StrIndex, Substr  # noqa: E402
+
+from funds.choices import Purpose, ReceiptSource  # noqa: E402
+from hardship.models import UnionUnit  # noqa: E402
+
+
+@dataclass
+class UnitMoney:
+    """One row of ``money_by_unit``: a unit's funds (``own``) or a whole branch's, for a period.
+
+    ``received`` is by source from outside the row's branch; ``from_higher`` is
+    what was allocated into the row's top unit from the unit above it;
+    ``allocated_down`` is what the top unit sent to its own child units (shown
+    on the ``own`` row only: within a branch it is internal). ``held`` is the
+    money the funds hold now, available and reserved.
+    """
+
+    unit: UnionUnit
+    own: bool = False
+    received: dict[str, Decimal] = field(default_factory=dict)  # by source, higher union apart
+    from_higher: Decimal = ZERO
+    paid_out: dict[str, Decimal] = field(default_factory=dict)  # by purpose
+    allocated_down: Decimal = ZERO
+    held: Decimal = ZERO
+
+    @property
+    def total_received(self) -> Decimal:
+        return sum(self.received.values(), self.from_higher)
+
+    @property
+    def total_paid(self) -> Decimal:
+        return sum(self.paid_out.values(), ZERO)
+
+
+@dataclass
+class MoneyByUnit:
+    """A unit's branch for a period: its own funds, each child's branch, and the whole branch."""
+
+    unit: UnionUnit
+    first_day: date
+    last_day: date
+    own: UnitMoney
+    children: list[UnitMoney]
+    total: UnitMoney
+
+    @property
+    def rows(self) -> list[UnitMoney]:
+        return [self.own, *self.children]
+
+    @property
+    def sources(self) -> list[str]:
+        """The outside sources any row received money from, in the choices' order."""
+        present = {source for row in self.rows for source in row.received}
+        return [source for source in ReceiptSource.values if source in present]
+
+    @property
+    def purposes(self) -> list[str]:
+        """The purposes any row paid money for, in the choices' order."""
+        present = {purpose for row in self.rows for purpose in row.paid_out}
+        return [purpose for purpose in Purpose.values if purpose in present]
+
+
+def _top_unit_path(unit_path: str, path: str):
+    """The path of the row a fund of the unit at ``path`` belongs to, below ``unit_path``.
+
+    ``unit_path`` itself for the unit's own funds, else its child's path (the
+    prefix up to the first ``/`` after ``unit_path``): ``/1/7/`` + ``52/60/`` →
+    ``/1/7/52/``. Plain SUBSTR/STRPOS, so SQLite runs it too.
+    """
+    rest = Substr(path, len(unit_path) + 1)
+    return Substr(path, 1, len(unit_path) + StrIndex(rest, Value("/")))
+
+
+def money_by_unit(*, unit: UnionUnit, first_day: date, last_day: date) -> MoneyByUnit:
+    """Money in, out and held for ``unit``'s funds and for each child unit's whole branch.
+
+    Three queries, however many children: the children, the period's entries
+    summed per row (one GROUP BY over ``funds_entry`` joined to its account,
+    fund and unit, the branch chosen by its path prefix and the period by the
+    ``(account, posted_at) INCLUDE amount`` index), and the balances now.
+
+    Allocations between units of one branch are internal to it and are counted
+    once. A child's allocation to its own children moves money within the
+    child's branch, so neither its "allocated down" nor the grandchild's
+    "received from the higher union" appears in the child's row. What a row
+    does show as received from the higher union is only what came into its top
+    unit from the unit above it, from outside its branch: for a child row that
+    is ``unit``'s allocation to it, which ``unit``'s own row shows as
+    allocated down. The whole branch's total applies the same rule one level
+    up: the money from outside (every row's outside sources) plus only what
+    came into ``unit`` from above; its own allocations to the children stay
+    inside and are not counted again.
+    """
+    start, end = _start_of(first_day), _start_of(last_day + timedelta(days=1))
+    children = list(UnionUnit.objects.filter(parent=unit).order_by("path"))
+    own = UnitMoney(unit=unit, own=True)
+    rows = {unit.path: own} | {child.path: UnitMoney(unit=child) for child in children}
+    tops = [unit.pk, *(child.pk for child in children)]
+
+    unit_path = "account__fund__unit__path"
+    moved = (
+        Entry.objects.filter(
+            **{f"{unit_path}__startswith": unit.path},
+            posted_at__gte=start,
+            posted_at__lt=end,
+        )
+        .filter(
+            # Outside money, wherever in the branch it came in.
+            Q(account__kind=AccountKind.INCOME) & ~Q(account__source=ReceiptSource.HIGHER_UNION)
+            # Money from above, only into a row's top unit: deeper down it is internal.
+            | Q(account__kind=AccountKind.INCOME, account__fund__unit_id__in=tops)
+            | Q(account__kind=AccountKind.PAID_OUT)
+            # Allocations down, only the unit's own, to its children.
+            | Q(account__kind=AccountKind.ALLOCATED_DOWN, account__fund__unit_id=unit.pk)
+        )
+        .annotate(row=_top_unit_path(unit.path, unit_path))
+        .values("row", "account__kind", "account__source", "account__purpose")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for line in moved:
+        row, kind, total = rows[line["row"]], line["account__kind"], line["total"]
+        if kind == AccountKind.PAID_OUT:
+            row.paid_out[line["account__purpose"]] = total
+        elif kind == AccountKind.ALLOCATED_DOWN:
+            row.allocated_down += total
+        elif line["account__source"] == ReceiptSource.HIGHER_UNION:
+            row.from_higher -= total  # income accounts are credited: a negative sum
+        else:
+            row.received[line["account__source"]] = -total
+
+    held = (
+        Account.objects.filter(fund__unit__path__startswith=unit.path, kind__in=ASSET_ACCOUNTS)
+        .annotate(row=_top_unit_path(unit.path, "fund__unit__path"))
+        .values("row")
+        .annotate(total=Sum("balance"))
+        .order_by()
+    )
+    for line in held:
+        rows[line["row"]].held = line["total"]
+
+    total = UnitMoney(unit=unit, from_higher=own.from_higher)
+    for row in rows.values():
+        for source, amount in row.received.items():
+            total.received[source] = total.received.get(source, ZERO) + amount
+        for purpose, amount in row.paid_out.items():
+            total.paid_out[purpose] = total.paid_out.get(purpose, ZERO) + amount
+        total.held += row.held
+    return MoneyByUnit(
+        unit=unit,
+        first_day=first_day,
+        last_day=last_day,
+        own=own,
+        children=[rows[child.path] for child in children],
+        total=total,
+    )

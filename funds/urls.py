@@ -69,3 +69,32 @@ urlpatterns += [
     path("batches/<int:pk>/approve/", batch_views.batch_approve, name="batch_approve"),
     path("batches/<int:pk>/reject/", batch_views.batch_reject, name="batch_reject"),
 ]
+
+# Money by unit (资金收支汇总): a unit's branch over a period, drilled down by child unit.
+from funds.views import units as unit_views  # noqa: E402
+
+urlpatterns += [
+    path("units/", unit_views.money_by_unit_page, name="money_by_unit"),
+    path("units/<int:pk>/", unit_views.money_by_unit_page, name="money_by_unit_unit"),
+]
+
+# Campaign budgets, reversing money in and down (冲正), confirming an allocation arrived.
+from funds.views import budgets as budget_views  # noqa: E402
+
+urlpatterns += [
+    path("budgets/", budget_views.budget_index, name="budget_index"),
+    path("budgets/<int:campaign_pk>/", budget_views.budget_list, name="budget_list"),
+    path("budgets/<int:campaign_pk>/set/", budget_views.budget_set, name="budget_set"),
+    path("budgets/<int:campaign_pk>/split/", budget_views.budget_split, name="budget_split"),
+    path("receipts/<int:pk>/reverse/", budget_views.receipt_reverse, name="receipt_reverse"),
+    path(
+        "allocations/<int:pk>/reverse/",
+        budget_views.allocation_reverse,
+        name="allocation_reverse",
+    ),
+    path(
+        "allocations/<int:pk>/confirm/",
+        budget_views.allocation_confirm,
+        name="allocation_confirm",
+    ),
+]
