@@ -15,22 +15,20 @@ Then EXPLAIN (ANALYZE, BUFFERS) of the statement's queries, checked to be
 index-only scans of ``entry_account_posted`` (account, posted_at) INCLUDE
 (amount).
 
-What it found (10,000,000 entries, first run): the balance is 2.5 ms against
-116 ms for the SUM; the statement is 2.5x (quarter) and 8x (year) its
-baseline, because its GROUP BY joins funds_ledgertransaction: Entry's
-``Meta.ordering = ["transaction", "id"]`` follows LedgerTransaction's own
+What it found (10,000,000 entries): the balance is 2.5 ms against 116 ms for
+the SUM. The statement was 2.5x (quarter) and 8x (year) its baseline on the
+first run, because its GROUP BY joined funds_ledgertransaction: Entry's
+``Meta.ordering`` followed the relation to LedgerTransaction and its own
 ordering, and Django keeps that join in an aggregate even though it drops the
-ORDER BY, so every entry of the period is fetched from the heap (for its
-transaction_id) and looked up in the transactions' primary key instead of an
-index-only scan. Proposed: ``ordering = ["transaction_id", "id"]`` on Entry
-(or ``.order_by()`` on the query in ``fund_statement``); the plan printed as
-"proposed" shows the index-only scan. The opening SUM grows with the fund's
-history (every asset entry before the period); for a long-lived busy fund a
-closing balance per account and month would bound it.
+ORDER BY, so every entry of the period was fetched from the heap and looked up
+in the transactions' primary key. Entry is now ordered by ``transaction_id``;
+the second run: balance 2.0 ms against 58.6 ms, a quarter's statement 63 ms
+against 59 ms (1.06x), a year's 33 ms against 29 ms (1.12x), all index-only
+scans. The opening SUM still grows with the fund's history (every asset entry
+before the period); for a long-lived busy fund a closing balance per account
+and month would bound it.
 
-Batch proposal/approval of 200,000 payments: see the section to be added here
-(the issue's "proposing and approving the winter payments for 200,000
-households — rows per second beside a plain SQL INSERT of the same rows").
+Batch proposal and approval of a province's visit money: bench/batches.py.
 
 The data: ``manage.py seed_scale --units 2000 --ledger-entries N`` (funds/scale.py)
 into its own database, seeded once and reused.
