@@ -262,8 +262,10 @@ def _lock_batch(batch: DisbursementBatch) -> DisbursementBatch:
 
 def _require_batch_decider(batch: DisbursementBatch, by: User) -> None:
     _require_role(by, Role.APPROVER)
+    # The paying unit's approvers decide, as for a single payment: an approver below it
+    # does not spend a fund or budget of the unit above.
     payer = batch.budget.unit if batch.budget_id else batch.fund.unit
-    if not (_in_branch(by, payer) or _in_branch(by, batch.unit)):
+    if not _in_branch(by, payer):
         raise PermissionDenied(_("This batch is not in your unit's branch."))
     if batch.proposed_by_id == by.pk:
         raise PermissionDenied(_("A payment is approved by someone other than who proposed it."))

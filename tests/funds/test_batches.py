@@ -30,7 +30,7 @@ from funds.services import DisbursementInput, budget_set, disbursement_propose
 from hardship.choices import FileStatus
 from hardship.models import HardshipFile
 from hardship.services import RuleBroken
-from tests.factories import UnionUnitFactory, make_id_number, open_file
+from tests.factories import UnionUnitFactory, UserFactory, make_id_number, open_file
 from tests.visits.test_visit_lists import on_file
 from tests.workers import ROOT, database_url_for_other_processes
 from visits.campaigns import campaign_create, visit_list_approve, visit_lists_build
@@ -259,3 +259,18 @@ def test_a_file_that_left_the_record_before_approval_is_rejected_not_paid(
     assert Disbursement.objects.get(file=stays).status == DisbursementStatus.APPROVED
     assert fund_balance(funded).reserved == Decimal("1000")
     assert ledger_problems() == []
+
+
+def test_an_approver_below_the_paying_unit_cannot_approve_its_money(
+    tree, community, funded, winter, caseworker, approver
+):
+    households(caseworker, community, ["deep"])
+    frozen_lists(winter, tree, approver)
+    batch = batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
+    county_approver = UserFactory(
+        username="ja.ap", unit=tree.jiangan, is_caseworker=False, is_approver=True
+    )
+
+    with pytest.raises(PermissionDenied):
+        batch_approve(batch=batch, by=county_approver)
+    assert fund_balance(funded).reserved == 0
