@@ -647,6 +647,9 @@ class RosterScan(models.Model):
     content = models.FileField(_("scan"), upload_to=_roster_scan_path)
     original_name = models.CharField(_("original name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=50)
+    # What was really received, as for attachments: the proof a scan was not swapped.
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
         User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -656,6 +659,7 @@ class RosterScan(models.Model):
         verbose_name = _("signed roster scan")
         verbose_name_plural = _("signed roster scans")
         ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["campaign", "unit"], name="roster_scan_campaign_unit")]
 
     def __str__(self) -> str:
         return self.original_name

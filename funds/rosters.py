@@ -36,7 +36,11 @@ from funds.models import Disbursement, Fund, RosterScan
 from funds.selectors import Statement, fund_statement
 from funds.services import disbursement_pay
 from hardship.access import scope_to_user
-from hardship.attachments import attachment_check_content, clean_original_name
+from hardship.attachments import (
+    attachment_check_content,
+    attachment_measure,
+    clean_original_name,
+)
 from hardship.documents import BackLink, JobContext, Produced, back_link, producer
 from hardship.models import GeneratedDocument, Role, UnionUnit, User
 from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
@@ -188,6 +192,7 @@ def roster_scan_upload(*, campaign: Campaign, unit: UnionUnit, by: User, upload)
     _require_signer(by, unit)
     try:
         detected = attachment_check_content(upload)
+        size, digest = attachment_measure(upload)
     except ValidationError as error:
         raise RuleBroken({"upload": error.error_list}) from error
     scan = RosterScan(
@@ -195,6 +200,8 @@ def roster_scan_upload(*, campaign: Campaign, unit: UnionUnit, by: User, upload)
         unit=unit,
         original_name=clean_original_name(upload.name),
         content_type=detected.mime,
+        size=size,
+        sha256=digest,
         uploaded_by=by,
     )
     scan.content.save("upload", upload, save=False)

@@ -254,7 +254,7 @@ def attachment_add(*, file: HardshipFile, by: User, upload, kind: str) -> Attach
         raise RuleBroken({"kind": _("Choose what the attachment proves.")})
     try:
         detected = attachment_check_content(upload)
-        size, digest = _measure(upload)
+        size, digest = attachment_measure(upload)
     except ValidationError as error:
         raise RuleBroken({"upload": error.error_list}) from error
     with transaction.atomic():
@@ -289,7 +289,7 @@ def _require_active(file: HardshipFile) -> None:
         )
 
 
-def _measure(upload) -> tuple[int, str]:
+def attachment_measure(upload) -> tuple[int, str]:
     """Size and sha256 of what was really received, read in chunks, never all at once."""
     limit = attachment_max_bytes()
     digest = hashlib.sha256()

@@ -2,6 +2,7 @@
 ticks, the unsigned lines flagged; and the fund statement PDF.
 """
 
+import hashlib
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -260,13 +261,15 @@ def test_the_scan_is_accepted_by_its_bytes_not_its_name(tree, winter, caseworker
             by=caseworker,
             upload=scan("签领表.jpg", b"MZ\x90\x00 not an image at all"),
         )
+    content = pdf_bytes()
     kept = roster_scan_upload(
         campaign=winter,
         unit=tree.wuhan,
         by=caseworker,
-        upload=SimpleUploadedFile("scan.bin", pdf_bytes(), "application/octet-stream"),
+        upload=SimpleUploadedFile("scan.bin", content, "application/octet-stream"),
     )
     assert (kept.content_type, RosterScan.objects.count()) == ("application/pdf", 1)
+    assert (kept.size, kept.sha256) == (len(content), hashlib.sha256(content).hexdigest())
 
 
 # ====================================================================== the PDF and xlsx
