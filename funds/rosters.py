@@ -18,7 +18,6 @@ page one table with its subtotal, and the rows are one line high (text is
 cut, never wrapped) so that every page of lines is one printed page.
 """
 
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -42,6 +41,7 @@ from hardship.attachments import (
     clean_original_name,
 )
 from hardship.documents import BackLink, JobContext, Produced, back_link, producer
+from hardship.exporting import PrintedSheet
 from hardship.models import GeneratedDocument, Role, UnionUnit, User
 from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
 from hardship.services import RuleBroken
@@ -342,11 +342,6 @@ def roster_xlsx_bytes(roster: Roster) -> bytes:
     Every text cell is stored as text, so a name typed as "=HYPERLINK(…)" stays
     a name and never becomes a formula.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     headers = [
         (_("No."), 6),
         (_("Recipient"), 12),
@@ -357,22 +352,6 @@ def roster_xlsx_bytes(roster: Roster) -> bytes:
         (_("Signature of the recipient"), 16),
         (_("Date signed"), 12),
     ]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_("Roster")[:31])
-    for column, (_label, width) in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A3"
-
-    def cell(value, *, bold=False, number_format=None):
-        written = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            written.data_type = "s"
-        if bold:
-            written.font = Font(bold=True)
-        if number_format:
-            written.number_format = number_format
-        return written
-
     heading = " · ".join(
         part
         for part in [
@@ -385,8 +364,8 @@ def roster_xlsx_bytes(roster: Roster) -> bytes:
         ]
         if part
     )
-    sheet.append([cell(heading, bold=True)])
-    sheet.append([cell(label, bold=True) for label, _width in headers])
+    sheet = PrintedSheet(title=_("Roster"), heading=heading, headers=headers)
+    cell = sheet.cell
     for number, line in enumerate(roster.lines, start=1):
         sheet.append(
             [
@@ -406,9 +385,7 @@ def roster_xlsx_bytes(roster: Roster) -> bytes:
             cell(roster.total, bold=True, number_format="#,##0.00"),
         ]
     )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return sheet.content()
 
 
 @producer("roster_xlsx")

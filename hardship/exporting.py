@@ -126,3 +126,45 @@ def xlsx_bytes(rows: Iterable[list], *, title: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+class PrintedSheet:
+    """A one-sheet workbook laid out like a printed list: a bold heading line, the column
+    headers (with their widths) frozen under it, then rows appended by the caller.
+
+    ``cell`` stores text as text, so a name typed as "=HYPERLINK(…)" never becomes a
+    formula. Used by the visit lists and the rosters.
+    """
+
+    def __init__(self, *, title: str, heading: str, headers: list[tuple[str, int]]):
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(title=title[:31])
+        for column, (_label, width) in enumerate(headers, start=1):
+            self.sheet.column_dimensions[get_column_letter(column)].width = width
+        self.sheet.freeze_panes = "A3"
+        self.append([self.cell(heading, bold=True)])
+        self.append([self.cell(label, bold=True) for label, _width in headers])
+
+    def cell(self, value, *, bold: bool = False, number_format: str | None = None):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        written = WriteOnlyCell(self.sheet, value=value)
+        if isinstance(value, str):
+            written.data_type = "s"
+        if bold:
+            written.font = Font(bold=True)
+        if number_format:
+            written.number_format = number_format
+        return written
+
+    def append(self, cells: list) -> None:
+        self.sheet.append(cells)
+
+    def content(self) -> bytes:
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        return buffer.getvalue()

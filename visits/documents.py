@@ -15,7 +15,6 @@ A long list is rendered in parts by the worker's processes at once
 for why and how fast.
 """
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from hardship.access import scope_to_user
 from hardship.choices import Category
 from hardship.documents import BackLink, JobContext, Produced, back_link, producer
+from hardship.exporting import PrintedSheet
 from hardship.models import GeneratedDocument, UnionUnit, User
 from hardship.pdf import (
     PDF_CONTENT_TYPE,
@@ -360,11 +360,6 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
     Every text cell is stored as text, so a name typed as "=HYPERLINK(…)" stays a
     name and never becomes a formula.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     headers = [
         (_("No."), 6),
         (_("Township or street"), 16),
@@ -382,24 +377,12 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
         (_("Visitor's signature"), 14),
         (_("Recipient's signature"), 14),
     ]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_("Visit list")[:31])
-    for column, (_label, width) in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A3"
-
-    def cell(value, *, bold=False, number_format=None):
-        written = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            written.data_type = "s"
-        if bold:
-            written.font = Font(bold=True)
-        if number_format:
-            written.number_format = number_format
-        return written
-
-    sheet.append([cell(f"{selection.title} · {selection.subtitle}", bold=True)])
-    sheet.append([cell(label, bold=True) for label, _width in headers])
+    sheet = PrintedSheet(
+        title=_("Visit list"),
+        heading=f"{selection.title} · {selection.subtitle}",
+        headers=headers,
+    )
+    cell = sheet.cell
     for number, row in enumerate(selection.rows, start=1):
         printable = _printable(row, number)
         last = row["last_visited_on"]
@@ -418,9 +401,7 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
                 cell(row["helper_name"]),
             ]
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return sheet.content()
 
 
 @producer("visit_list_xlsx")
