@@ -1,0 +1,225 @@
+"""Benchmark: the dashboard of a province user and of a grassroots user over 1,000,000 files
+and 10,000,000 ledger entries, beside the same figures as plain SQL aggregates.
+
+Prints, median and p95 of --repeat runs timed in turn (order swapped every
+round, so load from other processes falls on both):
+
+- the whole dashboard page (``GET /`` through Django's test client, signed in:
+  the view, the precomputed figures, the template) for a province caseworker
+  and for a grassroots caseworker;
+- the baseline: the same key figures of the same branch counted directly by
+  plain SQL over the records (files on record by category and by child unit,
+  files opened, visits and person-times, money received and paid by month,
+  coverage of current campaigns, overdue follow-ups) — what the page would
+  cost without precomputation;
+- the refresh that keeps the figures fresh: the every-few-minutes one (counts
+  as they stand and the current month) and the nightly one (every kept month).
+
+The data: ``manage.py seed_scale --units 20000 --files 1000000 --ledger-entries
+10000000`` into its own database (BENCH_DATABASE_URL, default
+warmth_bench_stats), seeded once and reused (about 7 minutes here).
+
+    .venv/bin/python bench/dashboard.py
+    .venv/bin/python bench/dashboard.py --repeat 5
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_stats"
+)
+
+
+def prepare_environment() -> None:
+    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    import psycopg
+
+    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
+    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def alternated(measure, baseline, repeat: int):
+    """Time ``measure`` and ``baseline`` in turn, swapping the order every round."""
+    measure(), baseline()  # warm the caches: we measure the work, not the first disk read
+    samples: tuple[list[float], list[float]] = ([], [])
+    for round_ in range(repeat):
+        order = (0, 1) if round_ % 2 == 0 else (1, 0)
+        for which in order:
+            function = (measure, baseline)[which]
+            start = time.perf_counter()
+            function()
+            samples[which].append(time.perf_counter() - start)
+    return [_median_p95(samples[which]) for which in (0, 1)]
+
+
+def _median_p95(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    return statistics.median(samples), samples[
+        min(len(samples) - 1, round(0.95 * (len(samples) - 1)))
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9)
+    args = parser.parse_args()
+
+    prepare_environment()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from hardship.models import HardshipFile, UnionUnit, User
+    from reports.models import BranchTally
+    from reports.periods import Period
+    from reports.tallies import refresh_tallies, window_months
+
+    call_command("migrate", verbosity=0)
+    if not HardshipFile.objects.exists():
+        started = time.perf_counter()
+        call_command("seed_scale", units=20000, files=1_000_000, ledger_entries=10_000_000)
+        print(f"seeded in {time.perf_counter() - started:.0f} s")
+    today = timezone.localdate()
+
+    started = time.perf_counter()
+    refresh_tallies(months=window_months(today), today=today)
+    nightly = time.perf_counter() - started
+    started = time.perf_counter()
+    refresh_tallies(today=today)
+    recent = time.perf_counter() - started
+    rows = BranchTally.objects.count()
+
+    province = UnionUnit.objects.filter(level=UnionUnit.Level.PROVINCE).order_by("pk").first()
+    grassroots = (
+        HardshipFile.objects.filter(unit__path__startswith=province.path, unit__children=None)
+        .values_list("unit", flat=True)
+        .order_by("unit")
+        .first()
+    )
+    grassroots = UnionUnit.objects.get(pk=grassroots)
+
+    def signed_in(unit):
+        user, _created = User.objects.get_or_create(
+            username=f"bench.{unit.code}", defaults={"unit": unit, "is_caseworker": True}
+        )
+        client = Client()
+        client.force_login(user)
+        return client
+
+    period = Period.year_to_date(today)
+    start, end = period.first_day, period.last_day
+
+    def page(client):
+        def run():
+            response = client.get("/")
+            assert response.status_code == 200, response.status_code
+
+        return run
+
+    def plain_sql(unit):
+        """The dashboard's key figures of ``unit``'s branch, counted directly."""
+        like = unit.path + "%"
+        child_part = len(unit.path.strip("/").split("/")) + 1
+
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """SELECT split_part(u.path, '/', %s + 1), f.category, COUNT(*)
+                       FROM hardship_hardshipfile f JOIN hardship_unionunit u ON u.id = f.unit_id
+                       WHERE u.path LIKE %s AND f.opened_on IS NOT NULL AND f.ended_on IS NULL
+                       GROUP BY 1, 2""",
+                    [child_part, like],
+                )
+                cursor.fetchall()
+                cursor.execute(
+                    """SELECT COUNT(*) FROM hardship_hardshipfile f
+                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       WHERE u.path LIKE %s AND f.opened_on BETWEEN %s AND %s""",
+                    [like, start, end],
+                )
+                cursor.fetchall()
+                cursor.execute(
+                    """SELECT v.kind, COUNT(*), SUM(v.people_reached) FROM visits_visit v
+                       JOIN hardship_hardshipfile f ON f.id = v.file_id
+                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       WHERE u.path LIKE %s AND v.visited_on BETWEEN %s AND %s GROUP BY 1""",
+                    [like, start, end],
+                )
+                cursor.fetchall()
+                cursor.execute(
+                    """SELECT a.kind, date_trunc('month', e.posted_at), SUM(e.amount)
+                       FROM funds_entry e JOIN funds_account a ON a.id = e.account_id
+                       JOIN funds_fund d ON d.id = a.fund_id
+                       JOIN hardship_unionunit u ON u.id = d.unit_id
+                       WHERE u.path LIKE %s AND a.kind IN ('income', 'paid_out', 'allocated')
+                         AND e.posted_at >= %s GROUP BY 1, 2""",
+                    [like, start],
+                )
+                cursor.fetchall()
+                cursor.execute(
+                    """SELECT r.campaign_id, COUNT(*), COUNT(r.visit_id) FROM visits_visitlistrow r
+                       JOIN visits_visitlist l ON l.id = r.visit_list_id
+                       JOIN visits_campaign c ON c.id = r.campaign_id
+                       JOIN hardship_unionunit u ON u.id = l.unit_id
+                       WHERE u.path LIKE %s AND c.starts_on <= %s AND c.ends_on >= %s
+                       GROUP BY 1""",
+                    [like, today, today],
+                )
+                cursor.fetchall()
+                cursor.execute(
+                    """SELECT COUNT(*) FROM visits_followup w
+                       JOIN hardship_hardshipfile f ON f.id = w.file_id
+                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       WHERE u.path LIKE %s AND w.status = 'open' AND w.due_on < %s""",
+                    [like, today],
+                )
+                cursor.fetchall()
+
+        return run
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM funds_entry")
+        (entries,) = cursor.fetchone()
+    files = HardshipFile.objects.count()
+    branch_files = HardshipFile.objects.filter(unit__path__startswith=province.path).count()
+    print(
+        f"\n{files:,} files ({branch_files:,} in {province.name}'s branch), {entries:,} ledger "
+        f"entries; {rows:,} precomputed figures"
+    )
+    print(f"refresh, nightly (every kept month): {nightly:.1f} s")
+    print(f"refresh, every few minutes (now and this month): {recent:.1f} s\n")
+    print(f"{'median / p95 of ' + str(args.repeat) + ' runs':<52}{'median':>10}{'p95':>10}{'ratio':>8}")
+    for who, unit in (("province", province), ("grassroots", grassroots)):
+        (page_median, page_p95), (sql_median, sql_p95) = alternated(
+            page(signed_in(unit)), plain_sql(unit), args.repeat
+        )
+        print(
+            f"{'dashboard page, ' + who + ' (' + unit.name[:14] + ')':<52}"
+            f"{page_median * 1000:>8.1f}ms{page_p95 * 1000:>8.1f}ms{page_median / sql_median:>7.2f}x"
+        )
+        print(
+            f"{'  baseline: the same figures by plain SQL':<52}"
+            f"{sql_median * 1000:>8.1f}ms{sql_p95 * 1000:>8.1f}ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
