@@ -1,5 +1,7 @@
 """Demo data of the visits app: cadres paired with households, a current winter campaign with
-its visit lists built, some households visited, follow-ups open and closed, help given.
+its visit lists built, some households visited, follow-ups open and closed, help given, and
+the routine visits of the months before, so the dashboards show visits over time and beside
+the year before.
 
 Loaded by ``manage.py seed_demo`` after the hardship files; deterministic.
 """
@@ -167,4 +169,48 @@ def seed_demo_visits(*, seed: int = 1992) -> dict[str, int]:
                 file=file, by=caseworker, kind=rng.choice(["job_referral", "training", "medical"]), provided_on=day,
                 provider="江岸区职工服务中心", campaign=winter, visit=visit, outcome="已对接", person_times=1,
             )  # fmt: skip
-    return {"cadres": len(cadres), "paired": paired, "listed": listed, "visited": visited}
+    routine = _routine_visits(rng, files, users, today)
+    return {
+        "cadres": len(cadres),
+        "paired": paired,
+        "listed": listed,
+        "visited": visited,
+        "routine": routine,
+    }
+
+
+ROUTINE_FINDINGS = [
+    "日常走访，了解近况，家中生活基本稳定。",
+    "电话回访，职工病情平稳，按时复诊。",
+    "走访了解孩子上学情况，学习正常。",
+    "职工已在社区找到临时工作，收入有所增加。",
+]
+
+
+def _routine_visits(rng: random.Random, files: list[HardshipFile], users, today) -> int:
+    """Everyday home visits and calls of the fourteen months before this one, in 武汉."""
+    made = 0
+    first_of_month = today.replace(day=1)
+    for back in range(1, 15):
+        month_start = first_of_month
+        for _ in range(back):
+            month_start = (month_start - timedelta(days=1)).replace(day=1)
+        for file in files:
+            if rng.random() > 0.12:
+                continue
+            day = month_start + timedelta(days=rng.randrange(0, 28))
+            entered = timezone.localtime(file.created_at).date()
+            if day < entered or (file.opened_on and day < file.opened_on):
+                continue
+            caseworker = (
+                users["jiangan.caseworker"]
+                if file.unit.code.startswith("HB-WH-JA")
+                else users["wuhan.caseworker"]
+            )
+            visit_log(
+                file=file, by=caseworker, visited_on=day, kind=rng.choice(["home", "home", "phone"]),
+                visitors=[caseworker], cadres=[], campaign=None, findings=rng.choice(ROUTINE_FINDINGS),
+                people_reached=rng.choice([1, 1, 2, 3]),
+            )  # fmt: skip
+            made += 1
+    return made

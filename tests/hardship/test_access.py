@@ -7,6 +7,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from hardship.access import units_visible_to
+from reports.measures import MEASURES
+from reports.statistics import CHILD_MEASURES
 from tests.factories import UnionUnitFactory, UserFactory
 
 
@@ -122,8 +124,13 @@ def test_the_unit_page_makes_the_same_number_of_queries_however_many_children(
 
     # session, user, the user's unit (the scope), the unit shown, children count,
     # children, breadcrumb trail, and the session write (savepoint, update,
-    # release) that pushes the inactivity expiry on
-    with django_assert_num_queries(10):
+    # release) that pushes the inactivity expiry on; then the dashboard's figures
+    # (reports/statistics.py): the child units; for the unit, then for its children
+    # (only the measures the breakdown shows): which are precomputed, the units of
+    # the branches counted directly, one count per measure (no refresh ran here);
+    # the causes' names, the last refresh, and whether the unit shown is
+    # precomputed (for the "figures as at" line)
+    with django_assert_num_queries(20 + len(MEASURES) + len(CHILD_MEASURES)):
         response = caseworker_client.get(reverse("hardship:unit_detail", args=[parent.pk]))
 
     assert response.status_code == 200
