@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "hardship",
     "visits",
     "funds",
+    "reports",
+    "mailings",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +174,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hardship.documents_clean_expired",
         "schedule": crontab(hour=3, minute=37),
     },
+    # The dashboard's precomputed figures (reports/tallies.py says how they are kept).
+    "refresh-figures": {
+        "task": "reports.refresh_recent_figures",
+        "schedule": env_int("TALLY_REFRESH_MINUTES", 10, minimum=1) * 60.0,
+    },
+    "refresh-figures-nightly": {
+        "task": "reports.refresh_all_figures",
+        "schedule": crontab(hour=2, minute=7),
+    },
+    # Report emails: which are due is decided from mailings.EmailSchedule (edited in admin,
+    # defaults in mailings/schedules.py); the outbox's unique key makes a duplicate tick harmless.
+    "send-due-emails": {
+        "task": "mailings.dispatch_due_emails",
+        "schedule": env_int("EMAIL_DISPATCH_MINUTES", 5, minimum=1) * 60.0,
+    },
 }
+
+# A unit's figures are precomputed when its branch holds at least this many files
+# (reports/tallies.py); smaller branches are counted directly on each page.
+TALLY_MIN_FILES = env_int("TALLY_MIN_FILES", 2000, minimum=0)
 
 # ---------------------------------------------------------------- auth and sessions
 AUTH_USER_MODEL = "hardship.User"
@@ -287,6 +308,8 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "warmth@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", address) for address in env_list("ADMIN_EMAILS", [])]
+# Emails link back to the site: its address as people reach it, without a trailing slash.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # ---------------------------------------------------------------- logging
 LOGGING = {

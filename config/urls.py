@@ -15,5 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("visits/", include("visits.urls")),
     path("funds/", include("funds.urls")),
+    path("mailings/", include("mailings.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("hardship.urls")),
 ]

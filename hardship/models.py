@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pghistory
 import pgtrigger
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -158,6 +159,10 @@ class User(AbstractUser):
         _("unit administrator"),
         default=False,
         help_text=_("Manages the branch's units and users in the administration site."),
+    )
+    # The language of the emails the user receives (mailings/); pages follow the browser's choice.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
 
     objects = UserManager()

@@ -1,0 +1,80 @@
+"""Reads of the report emails: who receives which kind, and who may set a campaign's schedule."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from hardship.models import Role, User
+from mailings.choices import EmailKind
+from mailings.models import EmailOptOut, EmailSchedule, MailRecipient
+from visits.models import Campaign
+
+
+def mail_recipients(*, kind: str) -> QuerySet[User]:
+    """Everyone who may receive ``kind`` at all: active, in a unit, with an address, not opted out.
+
+    Annotated with ``is_paused``: paused recipients still get an outbox row
+    (status paused), so an admin sees what they missed.
+    """
+    opted_out = EmailOptOut.objects.filter(user=OuterRef("pk"), kind=kind)
+    paused = MailRecipient.objects.filter(user=OuterRef("pk"), paused_at__isnull=False)
+    return (
+        User.objects.filter(is_active=True, unit__isnull=False)
+        .exclude(email="")
+        .exclude(Exists(opted_out))
+        .annotate(is_paused=Exists(paused))
+    )
+
+
+def weekly_digest_recipients() -> QuerySet[User]:
+    """Active caseworkers with an address: they get what waits for them this week."""
+    return mail_recipients(kind=EmailKind.WEEKLY_DIGEST).filter(is_caseworker=True)
+
+
+def monthly_report_recipients() -> QuerySet[User]:
+    """Every approver of every unit: each gets their own unit's report."""
+    return mail_recipients(kind=EmailKind.MONTHLY_REPORT).filter(is_approver=True)
+
+
+def campaign_progress_recipients(*, campaign: Campaign) -> QuerySet[User]:
+    """The approvers of the unit that organises ``campaign``."""
+    return mail_recipients(kind=EmailKind.CAMPAIGN_PROGRESS).filter(
+        is_approver=True, unit_id=campaign.organiser_id
+    )
+
+
+def still_wants(*, user: User, kind: str, campaign: Campaign | None = None) -> bool:
+    """Whether ``user`` would still be chosen for ``kind`` now (they may have changed since)."""
+    if kind == EmailKind.WEEKLY_DIGEST:
+        people = weekly_digest_recipients()
+    elif kind == EmailKind.MONTHLY_REPORT:
+        people = monthly_report_recipients()
+    else:
+        people = campaign_progress_recipients(campaign=campaign)
+    return people.filter(pk=user.pk).exists()
+
+
+def email_schedule(*, kind: str) -> EmailSchedule:
+    """The schedule of ``kind``, created from the defaults if it is missing."""
+    from mailings.services import email_schedules_ensure
+
+    schedule = EmailSchedule.objects.filter(kind=kind).first()
+    if schedule is None:
+        email_schedules_ensure()
+        schedule = EmailSchedule.objects.get(kind=kind)
+    return schedule
+
+
+def may_set_progress_schedule(*, user: User, campaign: Campaign) -> bool:
+    """Whether ``user`` sets ``campaign``'s progress emails: the organiser's caseworkers and
+    approvers (and superusers). Units above or below the organiser do not: it is their email.
+    """
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.unit_id == campaign.organiser_id and (
+        user.has_role(Role.CASEWORKER) or user.has_role(Role.APPROVER)
+    )
+
+
+def opted_out_kinds(*, user: User) -> set[str]:
+    return set(EmailOptOut.objects.filter(user=user).values_list("kind", flat=True))

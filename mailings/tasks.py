@@ -1,0 +1,27 @@
+"""Background tasks of the report emails. Thin: each calls one function of mailings/outbox.py."""
+
+from celery import shared_task
+
+
+@shared_task(name="mailings.dispatch_due_emails", bind=True)
+def dispatch_due_emails(self) -> dict:
+    """The beat's tick: queue the emails now due, then sweep stale and failed rows.
+
+    The send tasks go to the queue this tick came from, so the worker pool that
+    runs the tick sends its emails (one queue in production; a test's own queue
+    in tests).
+    """
+    from mailings.outbox import outbox_dispatch, outbox_sweep
+
+    queue = (self.request.delivery_info or {}).get("routing_key") or None
+    created = outbox_dispatch(queue=queue)
+    swept = outbox_sweep(queue=queue)
+    return {"created": len(created), **swept}
+
+
+@shared_task(name="mailings.send_email")
+def send_email(email_id: int) -> str:
+    """Claim and send one outbox email; a no-op when another call has claimed it."""
+    from mailings.outbox import outbox_send
+
+    return outbox_send(email_id=email_id)
