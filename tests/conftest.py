@@ -148,3 +148,12 @@ def _fixed_lists_survive_flushes(request):
 
     import_module("hardship.migrations.0003_causes_and_search_index").add_causes(apps, None)
     import_module("funds.migrations.0002_default_aid_rules").add_rules(apps, None)
+
+
+@pytest.fixture
+def own_default_queue():
+    """Send this test's jobs to a queue only its workers read (tests/workers.py)."""
+    from tests.workers import jobs_on_own_queue
+
+    with jobs_on_own_queue() as queue:
+        yield queue

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,3 +59,30 @@ def worker_process(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def wait_for(condition, *, timeout: float, what: str, interval: float = 0.2):
+    """Poll ``condition`` until it returns something true (returned), or fail the test."""
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@contextmanager
+def jobs_on_own_queue() -> Iterator[str]:
+    """Send the jobs this process enqueues to a queue of their own, read only by the test's
+    workers (a stray message on the default queue could be taken by another test's)."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous

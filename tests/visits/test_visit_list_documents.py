@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from tests.hardship.test_pdf import (
     save_picture,
     squeezed,
 )
-from tests.workers import ROOT, database_url_for_other_processes
+from tests.workers import ROOT, database_url_for_other_processes, wait_for
 from visits.campaigns import campaign_create, visit_lists_build
 from visits.documents import visit_list_pdf_render, visit_list_selection
 from visits.models import Cadre, VisitList, VisitListRow
@@ -303,15 +302,6 @@ def stop(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.mark.worker

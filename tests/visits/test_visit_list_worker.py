@@ -2,7 +2,6 @@
 
 import os
 import signal
-import time
 from datetime import timedelta
 
 import psycopg
@@ -14,7 +13,7 @@ from hardship.choices import FileStatus
 from hardship.documents import JobAlreadyRunning
 from hardship.models import GeneratedDocument, HardshipFile
 from tests.factories import UnionUnitFactory, make_id_number, open_file
-from tests.workers import database_url_for_other_processes, worker_process
+from tests.workers import database_url_for_other_processes, wait_for, worker_process
 from visits.campaigns import campaign_create, visit_lists_request_build
 from visits.models import VisitListRow
 
@@ -27,16 +26,6 @@ WORKER_ENV = {
     "CELERY_TASK_TIME_LIMIT": "10",
     "CELERY_VISIBILITY_TIMEOUT": "12",
 }
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -115,20 +104,6 @@ def test_a_build_killed_half_way_is_redelivered_and_completes_without_duplicates
     rows = VisitListRow.objects.filter(campaign=campaign)
     assert rows.count() == 12
     assert rows.values("file").distinct().count() == 12
-
-
-@pytest.fixture
-def own_default_queue():
-    """Send this test's jobs to a queue only its workers read."""
-    import uuid
-
-    from config.celery import app
-
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield queue
-    app.conf.task_default_queue = previous
 
 
 def test_a_second_build_of_the_same_lists_is_told_one_is_running(
