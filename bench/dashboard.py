@@ -206,7 +206,9 @@ def main() -> None:
     )
     print(f"refresh, nightly (every kept month): {nightly:.1f} s")
     print(f"refresh, every few minutes (now and this month): {recent:.1f} s\n")
-    print(f"{'median / p95 of ' + str(args.repeat) + ' runs':<52}{'median':>10}{'p95':>10}{'ratio':>8}")
+    print(
+        f"{'median / p95 of ' + str(args.repeat) + ' runs':<52}{'median':>10}{'p95':>10}{'ratio':>8}"
+    )
     for who, unit in (("province", province), ("grassroots", grassroots)):
         (page_median, page_p95), (sql_median, sql_p95) = alternated(
             page(signed_in(unit)), plain_sql(unit), args.repeat

@@ -60,14 +60,17 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, *, today: date) -> "Period":
-        """Read a period from a URL value: ``2026``, ``2026-q3``, ``2026-10`` or ``ytd``.
+        """Read a period from a URL value: ``2026``, ``2026-q3``, ``2026-10``, ``ytd`` (this
+        year so far) or ``2026-ytd-08`` (January to August 2026).
 
         Raises ValueError for anything else, and for periods that have not begun.
         """
         text = (text or "").strip().lower()
         if text in ("", PeriodKind.YEAR_TO_DATE):
             return cls.year_to_date(today)
-        if text.isdigit() and len(text) == 4:
+        if len(text) == 11 and text[4:9] == "-ytd-" and text[:4].isdigit() and text[9:].isdigit():
+            period = cls.year_to_date(date(int(text[:4]), int(text[9:]), 1))
+        elif text.isdigit() and len(text) == 4:
             period = cls.year(int(text))
         elif len(text) == 7 and text[4:6] == "-q" and text[:4].isdigit() and text[6].isdigit():
             period = cls.quarter(int(text[:4]), int(text[6]))

@@ -332,9 +332,23 @@ class TestPeriods:
         for text in ("2026", "2026-q3", "2026-10", "2025-02"):
             assert Period.parse(text, today=TODAY).slug == text
         assert Period.parse("", today=TODAY) == Period.year_to_date(TODAY)
+        august = Period.year_to_date(date(2025, 8, 9))
+        assert Period.parse(august.slug, today=TODAY) == august
+        assert august.months == [202501 + n for n in range(8)]
 
     @pytest.mark.parametrize(
-        "text", ["2027", "2026-12", "2026-q5", "26-1", "abcd", "2026-13", "1999"]
+        "text",
+        [
+            "2027",
+            "2026-12",
+            "2026-q5",
+            "26-1",
+            "abcd",
+            "2026-13",
+            "1999",
+            "2026-ytd-13",
+            "2027-ytd-01",
+        ],
     )
     def test_parse_refuses_nonsense_and_the_future(self, text):
         with pytest.raises(ValueError):
