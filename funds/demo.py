@@ -1,16 +1,22 @@
 """Demo data of the funds app: money raised in 湖北, allocated down to 武汉 and 江岸, a winter
-budget split to 江岸, and visit money paid, approved and waiting for approval.
+budget split to 江岸, and visit money paid, approved and waiting for approval; before that,
+two years of monthly receipts and of living and medical aid paid in 武汉.
 
 Loaded by ``manage.py seed_demo`` after the visits; deterministic; every yuan
 goes through the services, so the demo ledger passes ``check_ledger``.
 """
 
-from datetime import timedelta
+import random
+from contextlib import nullcontext
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import pgtrigger
+from django.db import connection, transaction
 from django.utils import timezone
 
 from funds.choices import FundKind, PaymentMethod, Purpose, ReceiptSource
+from funds.models import Disbursement, Entry, Fund, LedgerTransaction, Receipt
 from funds.services import (
     DisbursementInput,
     allocation_confirm_receipt,
@@ -23,8 +29,19 @@ from funds.services import (
     fund_create,
     receipt_record,
 )
-from hardship.models import UnionUnit, User
+from hardship.choices import FileStatus
+from hardship.models import HardshipFile, UnionUnit, User
 from visits.models import Campaign, VisitListRow
+
+# The months of history before this one, so the dashboard's money by month and its
+# comparison with the year before have something to show.
+HISTORY_MONTHS = 22
+HISTORY_SOURCES = [
+    ReceiptSource.ONE_DAY,
+    ReceiptSource.GOVERNMENT,
+    ReceiptSource.EMPLOYER,
+    ReceiptSource.DONATION,
+]
 
 RECEIPTS = [
     # days ago, source, amount, donor
@@ -43,6 +60,10 @@ def seed_demo_funds() -> dict[str, int]:
     province = fund_create(
         unit=units["HB"], name="送温暖资金", kind=FundKind.WARMTH, by=users["hubei.approver"]
     )
+    help_fund = fund_create(
+        unit=units["HB-WH"], name="困难职工帮扶资金", kind=FundKind.HELP, by=users["wuhan.approver"]
+    )
+    counts_before = _money_history(help_fund, users=users, units=units, today=today)
     for days_ago, source, amount, donor in RECEIPTS:
         receipt_record(
             fund=province,
@@ -116,4 +137,78 @@ def seed_demo_funds() -> dict[str, int]:
             disbursement=payment, by=users["jiangan.caseworker"], method=PaymentMethod.CASH
         )
         counts["paid"] += 1
+    counts["paid"] += counts_before
     return counts
+
+
+def _money_history(fund: Fund, *, users, units, today) -> int:
+    """Each past month: a receipt into 武汉's help fund and a few living or medical aid
+    payments to its households, made through the services and then dated back to that
+    month (the ledger's guards let only this demo step change a posting date)."""
+    rng = random.Random(2026)  # noqa: S311 (demo numbers, not secrets)
+    caseworker, approver = users["wuhan.caseworker"], users["wuhan.approver"]
+    households = list(
+        HardshipFile.objects.filter(
+            status=FileStatus.ON_FILE, unit__path__startswith=units["HB-WH"].path
+        ).order_by("pk")
+    )
+    paid = 0
+    for months_ago in range(HISTORY_MONTHS, 0, -1):
+        year, month = divmod(today.year * 12 + today.month - 1 - months_ago, 12)
+        day = today.replace(year=year, month=month + 1, day=rng.randint(3, 25))
+        when = timezone.make_aware(datetime.combine(day, time(10, rng.randint(0, 59))))
+        receipt = receipt_record(
+            fund=fund,
+            source=HISTORY_SOURCES[months_ago % len(HISTORY_SOURCES)],
+            amount=Decimal(rng.randrange(60, 240) * 1000),
+            received_on=day,
+            donor="武汉市慈善总会" if months_ago % 4 == 3 else "",
+            reference=f"WH-{year}-{month + 1:02d}",
+            by=approver,
+        )
+        _date_back([receipt.transaction_id], when)
+        Receipt.objects.filter(pk=receipt.pk).update(received_on=day)
+        for file in rng.sample(households, k=min(len(households), rng.randint(2, 5))):
+            purpose = (
+                Purpose.MEDICAL if file.needs_medical and rng.random() < 0.5 else Purpose.LIVING
+            )
+            payment = disbursement_propose(
+                proposal=DisbursementInput(
+                    file=file,
+                    fund=fund,
+                    purpose=purpose,
+                    amount=Decimal(rng.choice([500, 800, 1000, 1500])),
+                    out_of_pocket=Decimal(20000) if purpose == Purpose.MEDICAL else None,
+                    description="日常帮扶",
+                ),
+                by=caseworker,
+            )
+            if payment.broken_rules:
+                continue  # over a yearly cap: left proposed, as an approver would find it
+            disbursement_approve(disbursement=payment, by=approver)
+            payment = disbursement_pay(
+                disbursement=payment,
+                by=caseworker,
+                method=PaymentMethod.BANK,
+                bank_reference=f"ICBC{payment.pk:010d}",
+            )
+            _date_back([payment.reservation_id, payment.payment_id], when)
+            Disbursement.objects.filter(pk=payment.pk).update(
+                proposed_at=when, approved_at=when, paid_at=when
+            )
+            paid += 1
+    return paid
+
+
+def _date_back(transaction_ids: list[int], when) -> None:
+    guards = (
+        pgtrigger.ignore(
+            "funds.LedgerTransaction:ledger_transaction_is_never_changed",
+            "funds.Entry:ledger_entry_is_never_changed",
+        )
+        if connection.vendor == "postgresql"
+        else nullcontext()
+    )
+    with transaction.atomic(), guards:
+        LedgerTransaction.objects.filter(pk__in=transaction_ids).update(posted_at=when)
+        Entry.objects.filter(transaction_id__in=transaction_ids).update(posted_at=when)

@@ -59,6 +59,27 @@ def test_seed_demo_builds_a_lively_world_once(db, capsys):
     assert {"proposed", "approved", "paid"} <= statuses
     assert ledger_problems() == []
 
+    # Figures of the shape the higher unions report ("raised … yuan, visited … households
+    # (户次), … person-times"), with something to compare a year earlier and to chart by month.
+    from django.utils import timezone
+
+    from reports.periods import Period
+    from reports.statistics import branch_figures
+
+    today = timezone.localdate()
+    figures = branch_figures(UnionUnit.objects.get(code="HB"), Period.year_to_date(today))
+    assert figures.received.value >= 1_000_000
+    assert figures.received.year_before > 0
+    assert figures.visits.value >= 100
+    assert figures.person_times.value > figures.visits.value
+    assert figures.visits.year_before > 0
+    assert figures.paid.value > 0
+    assert figures.helped.value > 10
+    assert figures.on_record.value > figures.on_record.year_before > 0
+    assert figures.overdue_follow_ups > 0
+    assert 0 < figures.campaigns[0].percent < 100
+    assert len([month for month in figures.months if month.received and month.visits]) >= 6
+
 
 def test_seed_scale_builds_a_province_of_the_size_asked(db):
     call_command("seed_scale", units=500, prefix="B")
