@@ -45,7 +45,14 @@ class Command(BaseCommand):
         create(DEMO_TREE, None)
         units = {unit.code: unit for unit in UnionUnit.objects.all()}
         for username, full_name, unit_code, roles in DEMO_USERS:
-            user = User(username=username, full_name=full_name, unit=units[unit_code])
+            # An address each, so the scheduled report emails have somewhere to go (in
+            # `make run`, files under var/mail/).
+            user = User(
+                username=username,
+                full_name=full_name,
+                unit=units[unit_code],
+                email=f"{username}@demo.warmth.example",
+            )
             for role in roles:
                 setattr(user, f"is_{role}", True)
             user.set_password(DEMO_PASSWORD)
