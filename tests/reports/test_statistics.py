@@ -394,3 +394,17 @@ def test_the_beat_tasks_refresh(tree, files):
     assert refresh_all_figures() > 0
     assert refresh_recent_figures() > 0
     assert BranchTally.objects.filter(unit=tree.hubei, month=AS_AT_REFRESH).exists()
+
+
+def test_admins_see_the_refreshes_and_nobody_changes_them(tree, files, client, superuser):
+    from django.urls import reverse
+
+    log = _refresh()
+    client.force_login(superuser)
+    page = client.get(reverse("admin:reports_tallyrefresh_changelist"))
+    assert page.status_code == 200
+    assert str(log.rows) in page.content.decode()
+    assert client.get(reverse("admin:reports_tallyrefresh_add")).status_code == 403
+    caseworker = UserFactory(username="hb.staff", unit=tree.hubei, is_staff=True)
+    client.force_login(caseworker)
+    assert client.get(reverse("admin:reports_tallyrefresh_changelist")).status_code == 403
