@@ -268,16 +268,11 @@ MEASURES: list[Measure] = [
         _ledger(AccountKind.ALLOCATED_DOWN, Value(""), 1),
         own_only_keys=frozenset({"*"}),
     ),
-    Measure(
-        "paid.purpose",
-        "account__fund__unit_id",
-        _ledger(AccountKind.PAID_OUT, F("account__purpose"), 1),
-    ),
-    Measure(
-        "paid.fund",
-        "account__fund__unit_id",
-        _ledger(AccountKind.PAID_OUT, F("account__fund__kind"), 1),
-    ),
+    # Money paid out counts where the help went, at the household's unit, like the households
+    # helped beside it (a district's households paid from the city's fund are the district's
+    # help). Paid payments are never reversed, so their sum is the ledger's paid-out money.
+    Measure("paid.purpose", "file__unit_id", _paid_disbursements(F("purpose"), Sum("amount"))),
+    Measure("paid.fund", "file__unit_id", _paid_disbursements(F("fund__kind"), Sum("amount"))),
     # Households helped, per payment (户次), by kind of aid.
     Measure("helped", "file__unit_id", _paid_disbursements(F("purpose"), Count("id"))),
     Measure(

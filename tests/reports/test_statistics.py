@@ -408,3 +408,47 @@ def test_admins_see_the_refreshes_and_nobody_changes_them(tree, files, client, s
     caseworker = UserFactory(username="hb.staff", unit=tree.hubei, is_staff=True)
     client.force_login(caseworker)
     assert client.get(reverse("admin:reports_tallyrefresh_changelist")).status_code == 403
+
+
+def test_money_paid_out_counts_where_the_help_went(tree, files):
+    """A city's fund paying a district's household: the district's help, and the city's."""
+    from funds.choices import PaymentMethod, Purpose
+    from funds.services import (
+        DisbursementInput,
+        disbursement_approve,
+        disbursement_pay,
+        disbursement_propose,
+        fund_create,
+        receipt_record,
+    )
+
+    caseworker = UserFactory(username="wh.cw2", unit=tree.wuhan)
+    approver = UserFactory(
+        username="wh.ap2", unit=tree.wuhan, is_caseworker=False, is_approver=True
+    )
+    fund = fund_create(unit=tree.wuhan, name="帮扶资金", kind=FundKind.HELP, by=approver)
+    receipt_record(
+        fund=fund, source=ReceiptSource.GOVERNMENT, amount=Decimal("5000"),
+        received_on=timezone.localdate(), by=approver,
+    )  # fmt: skip
+    payment = disbursement_propose(
+        proposal=DisbursementInput(
+            file=files["dazhi_old"], fund=fund, purpose=Purpose.SPECIAL, amount=Decimal("800")
+        ),
+        by=caseworker,
+    )
+    disbursement_approve(disbursement=payment, by=approver)
+    disbursement_pay(disbursement=payment, by=caseworker, method=PaymentMethod.CASH)
+
+    today = timezone.localdate()
+    refresh_tallies(months=window_months(today), today=today)
+    period = Period.year_to_date(today)
+    statistics = unit_statistics(tree.wuhan, period, today=today)
+    assert statistics.figures.paid.value == Decimal("800")
+    assert {row.key: row.value for row in statistics.figures.paid_by_fund_kind}["help"] == 800
+    assert statistics.figures.helped.value == 1
+    jiangan = next(child for child in statistics.children if child.unit == tree.jiangan)
+    assert (jiangan.paid.value, jiangan.helped.value) == (Decimal("800"), 1)
+    district = branch_figures(tree.dazhi, period, today=today)
+    assert district.paid.value == Decimal("800")
+    assert {row.key: row.value for row in district.paid_by_purpose}["special"] == 800
