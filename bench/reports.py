@@ -23,21 +23,22 @@ What it found (warmth_bench_stats: S1省总工会, 20,000 units of which 20 dire
 below, 1,000,000 files, about 10,000,000 ledger entries; 2 cores shared with
 other engineers' jobs, so single figures moved by ±30 % between runs):
 
-- ``refresh_tallies`` over the 35 kept months: 129 s, 493,568 figures written
-  (``TallyRefresh`` rows of the same day: 90 s to 151 s with the machine's
-  load; a first run's 153 s included about 65 s waiting for another
-  process's refresh, since refreshes are serialised);
-- the report for last month (2026-10), request to done: median 1.45 s (p95
-  1.77 s) against 0.76 s (p95 0.95 s) for plain WeasyPrint on the same tables,
-  1.9x; of which ``unit_statistics`` (the province and its 20 cities, from the
-  precomputed figures) 0.21 s and ``render_pdf`` 1.41 s; 5 pages, 376 KiB
-  against 189 KiB. An earlier run, busier machine: 3.05 s against 1.46 s (2.1x).
+- ``refresh_tallies`` over the 35 kept months: 48.1 s, 423,676 figures
+  written (129 s and 493,568 before money paid out was read from the
+  payments rather than from ten million ledger entries);
+- the report for last month (2026-10), request to done, on an idle machine:
+  median 0.85 s (p95 0.92 s) against 0.54 s (p95 0.56 s) for plain
+  WeasyPrint on the same tables, 1.58x; of which ``unit_statistics`` (the
+  province and its 20 cities, from the precomputed figures) 0.05 s and
+  ``render_pdf`` 0.94 s; 5 pages, 370 KiB against 270 KiB. Earlier, with
+  other engineers' jobs on the two cores: 1.45 s against 0.76 s (1.9x), and
+  3.05 s against 1.46 s (2.1x).
 - where the rest goes: the report embeds a bold subset of Noto Sans CJK SC
   besides the regular one (headings, totals), the baseline only the regular
-  one (hence twice the size), and lays out four charts, the page margins'
+  one (hence the larger file), and lays out four charts, the page margins'
   running title, unit and page numbers, and the group rows; rendering without
-  the charts measured the same within noise. Reading the figures is a tenth
-  of the time: the precomputation does its job, and a province costs what a
+  the charts measured the same within noise. Reading the figures is a
+  twentieth of the time: the precomputation does its job, and a province costs what a
   county does.
 
     .venv/bin/python bench/reports.py                       # warmth_bench_stats

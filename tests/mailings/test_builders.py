@@ -1,6 +1,6 @@
 """Each email is built as its recipient: their branch only, their language, masked ID numbers."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -225,3 +225,31 @@ def test_campaign_progress_goes_to_the_organisers_approvers_on_its_schedule(
     assert "武汉冬送温暖" in message.subject
     assert "江岸区总工会" in html_of(message)
     assert OutboxEmail.objects.get().period == f"campaign-{drive.pk}-2026-11-30"
+
+
+def test_the_monthly_report_prints_money_and_counts_as_people_read_them(
+    tree, approver, rendered_reports
+):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from funds.choices import FundKind, ReceiptSource
+    from funds.services import fund_create, receipt_record
+
+    fund = fund_create(unit=tree.wuhan, name="送温暖资金", kind=FundKind.WARMTH, by=approver)
+    receipt_record(
+        fund=fund, source=ReceiptSource.GOVERNMENT, amount=Decimal("1234567.50"),
+        received_on=timezone.localdate(), by=approver,
+    )  # fmt: skip
+    reports_only()
+    # The report of the month the money came in this very day, whenever the test runs.
+    today = timezone.localdate()
+    first_of_next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    moment = timezone.make_aware(datetime.combine(first_of_next_month, time(8, 35)))
+
+    message = dispatch_and_send(moment)["wuhan.ap@example.org"]
+
+    for text in (message.body, html_of(message)):
+        assert "1,234,567.5" in text
+        assert "1234567" not in text
