@@ -49,52 +49,17 @@ warmth_bench_stats), seeded once and reused (about 7 minutes here).
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import rotated, use_database  # noqa: E402 (bench/ is on the path as the script's folder)
+
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_stats"
 )
-
-
-def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def alternated(measure, baseline, repeat: int):
-    """Time ``measure`` and ``baseline`` in turn, swapping the order every round."""
-    measure(), baseline()  # warm the caches: we measure the work, not the first disk read
-    samples: tuple[list[float], list[float]] = ([], [])
-    for round_ in range(repeat):
-        order = (0, 1) if round_ % 2 == 0 else (1, 0)
-        for which in order:
-            function = (measure, baseline)[which]
-            start = time.perf_counter()
-            function()
-            samples[which].append(time.perf_counter() - start)
-    return [_median_p95(samples[which]) for which in (0, 1)]
-
-
-def _median_p95(samples: list[float]) -> tuple[float, float]:
-    samples = sorted(samples)
-    return statistics.median(samples), samples[
-        min(len(samples) - 1, round(0.95 * (len(samples) - 1)))
-    ]
 
 
 def main() -> None:
@@ -102,7 +67,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
 
-    prepare_environment()
+    use_database(BENCH_DATABASE_URL, ALLOWED_HOSTS=os.environ.get("ALLOWED_HOSTS", "testserver"))
     import django
 
     django.setup()
@@ -243,8 +208,8 @@ def main() -> None:
         f"{'median / p95 of ' + str(args.repeat) + ' runs':<52}{'median':>10}{'p95':>10}{'ratio':>8}"
     )
     for who, unit in (("province", province), ("grassroots", grassroots)):
-        (page_median, page_p95), (sql_median, sql_p95) = alternated(
-            page(signed_in(unit)), plain_sql(unit), args.repeat
+        (page_median, page_p95, _), (sql_median, sql_p95, _) = rotated(
+            [page(signed_in(unit)), plain_sql(unit)], args.repeat
         )
         print(
             f"{'dashboard page, ' + who + ' (' + unit.name[:14] + ')':<52}"

@@ -62,26 +62,13 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import use_database  # noqa: E402 (bench/ is on the path as the script's folder)
+
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_emails"
 )
 FIXED_TEXT = "尊敬的审批人：本月报表见附件。\n" * 20
 FIXED_HTML = "<html><body>" + "<p>尊敬的审批人：本月报表见附件。</p>" * 20 + "</body></html>"
-
-
-def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(units: int, per_unit: int) -> None:
@@ -208,7 +195,7 @@ def main() -> None:
     parser.add_argument("--stub-pdf", action="store_true", help="Fixed bytes for the PDF.")
     args = parser.parse_args()
 
-    prepare_environment()
+    use_database(BENCH_DATABASE_URL, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     import django
 
     django.setup()

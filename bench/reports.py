@@ -47,13 +47,14 @@ other engineers' jobs, so single figures moved by ±30 % between runs):
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import rotated, use_database  # noqa: E402 (bench/ is on the path as the script's folder)
+
 BENCH_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_stats"
 )
@@ -65,36 +66,6 @@ table { width: 100%; table-layout: fixed; border-collapse: collapse; margin-bott
 th, td { border: 0.5pt solid #777; padding: 0.6mm 1mm; }
 td.n { text-align: right; }
 """
-
-
-def prepare_environment(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-
-def rotated(functions: list, repeat: int) -> list[tuple[float, float, object]]:
-    """Time each of ``functions`` once a round, the order rotated every round, so load from
-    other processes falls on all of them alike; returns (median, p95, last result) of each.
-    """
-    for function in functions:
-        function()  # warm up: imports, fonts, the database's cache
-    samples: list[list[float]] = [[] for _ in functions]
-    results: list = [None] * len(functions)
-    for round_ in range(repeat):
-        for step in range(len(functions)):
-            which = (round_ + step) % len(functions)
-            start = time.perf_counter()
-            results[which] = functions[which]()
-            samples[which].append(time.perf_counter() - start)
-    return [(*_median_p95(samples[i]), results[i]) for i in range(len(functions))]
-
-
-def _median_p95(samples: list[float]) -> tuple[float, float]:
-    samples = sorted(samples)
-    return statistics.median(samples), samples[
-        min(len(samples) - 1, round(0.95 * (len(samples) - 1)))
-    ]
 
 
 def baseline_html(context: dict) -> str:
@@ -151,7 +122,7 @@ def main() -> None:
     parser.add_argument("--skip-refresh", action="store_true", help="figures counted already")
     args = parser.parse_args()
 
-    prepare_environment(args.database)
+    use_database(args.database)
     import django
 
     django.setup()

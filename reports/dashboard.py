@@ -29,7 +29,7 @@ from reports.statistics import (
     UnitStatistics,
     unit_statistics,
 )
-from reports.tallies import YEARS_KEPT_BEFORE, precomputed_unit_ids
+from reports.tallies import YEARS_KEPT_BEFORE
 
 
 @dataclass(frozen=True)
@@ -314,13 +314,14 @@ class UnitDashboard:
     statistics: UnitStatistics
     # Why the period asked for is not the one shown ("" when it is).
     period_error: str = ""
-    # A small branch is counted from its records as the page opens, not read from the
-    # last refresh: the page says so rather than show a time its figures are not "as at".
-    counted_directly: bool = False
 
     @property
     def figures(self) -> BranchFigures:
         return self.statistics.figures
+
+    @property
+    def counted_directly(self) -> bool:
+        return self.statistics.counted_directly
 
     @property
     def period_value(self) -> str:
@@ -379,7 +380,6 @@ def unit_dashboard(unit: UnionUnit, *, period_text: str, today: date) -> UnitDas
         period=period,
         statistics=statistics,
         period_error=error,
-        counted_directly=not precomputed_unit_ids([unit.pk]),
     )
 
 

@@ -286,5 +286,3 @@ MEASURES: list[Measure] = [
         _paid_disbursements(F("school_stage"), Sum("amount"), purpose=Purpose.SCHOOLING),
     ),
 ]
-
-MEASURES_BY_NAME = {measure.name: measure for measure in MEASURES}

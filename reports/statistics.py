@@ -33,7 +33,13 @@ from hardship.models import HardshipCause, UnionUnit
 from reports.measures import FILE_DIMENSIONS
 from reports.models import AS_AT_REFRESH, TallyRefresh
 from reports.periods import Period, month_number
-from reports.tallies import Tally, last_refresh, read_tallies, window_months
+from reports.tallies import (
+    Tally,
+    last_refresh,
+    precomputed_unit_ids,
+    read_tallies,
+    window_months,
+)
 from visits.choices import HelpKind, VisitKind
 from visits.models import Campaign
 
@@ -202,6 +208,9 @@ class UnitStatistics:
 
     figures: BranchFigures
     children: list[ChildFigures]
+    # The unit's branch is small, so counted from its records now rather than read from the
+    # last refresh (pages say so instead of a time the figures are not "as at").
+    counted_directly: bool = False
 
 
 # ---------------------------------------------------------------- labels
@@ -287,12 +296,13 @@ def _figure(pair: tuple[dict[str, Decimal], dict[str, Decimal]]) -> Figure:
 
 def _rows(pair, labels: dict[str, str], *, all_labels: bool = True) -> list[Row]:
     now, before = pair
-    keys = [key for key in labels if all_labels or now.get(key) or before.get(key)]
-    keys += sorted(
-        key
-        for key in {*now, *before}
-        if key not in labels and (now[key] if key in now else before[key])
-    )
+
+    def counted(key: str) -> bool:
+        return bool(now.get(key) or before.get(key))
+
+    # Every known key in its order (or only those with figures), then any other key counted.
+    keys = [key for key in labels if all_labels or counted(key)]
+    keys += sorted(key for key in {*now, *before} if key not in labels and counted(key))
     return [
         Row(
             key,
@@ -440,7 +450,8 @@ def unit_statistics(
     today = today or timezone.localdate()
     months = _months_needed(period, today)
     children = list(UnionUnit.objects.filter(parent=unit).order_by("code")) if with_children else []
-    tallies = read_tallies([unit.pk], months=months, today=today)
+    kept = precomputed_unit_ids([unit.pk])
+    tallies = read_tallies([unit.pk], months=months, today=today, precomputed=kept)
     if children:
         tallies |= read_tallies(
             [child.pk for child in children], months=months, today=today, measures=CHILD_MEASURES
@@ -460,6 +471,7 @@ def unit_statistics(
     return UnitStatistics(
         figures=_branch_figures(unit, tallies[unit.pk], period, today, campaigns, refreshed),
         children=[_child_figures(child, tallies[child.pk], period, today) for child in children],
+        counted_directly=not kept,
     )
 
 

@@ -245,9 +245,10 @@ def read_tallies(
     months: list[int],
     today: date | None = None,
     measures: frozenset[str] | None = None,
+    precomputed: set[int] | None = None,
 ) -> dict[int, Tally]:
     """The figures of each unit's branch for ``months`` and as at now (only ``measures``,
-    when given).
+    when given; ``precomputed``: which of the units are kept, when the caller knows).
 
     Precomputed units are read from ``BranchTally`` in one query. The others
     (small branches) are counted directly: one query finds the units of their
@@ -257,7 +258,8 @@ def read_tallies(
     """
     today = today or timezone.localdate()
     result: dict[int, Tally] = {unit_id: defaultdict(Decimal) for unit_id in unit_ids}
-    precomputed = precomputed_unit_ids(unit_ids)
+    if precomputed is None:
+        precomputed = precomputed_unit_ids(unit_ids)
     if precomputed:
         rows = BranchTally.objects.filter(
             unit_id__in=precomputed, month__in=[AS_AT_REFRESH, *months]

@@ -128,9 +128,8 @@ def test_the_unit_page_makes_the_same_number_of_queries_however_many_children(
     # (reports/statistics.py): the child units; for the unit, then for its children
     # (only the measures the breakdown shows): which are precomputed, the units of
     # the branches counted directly, one count per measure (no refresh ran here);
-    # the causes' names, the last refresh, and whether the unit shown is
-    # precomputed (for the "figures as at" line)
-    with django_assert_num_queries(20 + len(MEASURES) + len(CHILD_MEASURES)):
+    # the causes' names and the last refresh
+    with django_assert_num_queries(19 + len(MEASURES) + len(CHILD_MEASURES)):
         response = caseworker_client.get(reverse("hardship:unit_detail", args=[parent.pk]))
 
     assert response.status_code == 200
