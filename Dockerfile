@@ -42,14 +42,15 @@ COPY . .
 # The code stays root-owned, so a compromised process cannot rewrite it; compile
 # it now because the runtime user could not write __pycache__.
 # collectstatic needs settings that load with DEBUG off, but none of these values
-# reach the running container. It does not touch the database, so no SQLite
-# file appears under var/ (settings only create the folder).
-RUN python -m compileall -q config hardship visits funds manage.py \
+# reach the running container. It does not touch the database, whose URL is a
+# placeholder here.
+RUN python -m compileall -q config common people documents hardship visits funds reports mailings manage.py \
  && DEBUG=0 \
     SECRET_KEY=build-only-placeholder-never-used-at-runtime-5d0c3e1a9f7b \
     STATIC_MANIFEST=1 \
     FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1wbGFjZWhvbGRlci1rZXktMzJieXQ= \
     ID_HASH_KEY=build-only-placeholder-never-used-at-runtime \
+    DATABASE_URL=postgres://build-only-placeholder/unused \
     python manage.py collectstatic --no-input \
  && mkdir -p var/media \
  && chown warmth:warmth var var/media

@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # The test target exports http-friendly values; this puts production's back.
 DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
 	ALLOWED_HOSTS=warmth.example.org DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	SECURE_SSL_REDIRECT=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 STATIC_MANIFEST=1
+	SECURE_SSL_REDIRECT=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 STATIC_MANIFEST=1 DEMO_DATA=0
 
 .PHONY: run test setup system-packages system-packages-test lint format migrate messages bench clean
 
@@ -31,15 +31,13 @@ system-packages:
 system-packages-test:
 	@scripts/system_packages.sh test
 
-## make run: the app with demo data on the embedded default (SQLite, filesystem
-## broker), or on PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
+## make run: the app with demo data on an embedded PostgreSQL under var/ and the filesystem
+## broker, or on your PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
 run: export DEBUG ?= 1
 # The demo is small: keep the figures of its province and city branches precomputed, as a
 # large installation keeps its big branches (reports/tallies.py), so the demo shows that path.
 run: export TALLY_MIN_FILES ?= 100
 run: $(STAMP) system-packages
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo
 	@scripts/run_dev.sh
 
 ## make test: lint, migrations, deploy checks and every test, on real PostgreSQL and Redis.
@@ -54,11 +52,14 @@ test: export CSRF_COOKIE_SECURE = 0
 test: export STATIC_MANIFEST = 0
 test: export FIELD_ENCRYPTION_KEYS = nfRcmPKeKwgjVFN0wRHoM56TdZoIoJLlkeum6F6txOQ=
 test: export ID_HASH_KEY = test-only-id-hash-key-not-for-production-3b9e1d
+# The tests load demo and generated data (the demo app, development only).
+test: export DEMO_DATA = 1
 test: $(STAMP) system-packages-test
 	@scripts/check_services.sh "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py collectstatic --no-input -v0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -66,16 +67,17 @@ test: $(STAMP) system-packages-test
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## make messages: extract UI strings, fill Chinese from scripts/translations/, compile.
+## make messages: extract UI strings into locale/zh_Hans/LC_MESSAGES/django.po (the source
+## of truth for the Chinese: translate there, in any .po editor), then compile it.
 messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete \
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
-	$(PY) scripts/fill_translations.py
 	DEBUG=1 $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 ## make bench: the benchmarks under bench/, on PostgreSQL (BENCH_DATABASE_URL).

@@ -77,7 +77,7 @@ def main() -> None:
     from funds.models import Fund
     from funds.selectors import fund_balance
     from funds.services import fund_create, receipt_record
-    from hardship.models import User
+    from people.models import User
     from visits.campaigns import visit_lists_build
     from visits.models import Campaign, CampaignAidStandard, VisitList
 

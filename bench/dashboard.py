@@ -76,7 +76,8 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from hardship.models import HardshipFile, UnionUnit, User
+    from hardship.models import HardshipFile
+    from people.models import UnionUnit, User
     from reports.models import BranchTally
     from reports.periods import Period
     from reports.tallies import refresh_tallies, window_months
@@ -132,7 +133,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(
                     """SELECT split_part(u.path, '/', %s + 1), f.category, COUNT(*)
-                       FROM hardship_hardshipfile f JOIN hardship_unionunit u ON u.id = f.unit_id
+                       FROM hardship_hardshipfile f JOIN people_unionunit u ON u.id = f.unit_id
                        WHERE u.path LIKE %s AND f.opened_on IS NOT NULL AND f.ended_on IS NULL
                        GROUP BY 1, 2""",
                     [child_part, like],
@@ -140,7 +141,7 @@ def main() -> None:
                 cursor.fetchall()
                 cursor.execute(
                     """SELECT COUNT(*) FROM hardship_hardshipfile f
-                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       JOIN people_unionunit u ON u.id = f.unit_id
                        WHERE u.path LIKE %s AND f.opened_on BETWEEN %s AND %s""",
                     [like, start, end],
                 )
@@ -148,7 +149,7 @@ def main() -> None:
                 cursor.execute(
                     """SELECT v.kind, COUNT(*), SUM(v.people_reached) FROM visits_visit v
                        JOIN hardship_hardshipfile f ON f.id = v.file_id
-                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       JOIN people_unionunit u ON u.id = f.unit_id
                        WHERE u.path LIKE %s AND v.visited_on BETWEEN %s AND %s GROUP BY 1""",
                     [like, start, end],
                 )
@@ -157,7 +158,7 @@ def main() -> None:
                     """SELECT a.kind, date_trunc('month', e.posted_at), SUM(e.amount)
                        FROM funds_entry e JOIN funds_account a ON a.id = e.account_id
                        JOIN funds_fund d ON d.id = a.fund_id
-                       JOIN hardship_unionunit u ON u.id = d.unit_id
+                       JOIN people_unionunit u ON u.id = d.unit_id
                        WHERE u.path LIKE %s AND a.kind IN ('income', 'allocated')
                          AND e.posted_at >= %s GROUP BY 1, 2""",
                     [like, start],
@@ -166,7 +167,7 @@ def main() -> None:
                 cursor.execute(
                     """SELECT d.purpose, date_trunc('month', d.paid_at), COUNT(*), SUM(d.amount)
                        FROM funds_disbursement d JOIN hardship_hardshipfile f ON f.id = d.file_id
-                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       JOIN people_unionunit u ON u.id = f.unit_id
                        WHERE u.path LIKE %s AND d.status = 'paid' AND d.paid_at >= %s
                        GROUP BY 1, 2""",
                     [like, start],
@@ -176,7 +177,7 @@ def main() -> None:
                     """SELECT r.campaign_id, COUNT(*), COUNT(r.visit_id) FROM visits_visitlistrow r
                        JOIN visits_visitlist l ON l.id = r.visit_list_id
                        JOIN visits_campaign c ON c.id = r.campaign_id
-                       JOIN hardship_unionunit u ON u.id = l.unit_id
+                       JOIN people_unionunit u ON u.id = l.unit_id
                        WHERE u.path LIKE %s AND c.starts_on <= %s AND c.ends_on >= %s
                        GROUP BY 1""",
                     [like, today, today],
@@ -185,7 +186,7 @@ def main() -> None:
                 cursor.execute(
                     """SELECT COUNT(*) FROM visits_followup w
                        JOIN hardship_hardshipfile f ON f.id = w.file_id
-                       JOIN hardship_unionunit u ON u.id = f.unit_id
+                       JOIN people_unionunit u ON u.id = f.unit_id
                        WHERE u.path LIKE %s AND w.status = 'open' AND w.due_on < %s""",
                     [like, today],
                 )

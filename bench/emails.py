@@ -75,8 +75,8 @@ def seed(units: int, per_unit: int) -> None:
     """200 units under one root and ``per_unit`` approvers each, unless already there."""
     from django.contrib.auth.hashers import make_password
 
-    from hardship.models import UnionUnit, User
-    from hardship.services import union_unit_create
+    from people.models import UnionUnit, User
+    from people.services import union_unit_create
 
     unusable = make_password(None)
 

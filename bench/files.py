@@ -90,8 +90,8 @@ def install_baseline_view() -> None:
     from django.test.utils import override_settings
     from django.urls import include, path
 
-    from hardship.access import branch_view
     from hardship.models import HardshipFile
+    from people.access import branch_view
 
     template = Template(BASELINE_TEMPLATE)
 
@@ -114,7 +114,8 @@ def install_baseline_view() -> None:
 def seed(args) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
     from django.core.management import call_command
 
-    from hardship.models import HardshipFile, UnionUnit
+    from hardship.models import HardshipFile
+    from people.models import UnionUnit
 
     prefix = f"BF{args.units}-{args.files}"
     province = (
@@ -140,7 +141,7 @@ def seed(args) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
 
 
 def bench_user(*, username: str, unit) -> "User":  # noqa: F821
-    from hardship.models import User
+    from people.models import User
 
     user, _created = User.objects.get_or_create(
         username=username, defaults={"unit": unit, "full_name": "基准测试", "is_caseworker": True}
@@ -165,8 +166,9 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from hardship.models import HardshipFile, UnionUnit
-    from hardship.paging import _encode  # the list's own cursor format
+    from common.paging import _encode  # the list's own cursor format
+    from hardship.models import HardshipFile
+    from people.models import UnionUnit
 
     call_command("migrate", verbosity=0)
     province = seed(args)

@@ -91,7 +91,7 @@ def main() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from hardship.crypto import keyed_hash
+    from common.crypto import keyed_hash
     from hardship.importing import import_batch_create, import_workbook, read_spreadsheet
     from hardship.models import (
         FileTransition,
@@ -99,11 +99,10 @@ def main() -> None:
         HardshipFile,
         ImportBatch,
         MinimumLivingStandard,
-        UnionUnit,
-        User,
     )
-    from hardship.services import union_unit_create
     from hardship.tasks import import_batch_work
+    from people.models import UnionUnit, User
+    from people.services import union_unit_create
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

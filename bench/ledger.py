@@ -108,7 +108,7 @@ def main() -> None:
     from funds.choices import ASSET_ACCOUNTS
     from funds.models import Account, Entry, Fund
     from funds.selectors import _start_of, fund_balance, fund_statement
-    from hardship.models import UnionUnit
+    from people.models import UnionUnit
 
     call_command("migrate", verbosity=0)
     prefix = f"LEDGER{args.entries}"

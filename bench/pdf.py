@@ -92,10 +92,11 @@ def seed(rows: int):
     from django.db import transaction
     from django.utils import timezone
 
+    from demo.scale.files import seed_files
     from hardship.choices import FileStatus
-    from hardship.models import HardshipFile, UnionUnit, User
-    from hardship.scale import seed_files
-    from hardship.services import union_unit_create
+    from hardship.models import HardshipFile
+    from people.models import UnionUnit, User
+    from people.services import union_unit_create
     from visits.campaigns import campaign_create, visit_lists_build
     from visits.models import Campaign
 
@@ -168,7 +169,7 @@ def baseline_html(rows: list[dict]) -> str:
 
 
 def pages_of(pdf: bytes) -> int:
-    from hardship.pdf import pdf_page_count
+    from documents.pdf import pdf_page_count
 
     return pdf_page_count(pdf)
 
@@ -183,7 +184,7 @@ def timed(function):
 def in_process(selection, repeat: int) -> None:
     import weasyprint
 
-    from hardship.pdf import _garbage_collection_paused, render_pdf
+    from documents.pdf import _garbage_collection_paused, render_pdf
     from visits.documents import TEMPLATE, _printable, visit_list_pdf_contexts
 
     context = visit_list_pdf_contexts(selection, part_rows=len(selection.rows) + 1)[0]
@@ -229,7 +230,7 @@ def in_process(selection, repeat: int) -> None:
 
 
 def unprimed_join(selection, part_rows: int) -> None:
-    from hardship.pdf import page_numbers_pdf, pdf_join, pdf_number_pages, render_pdf
+    from documents.pdf import page_numbers_pdf, pdf_join, pdf_number_pages, render_pdf
     from visits.documents import STYLESHEET, TEMPLATE, visit_list_pdf_contexts
 
     contexts = visit_list_pdf_contexts(selection, part_rows=part_rows)
@@ -301,7 +302,7 @@ def through_worker(
     selection, campaign, county, user, part_rows_options: list[int], timeout: float
 ) -> None:
     from config.celery import app
-    from hardship.models import GeneratedDocument
+    from documents.models import GeneratedDocument
     from visits.documents import visit_list_pdf_contexts
     from visits.models import VisitList
 
@@ -353,8 +354,8 @@ def through_worker(
 
 
 def _run(app, queue, county, user, *, params: dict, timeout: float, watch=None):
-    from hardship.documents import document_request
-    from hardship.models import GeneratedDocument
+    from documents.models import GeneratedDocument
+    from documents.services import document_request
 
     started = time.perf_counter()
     # Sent to the worker's queue (the default queue, see through_worker) on commit.
@@ -398,7 +399,7 @@ def main() -> None:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     from django.core.management import call_command
 
-    from hardship.models import User
+    from people.models import User
     from visits.documents import visit_list_selection
 
     call_command("migrate", verbosity=0)

@@ -132,8 +132,9 @@ def main() -> None:
     from django.utils import timezone, translation
 
     from config.celery import app
-    from hardship.models import GeneratedDocument, UnionUnit, User
-    from hardship.pdf import pdf_page_count, render_pdf
+    from documents.models import GeneratedDocument
+    from documents.pdf import pdf_page_count, render_pdf
+    from people.models import UnionUnit, User
     from reports.documents import (
         PERIODIC_TEMPLATE,
         periodic_report_context,

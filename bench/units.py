@@ -62,7 +62,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from hardship.models import UnionUnit
+    from people.models import UnionUnit
 
     call_command("migrate", verbosity=0)
     prefix = f"BENCH{args.units}"
@@ -74,7 +74,7 @@ def main() -> None:
         UnionUnit.objects.filter(pk=province.pk).update(code=f"{prefix}-root")
         print(f"seeded {args.units:,} units in {time.perf_counter() - started:.1f} s")
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE hardship_unionunit")
+            cursor.execute("ANALYZE people_unionunit")
     province.refresh_from_db()
 
     branch = UnionUnit.objects.filter(path__startswith=province.path)

@@ -88,8 +88,8 @@ BASELINE_SQL = f"""
            f.model_worker_level <> 'none',
            last_visit.visited_on, helper.cadre_id, COALESCE(cadre.name, ''), NULL
     FROM hardship_hardshipfile f
-    JOIN hardship_unionunit u ON u.id = f.unit_id
-    LEFT JOIN hardship_unionunit p ON p.id = u.parent_id
+    JOIN people_unionunit u ON u.id = f.unit_id
+    LEFT JOIN people_unionunit p ON p.id = u.parent_id
     JOIN hardship_hardshipcause cause ON cause.id = f.main_cause_id
     JOIN visits_visitlist vl ON vl.campaign_id = %(campaign)s AND vl.unit_id = f.unit_id
     LEFT JOIN (
@@ -130,7 +130,8 @@ def seed(units: int, files: int) -> "UnionUnit":  # noqa: F821 - imported after 
     """The province of bench/files.py (same code prefix), seeded here when missing."""
     from django.core.management import call_command
 
-    from hardship.models import HardshipFile, UnionUnit
+    from hardship.models import HardshipFile
+    from people.models import UnionUnit
 
     prefix = f"BF{units}-{files}"
     province = (
@@ -159,7 +160,7 @@ def campaigns(province) -> tuple["Campaign", "Campaign", "User"]:  # noqa: F821
 
     from django.utils import timezone
 
-    from hardship.models import User
+    from people.models import User
     from visits.campaigns import campaign_create
     from visits.models import Campaign
 
@@ -260,7 +261,7 @@ def main() -> None:
     holding = execute(
         """INSERT INTO visits_visitlist (campaign_id, unit_id, status, row_count)
            SELECT DISTINCT %s, f.unit_id, 'ready', 0 FROM hardship_hardshipfile f
-           JOIN hardship_unionunit u ON u.id = f.unit_id
+           JOIN people_unionunit u ON u.id = f.unit_id
            WHERE u.path LIKE %s AND f.status = 'on_file'""",
         [baseline.pk, branch],
     )
@@ -362,7 +363,7 @@ def main() -> None:
 def through_worker(campaign, province, approver, timeout: float) -> None:
     """One build from the request (visit_lists_request_build) to the job done, by a real worker."""
     from config.celery import app
-    from hardship.models import GeneratedDocument
+    from documents.models import GeneratedDocument
     from visits.campaigns import visit_lists_request_build
 
     Status = GeneratedDocument.Status

@@ -35,6 +35,6 @@ def _make_embedded_broker_folders(sender: Celery, **kwargs) -> None:
 @worker_init.connect
 def _cap_worker_memory(**kwargs) -> None:
     """Cap the worker's address space before its pool forks (children inherit the limit)."""
-    from hardship.pdf import worker_memory_cap
+    from documents.pdf import worker_memory_cap
 
     worker_memory_cap()

@@ -80,22 +80,36 @@ def env_url(name: str, default: str | None, *, schemes: set[str]) -> str | None:
     return value
 
 
-def env_database(name: str, default: str) -> dict:
-    """Parse a database URL into Django's DATABASES entry."""
+EMBEDDED_DATABASE = "warmth"
+
+
+def embedded_database_url(var_dir) -> str:
+    """The URL of the embedded PostgreSQL that `make run` keeps in ``var_dir``/postgres/: its
+    socket folder, percent-encoded, as the host (scripts/embedded_database.py)."""
+    from urllib.parse import quote
+
+    return f"postgres://postgres@{quote(str(var_dir / 'postgres'), safe='')}/{EMBEDDED_DATABASE}"
+
+
+def env_database(name: str, default: str | None) -> dict:
+    """Parse a PostgreSQL URL into Django's DATABASES entry; required without a default."""
     import dj_database_url
 
-    value = env_url(name, default, schemes={"postgres", "postgresql", "sqlite"})
+    if not (_raw(name) or default):
+        raise ImproperlyConfigured(
+            f"The environment variable {name} must be set to a PostgreSQL URL, e.g. "
+            "postgres://user@host:5432/warmth."
+        )
+    value = env_url(name, default, schemes={"postgres", "postgresql"})
     try:
         config = dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True)
     except ValueError as error:
         raise ImproperlyConfigured(
             f"The environment variable {name} is not a valid database URL: {error}"
         ) from None
-    if config["ENGINE"] == "django.db.backends.postgresql" and not config.get("NAME"):
+    if not config.get("NAME"):
         raise ImproperlyConfigured(
             f"The environment variable {name} must name a database, e.g. "
             "postgres://user@host:5432/warmth."
         )
-    if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
     return config

@@ -12,7 +12,15 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from config.env import (
+    embedded_database_url,
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WARMTH_VAR_DIR", str(BASE_DIR / "var")))
@@ -39,23 +47,32 @@ INSTALLED_APPS = [
     "axes",
     "pgtrigger",
     "pghistory",
+    # Ours, from the bottom layer up (pyproject.toml's import contracts keep imports pointing
+    # down): helpers, the union tree and its people, generated documents and jobs, then the
+    # domain, then what sits on top of it.
+    "common",
+    "people",
+    "documents",
     "hardship",
     "visits",
     "funds",
     "reports",
     "mailings",
 ]
+# Demo and benchmark data generators (seed_demo, seed_scale): development and tests only.
+if env_bool("DEMO_DATA", DEBUG):
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "hardship.middleware.ChosenLanguageMiddleware",
+    "people.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "hardship.access.AccessRuleMiddleware",
+    "people.access.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised in login into a response.
@@ -82,15 +99,12 @@ TEMPLATES = [
 ]
 
 # ---------------------------------------------------------------- database
+# PostgreSQL everywhere: its triggers, CHECKs and indexes guard the ledger, the history and
+# the files, and there is no second implementation of them. In development (DEBUG) without
+# DATABASE_URL, the embedded PostgreSQL that `make run` starts under var/postgres/.
 DATABASES = {
-    "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'warmth.sqlite3'}"),
+    "default": env_database("DATABASE_URL", embedded_database_url(VAR_DIR) if DEBUG else None)
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default keeps its file under var/; make sure the folder exists.
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # The ledger's covering index (INCLUDE amount) is a PostgreSQL feature; SQLite
-    # builds the plain index, which is all the embedded default needs.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- cache and broker
@@ -163,15 +177,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Every periodic task, in one place; each names a task by its explicit name=.
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
-        "task": "hardship.clear_expired_sessions",
+        "task": "people.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
     "resend-pending-documents": {
-        "task": "hardship.documents_resend_pending",
+        "task": "documents.resend_pending",
         "schedule": 120.0,
     },
     "clean-expired-documents": {
-        "task": "hardship.documents_clean_expired",
+        "task": "documents.clean_expired",
         "schedule": crontab(hour=3, minute=37),
     },
     # The dashboard's precomputed figures (reports/tallies.py says how they are kept).
@@ -196,14 +210,14 @@ CELERY_BEAT_SCHEDULE = {
 TALLY_MIN_FILES = env_int("TALLY_MIN_FILES", 2000, minimum=0)
 
 # ---------------------------------------------------------------- auth and sessions
-AUTH_USER_MODEL = "hardship.User"
+AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "hardship:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGIN_URL = "people:login"
+LOGIN_REDIRECT_URL = "reports:home"
+LOGOUT_REDIRECT_URL = "people:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -323,7 +337,7 @@ LOGGING = {
 
 
 # ---------------------------------------------------------------- personal data
-# National ID numbers are encrypted at rest (hardship/crypto.py). Keys are
+# National ID numbers are encrypted at rest (common/crypto.py). Keys are
 # Fernet keys (32 url-safe base64 bytes), newest first; generate one with
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # ID_HASH_KEY keys the hash that finds an ID number by exact match.
@@ -361,5 +375,5 @@ if len(ID_HASH_KEY) < 32:
 # ---------------------------------------------------------------- access
 # Views under these URL namespaces enforce access themselves (Django admin:
 # staff only, with branch-scoped ModelAdmins); every other view must declare
-# its rule (hardship/access.py).
+# its rule (people/access.py).
 ACCESS_RULE_EXEMPT_NAMESPACES = ["admin"]

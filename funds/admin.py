@@ -21,7 +21,8 @@ from funds.models import (
     Receipt,
     SchoolingStandard,
 )
-from hardship.admin import OfAFileAdmin, ReadOnlyBranchAdmin, ReadOnlyInline
+from hardship.admin import OfAFileAdmin
+from people.admin import ReadOnlyBranchAdmin, ReadOnlyInline
 
 
 @admin.register(AidRule)

@@ -7,5 +7,6 @@ class FundsConfig(AppConfig):
     verbose_name = _("Aid funds")
 
     def ready(self) -> None:
-        # Register the producers of this app's generated documents (rosters, statements).
-        from funds import rosters  # noqa: F401
+        # Register the producers of this app's generated documents (rosters, statements), and
+        # the sections it adds to the pages of the apps below it.
+        from funds import rosters, sections  # noqa: F401

@@ -24,19 +24,18 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import RuleBroken
 from funds.choices import BatchStatus, DisbursementStatus, Purpose
 from funds.models import AidRule, Disbursement, DisbursementBatch, Fund
 from funds.services import (
     _budget_commit,
-    _in_branch,
     _require_open_fund,
-    _require_role,
     _reserve,
     budget_for,
 )
 from hardship.choices import FileStatus
-from hardship.models import Role, UnionUnit, User
-from hardship.services import RuleBroken
+from people.access import is_in_branch, require_role
+from people.models import Role, UnionUnit, User
 from visits.choices import VisitListStatus
 from visits.models import Campaign, VisitList
 
@@ -96,8 +95,8 @@ def batch_propose(
     the rules, the households left out recorded on the batch with their
     reasons. No money moves until approval.
     """
-    _require_role(by, Role.CASEWORKER)
-    if not _in_branch(by, unit):
+    require_role(by, Role.CASEWORKER)
+    if not is_in_branch(by, unit):
         raise PermissionDenied(_("This unit is not in your branch."))
     _require_open_fund(fund)
     if not unit.is_in_branch_of(campaign.organiser):
@@ -113,7 +112,7 @@ def batch_propose(
         )
     budget = budget_for(campaign=campaign, fund=fund, unit=unit)
     payer = budget.unit if budget else fund.unit
-    if not (_in_branch(by, fund.unit) or (budget and _in_branch(by, budget.unit))):
+    if not (is_in_branch(by, fund.unit) or (budget and is_in_branch(by, budget.unit))):
         raise PermissionDenied(_("This fund is not in your unit's branch."))
     rule = AidRule.objects.filter(purpose=Purpose.VISIT_MONEY).first()
     with transaction.atomic():
@@ -132,7 +131,6 @@ def batch_propose(
 # The rows of the branch's lists, each with its standard, what the household has had
 # this year, and whether it has visit money in the campaign outside this batch. Shared
 # by the INSERT and by the query for what was left out, so the two never disagree.
-# Plain SQL that PostgreSQL and SQLite (make run) both read.
 _CANDIDATES = """
     SELECT row.file_id, row.visit_id, row.name, file.status, file.category,
            standard.amount AS standard,
@@ -145,7 +143,7 @@ _CANDIDATES = """
            ) AS already
     FROM visits_visitlistrow row
     JOIN visits_visitlist list ON list.id = row.visit_list_id
-    JOIN hardship_unionunit list_unit ON list_unit.id = list.unit_id
+    JOIN people_unionunit list_unit ON list_unit.id = list.unit_id
     JOIN hardship_hardshipfile file ON file.id = row.file_id
     LEFT JOIN visits_campaignaidstandard standard
         ON standard.campaign_id = row.campaign_id AND standard.category = file.category
@@ -261,11 +259,11 @@ def _lock_batch(batch: DisbursementBatch) -> DisbursementBatch:
 
 
 def _require_batch_decider(batch: DisbursementBatch, by: User) -> None:
-    _require_role(by, Role.APPROVER)
+    require_role(by, Role.APPROVER)
     # The paying unit's approvers decide, as for a single payment: an approver below it
     # does not spend a fund or budget of the unit above.
     payer = batch.budget.unit if batch.budget_id else batch.fund.unit
-    if not _in_branch(by, payer):
+    if not is_in_branch(by, payer):
         raise PermissionDenied(_("This batch is not in your unit's branch."))
     if batch.proposed_by_id == by.pk:
         raise PermissionDenied(_("A payment is approved by someone other than who proposed it."))

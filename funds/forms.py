@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy
 from funds.choices import RECORDABLE_SOURCES, FundKind, PaymentMethod, Purpose
 from funds.models import Fund
 from funds.selectors import allocation_targets, funds_for_payment
-from hardship.models import HardshipFile, HouseholdMember, User
+from hardship.models import HardshipFile, HouseholdMember
+from people.models import User
 from visits.forms import CAMPAIGN_DAYS_OFFERED, DateInput, VisitChoiceField, units_offered
 from visits.selectors import campaigns_for_file
 

@@ -1,28 +1,25 @@
 """Posting to the double-entry ledger: the one way money moves.
 
-``ledger_post`` writes a transaction and its entries in one INSERT statement.
-On PostgreSQL the entry trigger checks the balance and moves the accounts'
-balances (see funds/models.py); on SQLite (``make run``'s embedded default)
-this module does both itself. Either way the CHECK constraints on accounts and
+``ledger_post`` writes a transaction and its entries in one INSERT statement;
+the database's entry trigger checks that it balances and moves the accounts'
+balances (see funds/models.py), and the CHECK constraints on accounts and
 budgets are the last word: an overdraft raises ``NotEnoughMoney``, whatever
 ran at the same time.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import RuleBroken
 from funds.choices import AccountKind, TransactionKind
 from funds.models import Account, Entry, Fund, LedgerTransaction
-from hardship.models import User
-from hardship.services import RuleBroken
+from people.models import User
 
 CENT = Decimal("0.01")
 
@@ -91,22 +88,11 @@ def ledger_post(
                 )
                 for line in lines
             )
-            if connection.vendor != "postgresql":
-                _move_balances(lines)
     except IntegrityError as error:
         if "fund_money_never_negative" in str(error):
             raise NotEnoughMoney(_("There is not enough money in the fund for this.")) from None
         raise
     return posted
-
-
-def _move_balances(lines: list[Line]) -> None:
-    # What the PostgreSQL trigger does, for the embedded SQLite default.
-    moved: dict[int, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        moved[line.account.pk] += line.amount
-    for account_id in sorted(moved):
-        Account.objects.filter(pk=account_id).update(balance=F("balance") + moved[account_id])
 
 
 def ledger_reverse(*, original: LedgerTransaction, by: User, memo: str) -> LedgerTransaction:

@@ -8,8 +8,7 @@ money came from or went (received by source, paid out by purpose, allocated
 down). Every transaction balances within each fund it touches, so a fund's
 statement always reconciles: opening + in − out = closing.
 
-What the database itself guarantees (PostgreSQL; ``make run``'s SQLite relies on
-the services for the first three):
+What the database itself guarantees, whatever code path writes:
 - the entries of a transaction sum to zero (a statement trigger on INSERT);
 - entries and transactions are never updated or deleted (triggers);
 - an account's ``balance`` moves with every entry written (the same trigger);
@@ -22,6 +21,7 @@ import uuid
 from decimal import Decimal
 
 import pgtrigger
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -39,7 +39,8 @@ from funds.choices import (
     TransactionKind,
 )
 from hardship.choices import SchoolStage
-from hardship.models import HardshipFile, HouseholdMember, UnionUnit, User
+from hardship.models import HardshipFile, HouseholdMember
+from people.models import UnionUnit, User
 from visits.models import Campaign, Visit
 
 # Two places, yuan. Ledger sums of a province run far past a household's figures.
@@ -235,6 +236,9 @@ class Entry(models.Model):
             models.Index(
                 fields=["account", "posted_at"], include=["amount"], name="entry_account_posted"
             ),
+            # A month's entries across every account (the statistics' refresh) without a
+            # b-tree over ten million rows that would slow every posting.
+            BrinIndex(fields=["posted_at"], name="entry_posted_at_brin"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="entry_moves_money"),

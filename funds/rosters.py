@@ -30,21 +30,22 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.errors import RuleBroken
+from documents.models import GeneratedDocument
+from documents.pdf import PDF_CONTENT_TYPE, render_pdf
+from documents.services import BackLink, JobContext, Produced, back_link, producer
+from documents.spreadsheets import PrintedSheet
 from funds.choices import DisbursementStatus, PaymentMethod, Purpose, ReceiptSource
 from funds.models import Disbursement, Fund, RosterScan
 from funds.selectors import Statement, fund_statement
 from funds.services import disbursement_pay
-from hardship.access import scope_to_user
 from hardship.attachments import (
     attachment_check_content,
     attachment_measure,
     clean_original_name,
 )
-from hardship.documents import BackLink, JobContext, Produced, back_link, producer
-from hardship.exporting import PrintedSheet
-from hardship.models import GeneratedDocument, Role, UnionUnit, User
-from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
-from hardship.services import RuleBroken
+from people.access import is_in_branch, scope_to_user
+from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
 from visits.models import Campaign
 
@@ -177,7 +178,7 @@ def _line_label(line: Disbursement) -> str:
 def _require_signer(by: User, unit: UnionUnit) -> None:
     if not (by.is_superuser or any(by.has_role(role) for role in SIGNERS)):
         raise PermissionDenied(_("Only a caseworker or an approver may do this."))
-    if not (by.is_superuser or (by.unit is not None and unit.is_in_branch_of(by.unit))):
+    if not is_in_branch(by, unit):
         raise PermissionDenied(_("This roster is not in your unit's branch."))
 
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from funds.choices import ASSET_ACCOUNTS, AccountKind, DisbursementStatus, TransactionKind
 from funds.models import Account, Budget, Disbursement, Entry, Fund, LedgerTransaction
-from hardship.access import scope_to_user
-from hardship.models import HardshipFile, User
+from hardship.models import HardshipFile
+from people.access import scope_to_user
+from people.models import User
 
 ZERO = Decimal(0)
 
@@ -287,7 +288,7 @@ def disbursements_waiting(user: User) -> QuerySet[Disbursement]:
 
 def may_propose_payment(*, user: User, file: HardshipFile) -> bool:
     """Whether to offer ``user`` "propose a payment" on ``file`` (the service decides)."""
-    from hardship.models import Role
+    from people.models import Role
 
     if not user.is_active:
         return False
@@ -370,7 +371,7 @@ from django.db.models import Value  # noqa: E402
 from django.db.models.functions import StrIndex, Substr  # noqa: E402
 
 from funds.choices import Purpose, ReceiptSource  # noqa: E402
-from hardship.models import UnionUnit  # noqa: E402
+from people.models import UnionUnit  # noqa: E402
 
 
 @dataclass
@@ -434,7 +435,7 @@ def _top_unit_path(unit_path: str, path: str):
 
     ``unit_path`` itself for the unit's own funds, else its child's path (the
     prefix up to the first ``/`` after ``unit_path``): ``/1/7/`` + ``52/60/`` →
-    ``/1/7/52/``. Plain SUBSTR/STRPOS, so SQLite runs it too.
+    ``/1/7/52/``.
     """
     rest = Substr(path, len(unit_path) + 1)
     return Substr(path, 1, len(unit_path) + StrIndex(rest, Value("/")))

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import RuleBroken
 from funds.choices import (
     RECORDABLE_SOURCES,
     AccountKind,
@@ -39,8 +40,9 @@ from funds.models import (
     Receipt,
 )
 from funds.rules import PaymentProposal, payment_rules_check, rules_blocking
-from hardship.models import HardshipFile, HouseholdMember, Role, UnionUnit, User
-from hardship.services import RuleBroken
+from hardship.models import HardshipFile, HouseholdMember
+from people.access import is_in_branch, require_role
+from people.models import Role, UnionUnit, User
 from visits.models import Campaign, Visit
 
 CENT = Decimal("0.01")
@@ -72,19 +74,8 @@ def money_check(amount, *, field: str = "amount") -> Decimal:
     return value
 
 
-def _require_role(by: User, *roles: Role) -> None:
-    if by.is_superuser or any(by.has_role(role) for role in roles):
-        return
-    names = "、".join(str(role.label) for role in roles)
-    raise PermissionDenied(_("Only a %(roles)s may do this.") % {"roles": names})
-
-
-def _in_branch(by: User, unit: UnionUnit) -> bool:
-    return by.is_superuser or (by.unit is not None and unit.is_in_branch_of(by.unit))
-
-
 def _require_fund_in_branch(by: User, fund: Fund) -> None:
-    if not _in_branch(by, fund.unit):
+    if not is_in_branch(by, fund.unit):
         raise PermissionDenied(_("This fund is not in your unit's branch."))
 
 
@@ -98,8 +89,8 @@ def _require_open_fund(fund: Fund) -> None:
 
 def fund_create(*, unit: UnionUnit, name: str, kind: str, by: User) -> Fund:
     """Open a fund for ``unit``. Side effects: the fund and its ledger accounts."""
-    _require_role(by, Role.APPROVER, Role.UNIT_ADMIN)
-    if not _in_branch(by, unit):
+    require_role(by, Role.APPROVER, Role.UNIT_ADMIN)
+    if not is_in_branch(by, unit):
         raise PermissionDenied(_("This unit is not in your branch."))
     with transaction.atomic():
         if Fund.objects.filter(unit=unit, name=name).exists():
@@ -125,7 +116,7 @@ def receipt_record(
     Side effects: a receipt, and a ledger transaction into the fund's available
     money from its account of that source.
     """
-    _require_role(by, Role.CASEWORKER, Role.APPROVER)
+    require_role(by, Role.CASEWORKER, Role.APPROVER)
     _require_fund_in_branch(by, fund)
     _require_open_fund(fund)
     amount = money_check(amount)
@@ -171,7 +162,7 @@ def allocation_make(
     the parent fund (as allocated down) and into the child's (as received from
     the higher union), each fund balancing on its own.
     """
-    _require_role(by, Role.APPROVER)
+    require_role(by, Role.APPROVER)
     _require_fund_in_branch(by, from_fund)
     _require_open_fund(from_fund)
     _require_open_fund(to_fund)
@@ -209,7 +200,7 @@ def allocation_make(
 
 def allocation_confirm_receipt(*, allocation: Allocation, by: User) -> Allocation:
     """The child unit confirms the allocation arrived. Side effect: who and when, on the row."""
-    _require_role(by, Role.CASEWORKER, Role.APPROVER)
+    require_role(by, Role.CASEWORKER, Role.APPROVER)
     _require_fund_in_branch(by, allocation.to_fund)
     if LedgerTransaction.objects.filter(reverses_id=allocation.transaction_id).exists():
         raise RuleBroken(_("This allocation has been reversed: nothing arrived to confirm."))
@@ -230,7 +221,7 @@ def ledger_correct(*, original: LedgerTransaction, by: User, reason: str) -> Led
     NotEnoughMoney when the money has been spent meanwhile. Side effect: a
     reversing transaction naming the original.
     """
-    _require_role(by, Role.APPROVER)
+    require_role(by, Role.APPROVER)
     _require_fund_in_branch(by, original.fund)
     if not reason.strip():
         raise RuleBroken({"reason": _("Say why the movement is reversed.")})
@@ -255,8 +246,8 @@ def budget_set(*, campaign: Campaign, unit: UnionUnit, fund: Fund, amount, by: U
     Side effect: a budget row, or the existing one's amount changed (never below
     what it has committed).
     """
-    _require_role(by, Role.APPROVER)
-    if not _in_branch(by, fund.unit):
+    require_role(by, Role.APPROVER)
+    if not is_in_branch(by, fund.unit):
         raise PermissionDenied(_("This fund is not in your unit's branch."))
     amount = money_check(amount)
     if not unit.is_in_branch_of(fund.unit):
@@ -289,8 +280,8 @@ def budget_split(*, parent: Budget, unit: UnionUnit, amount, by: User) -> Budget
     Side effects: the child budget; the parent's committed amount grows (refused
     when the parent's remainder does not cover it).
     """
-    _require_role(by, Role.APPROVER)
-    if not _in_branch(by, parent.unit):
+    require_role(by, Role.APPROVER)
+    if not is_in_branch(by, parent.unit):
         raise PermissionDenied(_("This budget is not in your unit's branch."))
     amount = money_check(amount)
     if unit.parent_id != parent.unit_id:
@@ -369,9 +360,9 @@ def disbursement_propose(*, proposal: DisbursementInput, by: User) -> Disburseme
     same ``request_key``) answers with the payment the first one made. Side
     effect: a proposed disbursement; no money moves until approval.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     file = proposal.file
-    if not _in_branch(by, file.unit):
+    if not is_in_branch(by, file.unit):
         raise PermissionDenied(_("This file is not in your unit's branch."))
     fund = proposal.fund
     _require_open_fund(fund)
@@ -393,7 +384,7 @@ def disbursement_propose(*, proposal: DisbursementInput, by: User) -> Disburseme
     budget = budget_for(campaign=campaign, fund=fund, unit=file.unit)
     # The unit that pays and decides: the budget's, else the fund's.
     unit = budget.unit if budget else fund.unit
-    if not (_in_branch(by, fund.unit) or (budget and _in_branch(by, budget.unit))):
+    if not (is_in_branch(by, fund.unit) or (budget and is_in_branch(by, budget.unit))):
         raise PermissionDenied(_("This fund is not in your unit's branch."))
     aid_year = campaign.year if campaign else timezone.localdate().year
     with transaction.atomic():
@@ -470,8 +461,8 @@ def _require_status(disbursement: Disbursement, *allowed: str) -> None:
 
 
 def _require_decider(disbursement: Disbursement, by: User) -> None:
-    _require_role(by, Role.APPROVER)
-    if not _in_branch(by, disbursement.unit):
+    require_role(by, Role.APPROVER)
+    if not is_in_branch(by, disbursement.unit):
         raise PermissionDenied(_("This payment is not in your unit's branch."))
     if disbursement.proposed_by_id == by.pk:
         raise PermissionDenied(_("A payment is approved by someone other than who proposed it."))
@@ -573,7 +564,7 @@ def disbursement_cancel(*, disbursement: Disbursement, by: User, reason: str) ->
         raise RuleBroken({"reason": _("Say why the payment is cancelled.")})
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        deciding = _in_branch(by, disbursement.unit) and (
+        deciding = is_in_branch(by, disbursement.unit) and (
             by.is_superuser or by.has_role(Role.APPROVER)
         )
         if not (deciding or disbursement.proposed_by_id == by.pk):
@@ -615,14 +606,14 @@ def disbursement_pay(
 
     Side effect: a payment transaction (reserved → paid out for its purpose).
     """
-    _require_role(by, Role.CASEWORKER, Role.APPROVER)
+    require_role(by, Role.CASEWORKER, Role.APPROVER)
     if method not in PaymentMethod.values:
         raise RuleBroken({"method": _("Choose how it was paid.")})
     if method == PaymentMethod.BANK and not bank_reference.strip():
         raise RuleBroken({"bank_reference": _("Enter the bank's reference for a transfer.")})
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        if not _in_branch(by, disbursement.unit):
+        if not is_in_branch(by, disbursement.unit):
             raise PermissionDenied(_("This payment is not in your unit's branch."))
         _require_status(disbursement, Status.APPROVED)
         fund = disbursement.fund

@@ -24,9 +24,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from common.errors import RuleBroken
 from hardship.choices import AttachmentKind
-from hardship.models import Attachment, HardshipFile, Role, User
-from hardship.services import RuleBroken, _require_branch, _require_role
+from hardship.models import Attachment, HardshipFile
+from people.access import require_in_branch, require_role
+from people.models import Role, User
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Enough for a 600 dpi A4 scan or a 48-megapixel phone photo; more is a
@@ -247,8 +249,8 @@ def attachment_add(*, file: HardshipFile, by: User, upload, kind: str) -> Attach
     the problem on ``upload`` or ``kind``, or on no field when the file is not
     active.
     """
-    _require_role(by, Role.CASEWORKER)
-    _require_branch(by, file.unit)
+    require_role(by, Role.CASEWORKER)
+    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
     _require_active(file)
     if kind not in AttachmentKind.values:
         raise RuleBroken({"kind": _("Choose what the attachment proves.")})
@@ -260,7 +262,7 @@ def attachment_add(*, file: HardshipFile, by: User, upload, kind: str) -> Attach
     with transaction.atomic():
         # Locked, so the file cannot be closed between the check and the write.
         file = HardshipFile.objects.select_for_update().select_related("unit").get(pk=file.pk)
-        _require_branch(by, file.unit)
+        require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
         _require_active(file)
         attachment = Attachment(
             file=file,

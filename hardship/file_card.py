@@ -13,10 +13,12 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hardship.access import scope_to_user
-from hardship.documents import BackLink, JobContext, Produced, back_link, producer
-from hardship.models import GeneratedDocument, HardshipFile, User
-from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
+from documents.models import GeneratedDocument
+from documents.pdf import PDF_CONTENT_TYPE, render_pdf
+from documents.services import BackLink, JobContext, Produced, back_link, producer
+from hardship.models import HardshipFile
+from people.access import scope_to_user
+from people.models import User
 
 TEMPLATE = "pdf/file_card.html"
 # Characters of notes and reasons printed; the rest stays on the file's page.

@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hardship.access import units_visible_to
 from hardship.choices import Category, EmploymentStatus, FileStatus, ModelWorkerLevel
 from hardship.models import NEED_FIELDS, HardshipCause, HardshipFile
 from hardship.selectors import ID_NUMBER_LIKE, files_search
+from people.access import units_visible_to
 
 # How many matching units a unit filter may expand to; beyond that the person
 # is asked to be more precise instead of the page listing 20,000 options.

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from hardship.choices import Category, CloseReason, ExitReason
 from hardship.identity import parse_id_number
-from hardship.models import HardshipCause, HardshipFile, HouseholdMember, User
+from hardship.models import HardshipCause, HardshipFile, HouseholdMember
 from hardship.services import FILE_INPUT_FIELDS, MemberInput
+from people.models import User
 
 MONEY_FIELDS = ("annual_income", "medical_costs", "schooling_costs", "disaster_costs")
 
@@ -246,7 +247,7 @@ class TransferForm(forms.Form):
     )
 
     def clean_to_unit_code(self):
-        from hardship.models import UnionUnit
+        from people.models import UnionUnit
 
         code = self.cleaned_data["to_unit_code"].strip()
         unit = UnionUnit.objects.filter(code=code).first()

@@ -38,6 +38,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.crypto import keyed_hash
+from common.errors import RuleBroken
 from hardship.choices import (
     ACTIVE_STATUSES,
     ETHNIC_GROUPS,
@@ -54,7 +56,6 @@ from hardship.choices import (
     Relation,
     SchoolStage,
 )
-from hardship.crypto import keyed_hash
 from hardship.identity import check_character, mask_id_number, parse_id_number
 from hardship.models import (
     ABSURD_YUAN,
@@ -63,21 +64,12 @@ from hardship.models import (
     HardshipFile,
     HouseholdMember,
     ImportBatch,
-    Role,
-    UnionUnit,
-    User,
 )
 
 # The services' own rule checks, reused so an import refuses exactly what a form would.
-from hardship.services import (
-    MemberInput,
-    RuleBroken,
-    _check_causes,
-    _require_branch,
-    _require_role,
-    file_numbers_reserve,
-    hardship_file_open,
-)
+from hardship.services import MemberInput, _check_causes, file_numbers_reserve, hardship_file_open
+from people.access import require_in_branch, require_role
+from people.models import Role, UnionUnit, User
 
 logger = logging.getLogger(__name__)
 
@@ -991,8 +983,8 @@ def import_workbook(rows: Iterable[dict[str, object]] | None = None) -> bytes:
 
 
 def _require_caseworker_in_branch(by: User, unit: UnionUnit) -> None:
-    _require_role(by, Role.CASEWORKER)
-    _require_branch(by, unit)
+    require_role(by, Role.CASEWORKER)
+    require_in_branch(by, unit)
 
 
 def upload_problem(upload: IO[bytes], *, name: str, size: int) -> str | None:

@@ -1,20 +1,19 @@
-"""The union-unit tree, the people who work in it, and the hardship files they keep."""
+"""Hardship files (困难职工档案): the households, their members, and each step of a file's life."""
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pghistory
 import pgtrigger
-from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.crypto import EncryptedCharField
 from hardship.choices import (
     ACTIVE_STATUSES,
     ETHNIC_GROUPS,
@@ -38,165 +37,8 @@ from hardship.choices import (
     SchoolStage,
     TransferStatus,
 )
-from hardship.crypto import EncryptedCharField
 from hardship.identity import mask_id_number, validate_credit_code, validate_phone
-
-division_code_validator = RegexValidator(
-    r"^(\d{6}|\d{9}|\d{12})$",
-    _("An administrative-division code has 6, 9 or 12 digits."),
-)
-unit_code_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$",
-    _("Use letters, digits and hyphens only (at most 32)."),
-)
-
-
-class UnionUnit(models.Model):
-    """A union organisation (工会组织) at one level of the tree.
-
-    ``path`` is the materialized path of primary keys from the root, e.g.
-    ``/1/7/52/``; a unit's branch is every unit whose path starts with its own,
-    one indexed prefix scan however large the tree. Only the services in
-    hardship/services.py write it.
-    """
-
-    class Level(models.IntegerChoices):
-        NATIONAL = 1, _("National federation")
-        PROVINCE = 2, _("Province")
-        CITY = 3, _("City or prefecture")
-        COUNTY = 4, _("County or district")
-        TOWNSHIP = 5, _("Township or street")
-        GRASSROOTS = 6, _("Grassroots union")
-
-    name = models.CharField(_("name"), max_length=100)
-    code = models.CharField(
-        _("unit code"), max_length=32, unique=True, validators=[unit_code_validator]
-    )
-    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("parent unit"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-    )
-    division_code = models.CharField(
-        _("administrative-division code"),
-        max_length=12,
-        blank=True,
-        validators=[division_code_validator],
-        help_text=_("The 6-, 9- or 12-digit code of the area the unit serves, e.g. 420102."),
-    )
-    # unique=True gives both a b-tree index and, on PostgreSQL, the
-    # varchar_pattern_ops index that serves `LIKE 'prefix%'` whatever the collation.
-    path = models.CharField(max_length=255, unique=True, editable=False)
-
-    class Meta:
-        verbose_name = _("union unit")
-        verbose_name_plural = _("union units")
-        ordering = ["path"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(parent__isnull=False) | Q(level=1),
-                name="unit_below_national_has_parent",
-            ),
-            models.CheckConstraint(
-                condition=Q(path__startswith="/") & Q(path__endswith="/"),
-                name="unit_path_is_slash_delimited",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("hardship:unit_detail", kwargs={"pk": self.pk})
-
-    @property
-    def ancestor_ids(self) -> list[int]:
-        """Primary keys from the root down to the parent, read off the path."""
-        return [int(part) for part in self.path.strip("/").split("/")[:-1]]
-
-    def is_in_branch_of(self, other: "UnionUnit") -> bool:
-        """Whether this unit is ``other`` or lies below it."""
-        return self.path.startswith(other.path)
-
-
-class Role(models.TextChoices):
-    CASEWORKER = "caseworker", _("Caseworker")
-    APPROVER = "approver", _("Approver")
-    VIEWER = "viewer", _("Viewer")
-    UNIT_ADMIN = "unit_admin", _("Unit administrator")
-
-
-class User(AbstractUser):
-    """A person who signs in: works for one unit, in one or more roles.
-
-    Superusers administer everything in Django admin and may have no unit.
-    Everyone else without a unit sees nothing: access fails closed.
-    """
-
-    full_name = models.CharField(_("full name"), max_length=50, blank=True)
-    unit = models.ForeignKey(
-        UnionUnit,
-        verbose_name=_("union unit"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="members",
-    )
-    is_caseworker = models.BooleanField(
-        _("caseworker"), default=False, help_text=_("Keeps files, logs visits, proposes aid.")
-    )
-    is_approver = models.BooleanField(
-        _("approver"), default=False, help_text=_("Unit leader: approves files and payments.")
-    )
-    is_viewer = models.BooleanField(
-        _("viewer"), default=False, help_text=_("Reads everything in the branch, changes nothing.")
-    )
-    is_unit_admin = models.BooleanField(
-        _("unit administrator"),
-        default=False,
-        help_text=_("Manages the branch's units and users in the administration site."),
-    )
-    # The language of the emails the user receives (mailings/); pages follow the browser's choice.
-    language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
-    )
-
-    objects = UserManager()
-
-    class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(is_superuser=True) | Q(unit__isnull=False),
-                name="user_has_unit_unless_superuser",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.full_name} ({self.username})" if self.full_name else self.username
-
-    def get_full_name(self) -> str:
-        # Chinese names are written family name first, in one piece.
-        return self.full_name or self.username
-
-    def get_short_name(self) -> str:
-        return self.get_full_name()
-
-    @property
-    def roles(self) -> list[str]:
-        """The user's roles, as ``Role`` values."""
-        return [role for role in Role if getattr(self, f"is_{role.value}")]
-
-    def has_role(self, role: Role) -> bool:
-        return self.is_active and getattr(self, f"is_{role.value}")
-
-
-# ====================================================================== hardship files
+from people.models import UnionUnit, User, division_code_validator
 
 
 class MinimumLivingStandard(models.Model):
@@ -264,6 +106,15 @@ class HardshipCause(models.Model):
 MONEY = {"max_digits": 12, "decimal_places": 2}
 # Above this a household figure is a typing error, not a hardship household.
 ABSURD_YUAN = Decimal("10000000")
+
+
+class SearchKeys(models.Func):
+    """``string_to_array(search_keys, ' ')``: the expression the name search's GIN index is
+    built on, and that hardship.selectors.files_search filters by."""
+
+    function = "string_to_array"
+    template = "string_to_array(%(expressions)s, ' ')"
+    output_field = ArrayField(models.TextField())
 
 
 def _money_in_range(field: str) -> Q:
@@ -428,6 +279,9 @@ class HardshipFile(models.Model):
             models.Index(fields=["phone"], name="file_phone"),
             models.Index(fields=["name", "birth_date"], name="file_name_birth"),
             models.Index(fields=["-created_at", "-id"], name="file_newest"),
+            # Exact-element search over the name's character runs and pinyin keys: serves
+            # two-character Chinese queries such as 建国, which pg_trgm cannot.
+            GinIndex(SearchKeys("search_keys"), name="file_search_keys"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -812,98 +666,3 @@ class ImportBatch(models.Model):
             and self.row_count > 0
             and self.bad_row_count == 0
         )
-
-
-# ====================================================================== generated documents and jobs
-
-
-def _document_path(instance: "GeneratedDocument", filename: str) -> str:
-    return f"documents/{instance.created_at:%Y/%m}/{uuid.uuid4().hex}-{filename}"
-
-
-class GeneratedDocument(models.Model):
-    """A requested document or long job (PDF, spreadsheet, visit lists): the one mechanism
-    every background job reports through.
-
-    A Celery task claims the row (pending → running) with a conditional UPDATE,
-    reports progress (done of total), and leaves the file or the error. The web
-    page polls it for a progress bar. ``unit`` decides who may see it: the
-    requester's branch rules apply to the download as to the page it came from.
-    ``dedupe_key`` makes a second request for the same work while one is
-    pending or running fail at the database, so two builds never run at once.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        # "Done" alone is a follow-up's 已办结; a finished job is 已完成.
-        DONE = "done", pgettext_lazy("job status", "Done")
-        FAILED = "failed", _("Failed")
-
-    kind = models.CharField(_("kind"), max_length=40)
-    title = models.CharField(_("title"), max_length=200)
-    requested_by = models.ForeignKey(
-        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
-    )
-    unit = models.ForeignKey(
-        UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="+"
-    )
-    params = models.JSONField(_("parameters"), default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    progress_done = models.PositiveIntegerField(_("done"), default=0)
-    progress_total = models.PositiveIntegerField(_("total"), default=0)
-    result = models.FileField(_("file"), upload_to=_document_path, blank=True)
-    result_name = models.CharField(_("file name"), max_length=200, blank=True)
-    content_type = models.CharField(_("type"), max_length=100, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("kept until"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("generated document")
-        verbose_name_plural = _("generated documents")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["requested_by", "-created_at"], name="document_by_user"),
-            models.Index(fields=["status", "expires_at"], name="document_expiry"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dedupe_key"],
-                condition=Q(status__in=["pending", "running"]) & ~Q(dedupe_key=""),
-                name="one_running_job_per_key",
-            ),
-            models.CheckConstraint(
-                condition=Q(progress_done__lte=F("progress_total")) | Q(progress_total=0),
-                name="document_progress_within_total",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("hardship:document_detail", kwargs={"pk": self.pk})
-
-    @property
-    def percent(self) -> int:
-        if not self.progress_total:
-            return 0 if self.status != self.Status.DONE else 100
-        return min(100, round(100 * self.progress_done / self.progress_total))
-
-    @property
-    def is_working(self) -> bool:
-        return self.status in (self.Status.PENDING, self.Status.RUNNING)
-
-    @property
-    def duration(self) -> timedelta | None:
-        """How long the last run took, once it has finished (None before)."""
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return max(self.finished_at - self.started_at, timedelta(0))

@@ -3,40 +3,15 @@
 import re
 from datetime import timedelta
 
-from django.contrib.postgres.fields import ArrayField
-from django.db import connection
-from django.db.models import Count, ForeignKey, Func, Q, QuerySet, TextField
+from django.db.models import ForeignKey, Q, QuerySet
 from django.utils import timezone
 
-from hardship.access import scope_to_user, units_visible_to
+from common.crypto import keyed_hash
 from hardship.choices import ACTIVE_STATUSES, FileStatus
-from hardship.crypto import keyed_hash
 from hardship.identity import mask_id_number
-from hardship.models import HardshipFile, HouseholdMember, MinimumLivingStandard, UnionUnit, User
-
-
-def unit_branch(*, unit: UnionUnit) -> QuerySet[UnionUnit]:
-    """``unit`` and every unit below it, by an indexed prefix scan of the path."""
-    return UnionUnit.objects.filter(path__startswith=unit.path)
-
-
-def unit_children_for_user(*, unit: UnionUnit, user: User) -> QuerySet[UnionUnit]:
-    """The child units of ``unit`` that ``user`` may see, each with its number of children."""
-    return (
-        units_visible_to(user)
-        .filter(parent=unit)
-        .annotate(child_count=Count("children"))
-        .order_by("code")
-    )
-
-
-def unit_trail_for_user(*, unit: UnionUnit, user: User) -> list[UnionUnit]:
-    """The units from the top of ``user``'s branch down to ``unit``, for breadcrumbs."""
-    trail = units_visible_to(user).filter(pk__in=unit.ancestor_ids)
-    return [*sorted(trail, key=lambda u: len(u.path)), unit]
-
-
-# ====================================================================== hardship files
+from hardship.models import HardshipFile, HouseholdMember, MinimumLivingStandard, SearchKeys
+from people.access import scope_to_user
+from people.models import User
 
 
 def minimum_living_standard_for(*, division_code: str, year: int) -> MinimumLivingStandard | None:
@@ -91,14 +66,6 @@ def files_with_same_name_and_birth_date(
     return queryset.order_by("-created_at")[:5]
 
 
-class SearchKeys(Func):
-    """``string_to_array(search_keys, ' ')``: the expression the GIN index is built on."""
-
-    function = "string_to_array"
-    template = "string_to_array(%(expressions)s, ' ')"
-    output_field = ArrayField(TextField())
-
-
 ID_NUMBER_LIKE = re.compile(r"^\d{17}[\dXx]$")
 PHONE_LIKE = re.compile(r"^[\d-]{7,14}$")
 FILE_NUMBER_LIKE = re.compile(r"^\d{6}-\d{4}-\d{1,7}$")
@@ -133,23 +100,9 @@ def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[Har
     if len(key) == 1:
         # One character: a surname. A prefix of the name column.
         return queryset.filter(name__startswith=key)
-    if connection.vendor == "postgresql":
-        return queryset.alias(search_key_array=SearchKeys("search_keys")).filter(
-            search_key_array__contains=[key]
-        )
-    # The embedded SQLite default has no array index: a plain scan is fine at its size.
-    return queryset.filter(
-        Q(search_keys__startswith=f"{key} ")
-        | Q(search_keys__contains=f" {key} ")
-        | Q(search_keys__endswith=f" {key}")
-        | Q(search_keys=key)
+    return queryset.alias(search_key_array=SearchKeys("search_keys")).filter(
+        search_key_array__contains=[key]
     )
-
-
-def capped_count(queryset: QuerySet, *, cap: int = 10_000) -> tuple[int, bool]:
-    """Count up to ``cap`` rows: (count, True) when there are more. Never scans a whole table."""
-    count = queryset.order_by()[: cap + 1].count()
-    return min(count, cap), count > cap
 
 
 def files_due_for_review(*, user: User, within_days: int = 30) -> QuerySet[HardshipFile]:

@@ -1,22 +1,24 @@
-"""Writes: the union-unit tree, its users, and the life of hardship files.
+"""Writes: the life of hardship files.
 
 Each public function is one transaction, takes keyword arguments, and lists
 its side effects. Rules that refuse an action raise ``RuleBroken`` (a
 ValidationError whose message a person can act on) or ``PermissionDenied``.
 """
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+import pghistory
+import pgtrigger
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.crypto import keyed_hash
+from common.errors import RuleBroken
 from hardship.choices import (
     ACTIVE_STATUSES,
     Category,
@@ -29,7 +31,6 @@ from hardship.choices import (
     SchoolStage,
     TransferStatus,
 )
-from hardship.crypto import keyed_hash
 from hardship.identity import IdNumber, parse_id_number, pinyin_keys
 from hardship.models import (
     FileNumberCounter,
@@ -40,100 +41,15 @@ from hardship.models import (
     HomeVerification,
     HouseholdMember,
     IdNumberView,
-    Role,
-    UnionUnit,
-    User,
 )
 from hardship.selectors import active_file_holding_id, minimum_living_standard_for
-
-
-def union_unit_check_parent(*, level: int, parent: UnionUnit | None, unit: UnionUnit | None = None):
-    """Raise ValidationError (on ``parent``) unless ``parent`` may hold a unit of ``level``.
-
-    Only the national federation stands without a parent; a parent sits at a
-    higher level than its child; a unit cannot move under its own branch.
-    """
-    if parent is None:
-        if level != UnionUnit.Level.NATIONAL:
-            raise ValidationError(
-                {"parent": _("Every unit below the national federation needs a parent unit.")}
-            )
-        return
-    if unit is not None and unit.pk is not None and parent.is_in_branch_of(unit):
-        raise ValidationError(
-            {"parent": _("A unit cannot be moved under itself or its own branch.")}
-        )
-    if parent.level >= level:
-        raise ValidationError(
-            {
-                "parent": _("The parent unit must be at a higher level than %(level)s.")
-                % {"level": UnionUnit.Level(level).label}
-            }
-        )
-
-
-@transaction.atomic
-def union_unit_create(
-    *, name: str, code: str, level: int, parent: UnionUnit | None, division_code: str = ""
-) -> UnionUnit:
-    """Create a unit under ``parent``.
-
-    Side effects: two writes, the row and then its materialized path, which
-    needs the new primary key.
-    """
-    union_unit_check_parent(level=level, parent=parent)
-    unit = UnionUnit(
-        name=name,
-        code=code,
-        level=level,
-        parent=parent,
-        division_code=division_code,
-        path=f"/new-{code}/",
-    )
-    unit.full_clean(exclude=["path"])
-    unit.save()
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
-    unit.save(update_fields=["path"])
-    return unit
-
-
-@transaction.atomic
-def union_unit_move(*, unit: UnionUnit, new_parent: UnionUnit) -> UnionUnit:
-    """Move ``unit`` and its whole branch under ``new_parent``.
-
-    Side effects: rewrites the path of every unit in the branch in one UPDATE,
-    so everything scoped to the branch (users, files) follows the move.
-    """
-    unit = UnionUnit.objects.select_for_update().get(pk=unit.pk)
-    union_unit_check_parent(level=unit.level, parent=new_parent, unit=unit)
-    old_prefix = unit.path
-    new_prefix = f"{new_parent.path}{unit.pk}/"
-    UnionUnit.objects.filter(path__startswith=old_prefix).update(
-        path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1))
-    )
-    UnionUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
-    unit.refresh_from_db()
-    return unit
-
-
-def user_sync_staff_flag(*, user: User) -> None:
-    """Let unit administrators (and superusers) into the administration site, no one else.
-
-    Side effects: none; sets ``is_staff`` on the unsaved instance.
-    """
-    user.is_staff = user.is_superuser or user.is_unit_admin
-
-
-# ====================================================================== hardship files
+from people.access import require_in_branch, require_role
+from people.models import Role, UnionUnit, User
 
 MONTHS = Decimal(12)
 YUAN = Decimal("0.01")
 # Hardship costs above this share of the household's income make hardship by accident.
 SUDDEN_COST_SHARE = Decimal("0.8")
-
-
-class RuleBroken(ValidationError):
-    """A business rule refused the action; the message says which, for the person acting."""
 
 
 @dataclass(frozen=True)
@@ -252,26 +168,12 @@ def category_propose(
 
 
 def history_context(by: User):
-    """Attach who is acting to the history rows the database triggers write (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return nullcontext()
-    import pghistory
-
+    """Attach who is acting to the history rows the database triggers write."""
     return pghistory.context(user=by.pk)
 
 
-def _require_role(by: User, *roles: Role) -> None:
-    if by.is_superuser or any(by.has_role(role) for role in roles):
-        return
-    names = "、".join(str(role.label) for role in roles)
-    raise PermissionDenied(_("Only a %(roles)s may do this.") % {"roles": names})
-
-
-def _require_branch(by: User, unit: UnionUnit) -> None:
-    if by.is_superuser:
-        return
-    if by.unit is None or not unit.is_in_branch_of(by.unit):
-        raise PermissionDenied(_("This file is not in your unit's branch."))
+def _require_file_in_branch(by: User, file: HardshipFile) -> None:
+    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
 
 
 def _require_status(file: HardshipFile, *allowed: str) -> None:
@@ -469,8 +371,8 @@ def hardship_file_open(
     Raises RuleBroken (field errors) or PermissionDenied.
     """
     with transaction.atomic(savepoint=savepoint):
-        _require_role(by, Role.CASEWORKER)
-        _require_branch(by, unit)
+        require_role(by, Role.CASEWORKER)
+        require_in_branch(by, unit)
         worker_id = parse_id_number(id_number)
         _check_causes(values["main_cause"], secondary_causes)
         _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=None)
@@ -529,9 +431,9 @@ def hardship_file_update(
     Side effects: the file and member rows; history rows recording each changed field.
     Exited and closed files are kept as they were.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     file = HardshipFile.objects.select_for_update().get(pk=file.pk)
-    _require_branch(by, file.unit)
+    _require_file_in_branch(by, file)
     _require_status(file, *ACTIVE_STATUSES)
     worker_id = parse_id_number(id_number)
     _check_causes(values["main_cause"], secondary_causes)
@@ -567,9 +469,9 @@ def hardship_file_update(
 def _transition(
     file: HardshipFile, *, by: User, allowed: tuple, roles: tuple
 ) -> tuple[HardshipFile, str]:
-    _require_role(by, *roles)
+    require_role(by, *roles)
     file = HardshipFile.objects.select_for_update().select_related("unit").get(pk=file.pk)
-    _require_branch(by, file.unit)
+    _require_file_in_branch(by, file)
     _require_status(file, *allowed)
     return file, file.status
 
@@ -794,13 +696,13 @@ def hardship_file_transfer_decide(
     *, transfer: FileTransfer, by: User, accept: bool, note: str = ""
 ) -> FileTransfer:
     """The receiving unit accepts (the file moves to it) or refuses a transfer."""
-    _require_role(by, Role.CASEWORKER, Role.APPROVER)
+    require_role(by, Role.CASEWORKER, Role.APPROVER)
     transfer = (
         FileTransfer.objects.select_for_update()
         .select_related("to_unit", "file")
         .get(pk=transfer.pk)
     )
-    _require_branch(by, transfer.to_unit)
+    require_in_branch(by, transfer.to_unit)
     if transfer.status != TransferStatus.PENDING:
         raise RuleBroken(_("This transfer has already been answered."))
     if not accept and not note.strip():
@@ -836,7 +738,7 @@ def id_number_reveal(
     """Show a file's full ID number to someone whose role allows it, and record that they saw it."""
     if not can_see_full_id_numbers(by):
         raise PermissionDenied(_("Your role does not allow seeing full ID numbers."))
-    _require_branch(by, file.unit)
+    _require_file_in_branch(by, file)
     IdNumberView.objects.create(user=by, file=file, purpose=purpose)
     return file.id_number
 
@@ -868,7 +770,7 @@ def encryption_keys_rotate() -> dict[str, int]:
     each its own transaction, so it can be stopped and run again.
     Returns the number of rows rewritten per table.
     """
-    from hardship.crypto import reencrypt
+    from common.crypto import reencrypt
     from hardship.models import HardshipFileEvent, HouseholdMemberEvent
 
     plans = [
@@ -910,16 +812,12 @@ def encryption_keys_rotate() -> dict[str, int]:
 
 
 def decrypt_text(token: str) -> str:
-    from hardship.crypto import decrypt
+    from common.crypto import decrypt
 
     return decrypt(token)
 
 
 def _triggers_ignored():
-    if connection.vendor != "postgresql":
-        return nullcontext()
-    import pgtrigger
-
     return pgtrigger.ignore(
         "hardship.HardshipFile:update_update", "hardship.HouseholdMember:update_update"
     )

@@ -9,6 +9,8 @@ class MailingsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_create_default_schedules, sender=self)
+        # The sections and settings this app adds to the pages of the apps below it.
+        from mailings import sections  # noqa: F401
 
 
 def _create_default_schedules(sender, using="default", **kwargs) -> None:

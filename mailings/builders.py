@@ -1,6 +1,6 @@
 """Each report email built *as its recipient*: their language, their branch, nothing else.
 
-Every queryset goes through ``hardship.access.scope_to_user`` with the
+Every queryset goes through ``people.access.scope_to_user`` with the
 recipient as the user, and is narrowed again to the recipient's unit, so a
 superuser who also receives a unit's email gets that unit's, not the nation's.
 The unit is read when the email is built, not when it was queued: someone
@@ -25,11 +25,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hardship.access import scope_to_user
 from hardship.choices import ACTIVE_STATUSES
-from hardship.models import HardshipFile, UnionUnit, User
+from hardship.models import HardshipFile
 from mailings.choices import EmailKind
 from mailings.models import MonthlyReportFile, OutboxEmail
+from people.access import scope_to_user
+from people.models import UnionUnit, User
 
 # Items listed per section; the rest is a count and a link to the page.
 SHOWN = 10
@@ -77,7 +78,7 @@ def email_message(*, email: OutboxEmail) -> EmailMultiAlternatives:
             "unit": recipient.unit,
             "language": language,
             "subject": built.subject,
-            "profile_url": absolute(reverse("mailings:profile")),
+            "profile_url": absolute(reverse("people:profile")),
             "site_url": settings.SITE_URL,
         }
         text = render_to_string(f"mailings/email/{email.kind}.txt", context)
@@ -216,7 +217,7 @@ def monthly_report(*, email: OutboxEmail, recipient: User) -> Built:
             "period": period,
             "rows": rows,
             "overdue_follow_ups": report.figures["overdue_follow_ups"] if report else None,
-            "statistics_url": absolute(reverse("hardship:unit_detail", args=[unit.pk])),
+            "statistics_url": absolute(reverse("reports:unit_detail", args=[unit.pk])),
         },
         attachments=attachments,
     )
@@ -241,12 +242,11 @@ def monthly_report_of(*, unit: UnionUnit, period) -> MonthlyReportFile | None:
         _remember(cache_key, kept)
         return kept
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                    [f"mailings.report:{unit.pk}:{period.slug}:{language}"],
-                )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"mailings.report:{unit.pk}:{period.slug}:{language}"],
+            )
         kept = MonthlyReportFile.objects.filter(**key).first()
         if kept is not None:
             return kept

@@ -1,7 +1,6 @@
 """Forms of the report emails: a person's email settings, a campaign's progress schedule."""
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from mailings.choices import EmailKind
@@ -14,14 +13,8 @@ KIND_HELP = {
 }
 
 
-class ProfileForm(forms.Form):
-    """The language of a person's emails, and a box per kind of email they do not want."""
-
-    language = forms.ChoiceField(
-        label=_("Language"),
-        choices=settings.LANGUAGES,
-        help_text=_("The language of the emails you receive."),
-    )
+class EmailOptOutForm(forms.Form):
+    """A box per kind of email a person does not want (their profile page's part from mailings)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

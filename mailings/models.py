@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hardship.models import UnionUnit, User
 from mailings.choices import EmailKind, OutboxStatus, ProgressFrequency, Weekday
+from people.models import UnionUnit, User
 from visits.models import Campaign
 
 

@@ -44,7 +44,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hardship.models import User
 from mailings.choices import EmailKind, OutboxStatus
 from mailings.models import CampaignProgressSchedule, MailRecipient, OutboxEmail
 from mailings.schedules import (
@@ -64,6 +63,7 @@ from mailings.selectors import (
     still_wants,
     weekly_digest_recipients,
 )
+from people.models import User
 
 logger = logging.getLogger(__name__)
 Status = OutboxStatus
@@ -154,23 +154,6 @@ def _insert(*, occasion: Occasion, people: list[tuple[int, str, bool]], now: dat
     if not people:
         return []
     statuses = [Status.PAUSED if paused else Status.PENDING for _pk, _email, paused in people]
-    if connection.vendor != "postgresql":
-        ids = []
-        for (pk, email, _paused), status in zip(people, statuses, strict=True):
-            row, made = OutboxEmail.objects.get_or_create(
-                recipient_id=pk,
-                kind=occasion.kind,
-                period=occasion.period,
-                defaults={
-                    "address": email,
-                    "status": status,
-                    "campaign_id": occasion.campaign_id,
-                    "next_attempt_at": now,
-                },
-            )
-            if made:
-                ids.append(row.pk)
-        return ids
     table = OutboxEmail._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

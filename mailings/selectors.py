@@ -2,9 +2,9 @@
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from hardship.models import Role, User
 from mailings.choices import EmailKind
 from mailings.models import EmailOptOut, EmailSchedule, MailRecipient
+from people.models import Role, User
 from visits.models import Campaign
 
 

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from hardship.models import User
 from mailings.choices import EmailKind, OutboxStatus
 from mailings.models import (
     CampaignProgressSchedule,
@@ -18,6 +17,7 @@ from mailings.models import (
 )
 from mailings.schedules import DEFAULTS
 from mailings.selectors import may_set_progress_schedule
+from people.models import User
 from visits.models import Campaign
 
 
@@ -39,18 +39,15 @@ def email_schedules_ensure(*, using: str = "default") -> None:
         )
 
 
-def profile_update(*, user: User, language: str, opted_out: set[str]) -> User:
-    """Save ``user``'s email language and the kinds of email they do not want.
+def email_opt_outs_set(*, user: User, opted_out: set[str]) -> User:
+    """Save the kinds of email ``user`` does not want.
 
-    Side effects: the user's ``language``; EmailOptOut rows added or removed.
+    Side effects: EmailOptOut rows added or removed.
     """
     unknown = set(opted_out) - set(EmailKind.values)
     if unknown:
         raise ValueError(f"unknown kinds of email: {sorted(unknown)}")
     with transaction.atomic():
-        if user.language != language:
-            user.language = language
-            user.save(update_fields=["language"])
         EmailOptOut.objects.filter(user=user).exclude(kind__in=opted_out).delete()
         for kind in opted_out:
             EmailOptOut.objects.get_or_create(user=user, kind=kind)

@@ -5,6 +5,5 @@ from mailings import views
 app_name = "mailings"
 
 urlpatterns = [
-    path("profile/", views.profile, name="profile"),
     path("campaigns/<int:pk>/progress/", views.campaign_progress, name="campaign_progress"),
 ]

@@ -1,39 +1,19 @@
-"""Pages of the report emails: a person's own email settings, a campaign's progress emails."""
+"""Pages of the report emails: a campaign's progress emails (a person's own email settings are
+a part of their profile page, mailings/sections.py)."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from hardship.access import branch_view, get_object_for_user
-from hardship.models import Role
-from mailings.forms import CampaignProgressScheduleForm, ProfileForm
+from mailings.forms import CampaignProgressScheduleForm
 from mailings.models import CampaignProgressSchedule
 from mailings.schedules import CAMPAIGN_PROGRESS_DEFAULT
-from mailings.selectors import may_set_progress_schedule, opted_out_kinds
-from mailings.services import campaign_progress_schedule_set, profile_update
+from mailings.selectors import may_set_progress_schedule
+from mailings.services import campaign_progress_schedule_set
+from people.access import branch_view, get_object_for_user
+from people.models import Role
 from visits.models import Campaign
-
-
-@branch_view()
-def profile(request: HttpRequest) -> HttpResponse:
-    """The signed-in person: who they are, and which emails they get in which language."""
-    user = request.user
-    opted_out = opted_out_kinds(user=user)
-    initial = {"language": user.language} | {f"opt_out_{kind}": True for kind in opted_out}
-    form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        profile_update(
-            user=user, language=form.cleaned_data["language"], opted_out=form.opted_out()
-        )
-        messages.success(request, _("Your email settings are saved."))
-        return redirect("mailings:profile")
-    return render(
-        request,
-        "mailings/profile.html",
-        {"form": form, "profile_user": user},
-        status=400 if form.errors else 200,
-    )
 
 
 @branch_view(roles=(Role.CASEWORKER, Role.APPROVER))

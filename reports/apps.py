@@ -7,5 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Statistics and reports")
 
     def ready(self) -> None:
-        # Register the producers of this app's generated documents (summary reports).
-        from reports import documents  # noqa: F401
+        # Register the producers of this app's generated documents (summary reports), and
+        # the sections it adds to the pages of the apps below it.
+        from reports import documents, sections  # noqa: F401

@@ -15,7 +15,7 @@ from django.db.models import Count, Sum
 from funds.choices import DisbursementStatus, FundKind, Purpose
 from funds.models import Disbursement
 from hardship.choices import SchoolStage
-from hardship.models import UnionUnit
+from people.models import UnionUnit
 from visits.campaigns import Coverage, campaign_coverage
 from visits.models import Campaign
 

@@ -13,12 +13,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from hardship.models import UnionUnit
+from people.models import UnionUnit
 from reports.periods import Period, PeriodKind
 from reports.statistics import (
     BranchFigures,
@@ -30,6 +31,11 @@ from reports.statistics import (
     unit_statistics,
 )
 from reports.tallies import YEARS_KEPT_BEFORE
+
+
+def unit_url(unit: UnionUnit) -> str:
+    """A unit's home page: its dashboard."""
+    return reverse("reports:unit_detail", kwargs={"pk": unit.pk})
 
 
 @dataclass(frozen=True)
@@ -336,8 +342,9 @@ class UnitDashboard:
 
     def url_of(self, unit: UnionUnit) -> str:
         """The dashboard of ``unit`` for the same period."""
+        url = unit_url(unit)
         query = self.period_query
-        return f"{unit.get_absolute_url()}?{query}" if query else unit.get_absolute_url()
+        return f"{url}?{query}" if query else url
 
     @property
     def refreshed_at(self) -> datetime | None:

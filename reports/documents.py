@@ -31,8 +31,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from hardship.access import scope_to_user
-from hardship.documents import (
+from documents.models import GeneratedDocument
+from documents.pdf import PDF_CONTENT_TYPE, render_pdf
+from documents.services import (
     BackLink,
     JobContext,
     Produced,
@@ -40,8 +41,8 @@ from hardship.documents import (
     document_request,
     producer,
 )
-from hardship.models import GeneratedDocument, UnionUnit, User
-from hardship.pdf import PDF_CONTENT_TYPE, render_pdf
+from people.access import scope_to_user
+from people.models import UnionUnit, User
 from reports import charts
 from reports.campaign_report import CampaignReport, MoneyRow, campaign_report_figures
 from reports.periods import Period, PeriodKind, month_number

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hardship.models import UnionUnit
+from people.models import UnionUnit
 
 # The month of a figure that is a count "as at the last refresh" (files on record now,
 # coverage of current campaigns, overdue follow-ups) rather than a month's movement.

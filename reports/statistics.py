@@ -29,7 +29,8 @@ from hardship.choices import (
     ModelWorkerLevel,
     SchoolStage,
 )
-from hardship.models import HardshipCause, UnionUnit
+from hardship.models import HardshipCause
+from people.models import UnionUnit
 from reports.measures import FILE_DIMENSIONS
 from reports.models import AS_AT_REFRESH, TallyRefresh
 from reports.periods import Period, month_number

@@ -37,7 +37,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from hardship.models import HardshipFile, UnionUnit
+from hardship.models import HardshipFile
+from people.models import UnionUnit
 from reports.measures import MEASURES, Measure
 from reports.models import AS_AT_REFRESH, BranchLink, BranchTally, TallyRefresh
 from reports.periods import month_number
@@ -108,32 +109,22 @@ def rebuild_branch_links() -> int:
     keep = sorted(precomputed_units())
     if not keep:
         return 0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                INSERT INTO reports_branchlink (ancestor_id, unit_id)
-                SELECT CAST(part AS bigint), u.id
-                FROM hardship_unionunit u,
-                     unnest(string_to_array(trim(both '/' from u.path), '/')) AS part
-                WHERE CAST(part AS bigint) = ANY(%s)
-                """,
-                [keep],
-            )
-            written = cursor.rowcount
-            # Fresh statistics, or the planner takes the just-filled table for empty and
-            # joins every measure to it in a nested loop (a 26 s refresh took 121 s).
-            cursor.execute("ANALYZE reports_branchlink")
-            return written
-    kept = set(keep)
-    links = [
-        BranchLink(ancestor_id=ancestor_id, unit_id=unit_id)
-        for unit_id, path in UnionUnit.objects.values_list("id", "path").iterator()
-        for ancestor_id in _path_ids(path)
-        if ancestor_id in kept
-    ]
-    BranchLink.objects.bulk_create(links, batch_size=5000)
-    return len(links)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO reports_branchlink (ancestor_id, unit_id)
+            SELECT CAST(part AS bigint), u.id
+            FROM people_unionunit u,
+                 unnest(string_to_array(trim(both '/' from u.path), '/')) AS part
+            WHERE CAST(part AS bigint) = ANY(%s)
+            """,
+            [keep],
+        )
+        written = cursor.rowcount
+        # Fresh statistics, or the planner takes the just-filled table for empty and
+        # joins every measure to it in a nested loop (a 26 s refresh took 121 s).
+        cursor.execute("ANALYZE reports_branchlink")
+    return written
 
 
 def _roll_up(
@@ -209,10 +200,7 @@ def refresh_tallies(
 
 
 def _one_refresh_at_a_time(*, wait: bool) -> bool:
-    """Take the refresh lock until commit; False if ``wait`` is off and another holds it.
-    (SQLite, for `make run`, lets one writer in at a time anyway.)"""
-    if connection.vendor != "postgresql":
-        return True
+    """Take the refresh lock until commit; False if ``wait`` is off and another holds it."""
     with connection.cursor() as cursor:
         if wait:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])

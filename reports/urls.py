@@ -1,4 +1,5 @@
-"""The summary reports' pages (namespace "reports")."""
+"""The figures' pages (namespace "reports"): a unit's home page with its dashboard, and the
+summary reports. Mounted at the site's root: a unit's page is the home page."""
 
 from django.urls import path
 
@@ -7,6 +8,8 @@ from reports import views
 app_name = "reports"
 
 urlpatterns = [
-    path("", views.report_index, name="index"),
-    path("campaigns/<int:pk>/", views.campaign_report, name="campaign_report"),
+    path("", views.home, name="home"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("reports/", views.report_index, name="index"),
+    path("reports/campaigns/<int:pk>/", views.campaign_report, name="campaign_report"),
 ]

@@ -1,6 +1,7 @@
-"""Pages of the summary reports: the reports page (ask for a periodic report) and the
-campaign report's request from the campaign page. Both hand the work to a worker through
-the generated-documents mechanism and send the user to the job's page.
+"""Pages of the figures: a unit's home page with its dashboard, the reports page (ask for a
+periodic report) and the campaign report's request from the campaign page. The reports hand
+the work to a worker through the generated-documents mechanism and send the user to the
+job's page.
 
 The form lives here rather than in a forms.py of its own: it is this page's only form.
 """
@@ -9,6 +10,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -16,9 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from hardship.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
-from hardship.documents import JobAlreadyRunning
-from hardship.models import GeneratedDocument, UnionUnit, User
+from documents.models import GeneratedDocument
+from documents.services import JobAlreadyRunning
+from people.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
+from people.models import UnionUnit, User
+from people.selectors import unit_children_for_user, unit_trail_for_user
+from reports.dashboard import charts_for, child_rows, dashboard_data, period_choices, unit_dashboard
 from reports.documents import (
     CAMPAIGN_KIND,
     PERIODIC_KIND,
@@ -225,3 +230,54 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This report is being made already; here is that job."))
         return redirect(running.running)
     return _queued(request, document)
+
+
+# ---------------------------------------------------------------- a unit's home page
+
+CHILDREN_PER_PAGE = 50
+
+
+@branch_view()
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own unit; for a superuser without one, the top of the tree."""
+    unit = request.user.unit
+    if unit is None:
+        roots = units_visible_to(request.user).filter(parent__isnull=True)
+        return render(request, "reports/tree_roots.html", {"roots": roots})
+    return _unit_page(request, unit)
+
+
+@branch_view()
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_for_user(UnionUnit.objects.all(), user=request.user, unit_path="path", pk=pk)
+    return _unit_page(request, unit)
+
+
+def _unit_page(request: HttpRequest, unit: UnionUnit) -> HttpResponse:
+    today = timezone.localdate()
+    # ``unit`` was fetched within the user's branch, so its figures (its branch
+    # only, reports/statistics.py) are the user's to see.
+    dashboard = unit_dashboard(unit, period_text=request.GET.get("period", ""), today=today)
+    children = Paginator(
+        unit_children_for_user(unit=unit, user=request.user), CHILDREN_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    rows = child_rows(dashboard, children)
+    charts = charts_for(dashboard, rows)
+    return render(
+        request,
+        "reports/unit_detail.html",
+        {
+            "unit": unit,
+            "is_own_unit": unit.pk == request.user.unit_id,
+            "trail": [
+                (step, dashboard.url_of(step))
+                for step in unit_trail_for_user(unit=unit, user=request.user)
+            ],
+            "children": children,
+            "child_rows": rows,
+            "dashboard": dashboard,
+            "period_choices": period_choices(today),
+            "charts": charts,
+            "chart_data": dashboard_data(charts),
+        },
+    )

@@ -1,18 +1,39 @@
 #!/usr/bin/env bash
-# Serve the app and run a Celery worker with an embedded beat scheduler beside
-# it; Ctrl-C stops both.
+# `make run`: the app with demo data, a Celery worker with an embedded beat beside it.
+# Without DATABASE_URL it starts an embedded PostgreSQL under var/postgres/ (and stops it
+# again with the app); without REDIS_URL the worker uses kombu's filesystem broker under
+# var/celery/. Ctrl-C stops everything.
 set -euo pipefail
 python=.venv/bin/python
 host_port="${WARMTH_ADDR:-127.0.0.1:8000}"
 
-.venv/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO &
-worker=$!
+embedded=0
+if [ -z "${DATABASE_URL:-}" ]; then
+  echo "Starting the embedded PostgreSQL in var/postgres/ (DATABASE_URL is not set)."
+  DATABASE_URL="$($python scripts/embedded_database.py start)"
+  export DATABASE_URL
+  embedded=1
+fi
+
+worker=""
 stop() {
   trap - INT TERM EXIT
-  kill -TERM "$worker" 2>/dev/null || true
-  wait "$worker" 2>/dev/null || true
+  if [ -n "$worker" ]; then
+    kill -TERM "$worker" 2>/dev/null || true
+    wait "$worker" 2>/dev/null || true
+  fi
+  if [ "$embedded" = 1 ]; then
+    echo "Stopping the embedded PostgreSQL."
+    $python scripts/embedded_database.py stop || true
+  fi
 }
 trap stop INT TERM EXIT
 
-echo "Warmth is at http://$host_port/ (Ctrl-C stops the server and the worker)."
+$python manage.py migrate --no-input
+$python manage.py seed_demo
+
+.venv/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO &
+worker=$!
+
+echo "Warmth is at http://$host_port/ (Ctrl-C stops the server, the worker and the database)."
 $python manage.py runserver "$host_port"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from hardship.models import UnionUnit, User
+from people.models import UnionUnit, User
 from tests.factories import UnionUnitFactory, UserFactory
 
 
@@ -146,7 +146,7 @@ def _fixed_lists_survive_flushes(request):
 
     from django.apps import apps
 
-    import_module("hardship.migrations.0003_causes_and_search_index").add_causes(apps, None)
+    import_module("hardship.migrations.0002_causes").add_causes(apps, None)
     import_module("funds.migrations.0002_default_aid_rules").add_rules(apps, None)
 
 

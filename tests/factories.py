@@ -2,8 +2,8 @@
 
 import factory
 
-from hardship.models import UnionUnit, User
-from hardship.services import union_unit_create
+from people.models import UnionUnit, User
+from people.services import union_unit_create
 
 TEST_PASSWORD = "Correct-Horse-42"
 

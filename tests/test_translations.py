@@ -64,8 +64,8 @@ def test_signed_in_pages_in_english_contain_no_chinese(english_world):
     client, user, province = english_world
     client.force_login(user)
 
-    for url in [reverse("hardship:home"), reverse("hardship:unit_detail", args=[province.pk]),
-                reverse("hardship:unit_detail", args=[999_999])]:  # fmt: skip
+    for url in [reverse("reports:home"), reverse("reports:unit_detail", args=[province.pk]),
+                reverse("reports:unit_detail", args=[999_999])]:  # fmt: skip
         text = visible_text(client.get(url).content.decode())
         assert CJK.findall(text) == [], f"{url}: {text}"
 
@@ -73,13 +73,13 @@ def test_signed_in_pages_in_english_contain_no_chinese(english_world):
 def test_the_sign_in_page_in_english_contains_no_chinese(english_world):
     client, _, _ = english_world
 
-    text = visible_text(client.get(reverse("login")).content.decode())
+    text = visible_text(client.get(reverse("people:login")).content.decode())
 
     assert CJK.findall(text) == []
 
 
 def test_the_chinese_pages_show_no_english_words(caseworker_client, tree):
-    for url in [reverse("hardship:home"), reverse("hardship:unit_detail", args=[tree.jiangan.pk])]:
+    for url in [reverse("reports:home"), reverse("reports:unit_detail", args=[tree.jiangan.pk])]:
         text = visible_text(caseworker_client.get(url).content.decode())
         # Unit codes (HB-WH) are data; the English option of the switch is its own name.
         words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"}

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from django.urls.exceptions import NoReverseMatch
 
-from hardship.access import BRANCH, PUBLIC, access_rule_of
+from people.access import BRANCH, PUBLIC, access_rule_of
 
 EXEMPT_NAMESPACES = {"admin"}
 EXPECTED_PUBLIC = {"login", "logout", "set_language"}
@@ -46,7 +46,7 @@ APP_VIEWS = [p for p in ALL_VIEWS if not set(p.values[2]) & EXEMPT_NAMESPACES]
 def test_every_view_declares_an_access_rule(route, pattern, namespaces):
     assert access_rule_of(pattern.callback) in (PUBLIC, BRANCH), (
         f"{route} ({pattern.name}) declares no access rule: decorate it with "
-        "hardship.access.public or hardship.access.branch_view"
+        "people.access.public or people.access.branch_view"
     )
 
 

@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from hardship.access import scope_to_user
-from hardship.admin import BranchScopedAdmin, OfAFileAdmin, ReadOnlyBranchAdmin, ReadOnlyInline
-from hardship.models import User
+from hardship.admin import OfAFileAdmin
+from people.access import scope_to_user
+from people.admin import BranchScopedAdmin, ReadOnlyBranchAdmin, ReadOnlyInline
+from people.models import User
 from visits.models import Cadre, EnterprisePairing, FollowUp, HelpService, Pairing, Visit
 from visits.services import cadre_create
 

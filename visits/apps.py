@@ -7,5 +7,6 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits and campaigns")
 
     def ready(self) -> None:
-        # Register the producers of this app's generated documents and jobs.
-        from visits import campaigns, documents  # noqa: F401
+        # Register the producers of this app's generated documents and jobs, and the
+        # sections it adds to the pages of the apps below it.
+        from visits import campaigns, documents, sections  # noqa: F401

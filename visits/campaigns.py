@@ -28,11 +28,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from hardship.access import scope_to_user, units_visible_to
+from common.errors import RuleBroken
+from documents.models import GeneratedDocument
+from documents.services import BackLink, JobContext, back_link, document_request, producer
 from hardship.choices import Category
-from hardship.documents import BackLink, JobContext, back_link, document_request, producer
-from hardship.models import GeneratedDocument, Role, UnionUnit, User
-from hardship.services import RuleBroken
+from people.access import scope_to_user, units_visible_to
+from people.models import Role, UnionUnit, User
 from visits.choices import VisitListStatus
 from visits.models import Campaign, CampaignAidStandard, Visit, VisitList, VisitListRow
 from visits.rules import TargetRule, default_rule, target_files
@@ -234,8 +235,8 @@ def _insert_rows(*, campaign: Campaign, targets: QuerySet, unit_ids: list[int]) 
                f.model_worker_level <> 'none',
                last_visit.visited_on, helper.cadre_id, COALESCE(cadre.name, ''), NULL
         FROM hardship_hardshipfile f
-        JOIN hardship_unionunit u ON u.id = f.unit_id
-        LEFT JOIN hardship_unionunit p ON p.id = u.parent_id
+        JOIN people_unionunit u ON u.id = f.unit_id
+        LEFT JOIN people_unionunit p ON p.id = u.parent_id
         JOIN hardship_hardshipcause cause ON cause.id = f.main_cause_id
         JOIN visits_visitlist vl ON vl.campaign_id = %s AND vl.unit_id = f.unit_id
         LEFT JOIN (

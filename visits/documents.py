@@ -11,7 +11,7 @@ The PDF is A4 landscape, grouped by township or street, then community, each
 township starting a new page; the table header repeats on every page, and the
 page margins carry the unit, the campaign, the township and "第 x 页 共 y 页".
 A long list is rendered in parts by the worker's processes at once
-(``hardship.pdf.render_pdf_parts``), joined, then numbered: see bench/pdf.py
+(``documents.pdf.render_pdf_parts``), joined, then numbered: see bench/pdf.py
 for why and how fast.
 """
 
@@ -24,12 +24,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hardship.access import scope_to_user
-from hardship.choices import Category
-from hardship.documents import BackLink, JobContext, Produced, back_link, producer
-from hardship.exporting import PrintedSheet
-from hardship.models import GeneratedDocument, UnionUnit, User
-from hardship.pdf import (
+from documents.models import GeneratedDocument
+from documents.pdf import (
     PDF_CONTENT_TYPE,
     celery_helpers,
     glyph_primer,
@@ -42,6 +38,11 @@ from hardship.pdf import (
     render_pdf,
     render_pdf_parts,
 )
+from documents.services import BackLink, JobContext, Produced, back_link, producer
+from documents.spreadsheets import PrintedSheet
+from hardship.choices import Category
+from people.access import scope_to_user
+from people.models import UnionUnit, User
 from visits.campaigns import campaign_back_link
 from visits.models import Cadre, Campaign, VisitList, VisitListRow
 

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from hardship.access import scope_to_user, units_visible_to
 from hardship.attachments import attachment_max_bytes
 from hardship.forms import MoneyField
-from hardship.models import HardshipFile, UnionUnit, User
+from hardship.models import HardshipFile
+from people.access import scope_to_user, units_visible_to
+from people.models import UnionUnit, User
 from visits.choices import HelpKind, PairingRole, VisitKind
 from visits.models import Cadre, Visit
 from visits.selectors import cadres_for_user, campaigns_for_file

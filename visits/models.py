@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hardship.choices import Category
-from hardship.models import MONEY, HardshipFile, UnionUnit, User
+from hardship.models import MONEY, HardshipFile
+from people.models import UnionUnit, User
 from visits.choices import (
     FollowUpStatus,
     HelpKind,

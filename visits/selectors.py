@@ -1,6 +1,6 @@
 """Reads: helpers, visits, follow-ups and help services, always through the user's scope.
 
-Every queryset here is narrowed by ``hardship.access.scope_to_user`` over the
+Every queryset here is narrowed by ``people.access.scope_to_user`` over the
 unit tree (by the file's unit, or the cadre's), so a caller cannot reach a
 sibling branch's rows by forgetting a filter. Functions that take an object
 (``file``, ``cadre``) expect it fetched through the access rules already.
@@ -25,9 +25,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hardship.access import scope_to_user
 from hardship.choices import FileStatus
-from hardship.models import HardshipFile, Role, UnionUnit, User
+from hardship.models import HardshipFile
+from people.access import scope_to_user
+from people.models import Role, UnionUnit, User
 from visits.choices import FollowUpStatus, HelpKind, PairingRole, VisitKind
 from visits.models import (
     Cadre,

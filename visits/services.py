@@ -38,11 +38,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.errors import RuleBroken
 from hardship.attachments import attachment_check_content
 from hardship.choices import FileStatus
 from hardship.identity import validate_credit_code
-from hardship.models import ABSURD_YUAN, HardshipFile, Role, UnionUnit, User
-from hardship.services import RuleBroken, _require_branch, _require_role
+from hardship.models import ABSURD_YUAN, HardshipFile
+from people.access import require_in_branch, require_role
+from people.models import Role, UnionUnit, User
 from visits.choices import FollowUpStatus, HelpKind, PairingRole, VisitKind
 from visits.models import (
     Cadre,
@@ -166,8 +168,8 @@ def cadre_create(
     linked to their user account, which must be in the same branch.
     Side effects: one Cadre row.
     """
-    _require_role(by, Role.CASEWORKER, Role.UNIT_ADMIN)
-    _require_branch(by, unit)
+    require_role(by, Role.CASEWORKER, Role.UNIT_ADMIN)
+    require_in_branch(by, unit)
     if not name.strip():
         raise RuleBroken({"name": _("Give the cadre's name.")})
     if user is not None and not _is_in_branch(user, by):
@@ -199,9 +201,9 @@ def pairing_start(
     Side effects: may set ``ends_on`` on the previous pairing of the role; one
     new Pairing row.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     file = _lock_file(file)
-    _require_branch(by, file.unit)
+    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
     _require_cadre_in_branch(by, cadre)
     _require_on_file(file, what=_("Helpers are paired"))
     if role not in PairingRole.values:
@@ -264,11 +266,11 @@ def pairing_end(*, pairing: Pairing, ends_on: date, by: User) -> Pairing:
 
     Side effects: sets ``ends_on``; the row stays, as history.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     pairing = (
         Pairing.objects.select_for_update().select_related("file__unit", "cadre").get(pk=pairing.pk)
     )
-    _require_branch(by, pairing.file.unit)
+    require_in_branch(by, pairing.file.unit, _("This file is not in your unit's branch."))
     if pairing.ends_on is not None:
         raise RuleBroken(_("This pairing has already ended."))
     if ends_on < pairing.starts_on:
@@ -302,8 +304,8 @@ def enterprise_pairing_start(
 
     Side effects: one EnterprisePairing row.
     """
-    _require_role(by, Role.CASEWORKER)
-    _require_branch(by, unit)
+    require_role(by, Role.CASEWORKER)
+    require_in_branch(by, unit)
     _require_cadre_in_branch(by, cadre)
     name = enterprise_name.strip()
     if not name:
@@ -342,13 +344,13 @@ def enterprise_pairing_end(
     *, enterprise_pairing: EnterprisePairing, ends_on: date, by: User
 ) -> EnterprisePairing:
     """End a cadre's pairing with an enterprise on ``ends_on``. Side effects: sets ``ends_on``."""
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     pairing = (
         EnterprisePairing.objects.select_for_update()
         .select_related("unit")
         .get(pk=enterprise_pairing.pk)
     )
-    _require_branch(by, pairing.unit)
+    require_in_branch(by, pairing.unit)
     if pairing.ends_on is not None:
         raise RuleBroken(_("This pairing has already ended."))
     if ends_on < pairing.starts_on:
@@ -544,8 +546,8 @@ def visit_log(
     field; follow-up rows as ``follow_ups-<index>-<field>``) or PermissionDenied.
     """
     follow_ups, photos = list(follow_ups), list(photos)
-    _require_role(by, Role.CASEWORKER)
-    _require_branch(by, file.unit)
+    require_role(by, Role.CASEWORKER)
+    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
     if kind not in VisitKind.values:
         raise RuleBroken({"kind": _("Choose the kind of visit.")})
     _check_not_future(
@@ -571,7 +573,7 @@ def visit_log(
     try:
         with transaction.atomic():
             file = _lock_file(file)
-            _require_branch(by, file.unit)
+            require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
             _check_visit_allowed(
                 file, kind=kind, campaign=campaign, goods_value=goods_value,
                 cash_amount=cash_amount, goods=goods, follow_ups=follow_ups,
@@ -632,7 +634,7 @@ def _lock_follow_up(follow_up: FollowUp, by: User) -> FollowUp:
         .select_related("file__unit", "visit")
         .get(pk=follow_up.pk)
     )
-    _require_branch(by, follow_up.file.unit)
+    require_in_branch(by, follow_up.file.unit)
     if follow_up.status != FollowUpStatus.OPEN:
         raise RuleBroken(
             _("This follow-up is already “%(status)s”.")
@@ -652,7 +654,7 @@ def follow_up_close(
     do). Closing is allowed whatever the file's status now.
     Side effects: status, resolution, return visit, who closed it and when.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     follow_up = _lock_follow_up(follow_up, by)
     if not resolution.strip():
         raise RuleBroken({"resolution": _("Write down how the problem was resolved.")})
@@ -693,7 +695,7 @@ def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str) -> FollowUp:
 
     Side effects: status, reason, who cancelled it and when.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     follow_up = _lock_follow_up(follow_up, by)
     if not reason.strip():
         raise RuleBroken({"reason": _("Give the reason for cancelling.")})
@@ -767,9 +769,9 @@ def help_service_record(
     same household on or before the help, and the campaign is the visit's.
     Side effects: one HelpService row.
     """
-    _require_role(by, Role.CASEWORKER)
+    require_role(by, Role.CASEWORKER)
     file = _lock_file(file)
-    _require_branch(by, file.unit)
+    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
     if file.status == FileStatus.EXITED:
         if file.ended_on is None or provided_on > file.ended_on:
             raise RuleBroken(

@@ -29,6 +29,6 @@ def add_rules(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("funds", "0001_ledger_and_disbursements")]
+    dependencies = [("funds", "0001_initial")]
 
     operations = [migrations.RunPython(add_rules, migrations.RunPython.noop)]

@@ -25,9 +25,9 @@ from funds.forms import FundChoiceField, ReasonForm
 from funds.models import Disbursement, DisbursementBatch, Fund
 from funds.selectors import batches_visible_to, fund_balance, funds_for_batch
 from funds.views.funds import _attach
-from hardship.access import branch_view, get_object_for_user
 from hardship.choices import Category
-from hardship.models import Role, UnionUnit, User
+from people.access import branch_view, get_object_for_user, is_in_branch
+from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
 from visits.models import Campaign
 
@@ -80,10 +80,6 @@ def _get_batch(request: HttpRequest, pk: int) -> DisbursementBatch:
 
 def _batch_url(batch: DisbursementBatch) -> str:
     return reverse("funds:batch_detail", kwargs={"pk": batch.pk})
-
-
-def _in_branch(user: User, unit: UnionUnit) -> bool:
-    return user.is_superuser or (user.unit is not None and unit.is_in_branch_of(user.unit))
 
 
 def _may_decide(user: User, batch: DisbursementBatch) -> bool:
@@ -178,7 +174,7 @@ def _batch_page(
         for errors in form.errors.values()
         for message in errors
     ]
-    fund_in_branch = _in_branch(user, batch.fund.unit)
+    fund_in_branch = is_in_branch(user, batch.fund.unit)
     return render(
         request,
         "funds/batch_detail.html",

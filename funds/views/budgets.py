@@ -25,8 +25,8 @@ from funds.ledger import NotEnoughMoney
 from funds.models import Allocation, Budget, Fund, LedgerTransaction, Receipt
 from funds.selectors import fund_balance, funds_visible_to
 from funds.views.funds import _attach, _has_any
-from hardship.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
-from hardship.models import Role, UnionUnit, User
+from people.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
+from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
 from visits.forms import UNIT_LEVELS_OFFERED
 from visits.models import Campaign

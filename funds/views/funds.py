@@ -38,8 +38,9 @@ from funds.selectors import (
     fund_statement,
     funds_with_balances,
 )
-from hardship.access import branch_view, get_object_for_user
-from hardship.models import HardshipFile, Role, UnionUnit, User
+from hardship.models import HardshipFile
+from people.access import branch_view, get_object_for_user, is_in_branch
+from people.models import Role, User
 
 Status = DisbursementStatus
 CASEWORK = (Role.CASEWORKER,)
@@ -107,13 +108,9 @@ def _has_any(user: User, roles) -> bool:
     return user.is_superuser or any(user.has_role(role) for role in roles)
 
 
-def _in_branch(user: User, unit: UnionUnit) -> bool:
-    return user.is_superuser or (user.unit is not None and unit.is_in_branch_of(user.unit))
-
-
 def _may(user: User, disbursement: Disbursement) -> dict[str, bool]:
     """Which actions on ``disbursement`` to offer ``user``; the services check again."""
-    deciding_unit = _in_branch(user, disbursement.unit)
+    deciding_unit = is_in_branch(user, disbursement.unit)
     approver = deciding_unit and _has_any(user, APPROVE)
     proposer = disbursement.proposed_by_id == user.pk
     status = disbursement.status
@@ -175,7 +172,7 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         first_day, last_day = defaults["first_day"], defaults["last_day"]
     statement = fund_statement(fund, first_day=first_day, last_day=last_day)
-    in_branch = _in_branch(user, fund.unit)
+    in_branch = is_in_branch(user, fund.unit)
     return render(
         request,
         "funds/fund_detail.html",

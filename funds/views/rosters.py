@@ -22,18 +22,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from documents.services import JobAlreadyRunning, document_request
 from funds import rosters
 from funds.forms import PeriodForm
 from funds.models import Disbursement, Fund, RosterScan
-from hardship.access import branch_view, get_object_for_user
 from hardship.attachments import (
     ACCEPT_ATTRIBUTE,
     ACCEPTED,
     UploadSizeLimiter,
     attachment_max_bytes,
 )
-from hardship.documents import JobAlreadyRunning, document_request
-from hardship.models import Role, UnionUnit, User
+from people.access import branch_view, get_object_for_user
+from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
 from visits.models import Campaign
 

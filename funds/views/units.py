@@ -16,8 +16,8 @@ from django.utils import timezone
 from funds.choices import Purpose, ReceiptSource
 from funds.forms import PeriodForm
 from funds.selectors import ZERO, UnitMoney, money_by_unit
-from hardship.access import branch_view, get_object_for_user
-from hardship.models import UnionUnit, User
+from people.access import branch_view, get_object_for_user
+from people.models import UnionUnit, User
 
 
 def _get_unit(user: User, pk: int | None) -> UnionUnit:

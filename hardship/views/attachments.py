@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from hardship.access import branch_view, get_object_for_user
+from common.errors import RuleBroken
 from hardship.attachments import (
     ACCEPT_ATTRIBUTE,
     UploadSizeLimiter,
@@ -26,8 +26,9 @@ from hardship.attachments import (
     attachments_of_file,
 )
 from hardship.choices import AttachmentKind
-from hardship.models import Attachment, HardshipFile, Role, User
-from hardship.services import RuleBroken
+from hardship.models import Attachment, HardshipFile
+from people.access import branch_view, get_object_for_user
+from people.models import Role, User
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.crypto import keyed_hash
+from common.paging import capped_count, keyset_page
 from hardship import services
-from hardship.access import branch_view, get_object_for_user, units_visible_to
 from hardship.choices import ACTIVE_STATUSES, FileStatus, TransferStatus
-from hardship.crypto import keyed_hash
 from hardship.filters import FileFilter
 from hardship.forms import (
     CloseForm,
@@ -28,11 +28,9 @@ from hardship.forms import (
     TransferForm,
     VerificationForm,
 )
-from hardship.models import FileTransfer, HardshipFile, Role, User
-from hardship.paging import keyset_page
+from hardship.models import FileTransfer, HardshipFile
 from hardship.selectors import (
     active_file_holding_id,
-    capped_count,
     file_changes,
     files_due_for_review,
     files_for_user,
@@ -41,6 +39,9 @@ from hardship.selectors import (
     files_with_same_name_and_birth_date,
 )
 from hardship.services import can_see_full_id_numbers, category_propose
+from hardship.slots import FILE_PAGE
+from people.access import branch_view, get_object_for_user, units_visible_to
+from people.models import Role, User
 
 PAGE_SIZE = 50
 STATUS_COUNT_CAP = 1_000
@@ -397,9 +398,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "close": is_approver and file.is_active,
         "transfer": (is_caseworker or is_approver) and file.is_active,
     }
-    from funds.selectors import file_funds_context
     from hardship.views.attachments import attachments_panel_context
-    from visits.selectors import file_visits_context
 
     transfers = list(file.transfers.select_related("from_unit", "to_unit", "requested_by"))
     incoming = [
@@ -428,8 +427,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "allowed": allowed,
             "action_forms": action_forms,
             **attachments_panel_context(file=file, user=user),
-            **file_visits_context(file=file, user=user),
-            **file_funds_context(file=file, user=user),
+            "sections": FILE_PAGE.sections(file=file, user=user),
             # A refused step is explained at the top, even when its form is no longer offered.
             "action_errors": [
                 f"{f.fields[name].label}：{message}" if name in f.fields else message
@@ -612,7 +610,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 
 def get_incoming_transfers(user: User):
-    from hardship.access import scope_to_user
+    from people.access import scope_to_user
 
     return scope_to_user(
         FileTransfer.objects.filter(status=TransferStatus.PENDING).select_related(
@@ -639,7 +637,8 @@ def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered list as xlsx or CSV; full ID numbers only when asked and allowed, and recorded."""
     from django.http import Http404, StreamingHttpResponse
 
-    from hardship.exporting import csv_chunks, file_rows, record_full_id_export, xlsx_bytes
+    from documents.spreadsheets import csv_chunks, xlsx_bytes
+    from hardship.exporting import file_rows, record_full_id_export
 
     if fmt not in ("xlsx", "csv"):
         raise Http404
@@ -690,7 +689,7 @@ def file_find_by_id(request: HttpRequest) -> HttpResponse:
 @branch_view()
 def file_card(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for the file card (困难职工档案表) as a PDF to print and sign."""
-    from hardship.documents import JobAlreadyRunning, document_request
+    from documents.services import JobAlreadyRunning, document_request
 
     file = _get_file(request, pk)
     if request.method != "POST":

@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hardship.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
+from common.errors import RuleBroken
 from hardship.importing import (
     COLUMNS,
     COLUMNS_BY_KEY,
@@ -28,8 +28,9 @@ from hardship.importing import (
     import_batch_match_columns,
     import_workbook,
 )
-from hardship.models import ImportBatch, Role, UnionUnit, User
-from hardship.services import RuleBroken
+from hardship.models import ImportBatch
+from people.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
+from people.models import Role, UnionUnit, User
 
 CASEWORKERS = (Role.CASEWORKER,)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from hardship.models import UnionUnit, User
+from people.models import UnionUnit, User
 from tests.factories import TEST_PASSWORD, UnionUnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

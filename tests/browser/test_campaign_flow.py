@@ -12,11 +12,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from documents.models import GeneratedDocument
 from hardship.choices import FileStatus
-from hardship.models import GeneratedDocument, HardshipFile
+from hardship.models import HardshipFile
 from tests.browser.test_file_flow import sign_in
+from tests.documents.test_pdf import pdf_pages, pdf_words, save_picture
 from tests.factories import UnionUnitFactory, UserFactory, make_id_number, open_file
-from tests.hardship.test_pdf import pdf_pages, pdf_words, save_picture
 from tests.workers import database_url_for_other_processes, worker_process
 from visits.campaigns import campaign_create
 from visits.choices import FollowUpStatus

@@ -16,8 +16,8 @@ from funds.services import fund_create, receipt_record
 from hardship.models import HardshipCause, HardshipFile
 from reports.tallies import refresh_tallies, window_months
 from tests.browser.test_file_flow import sign_in
+from tests.documents.test_pdf import pdf_words, save_picture
 from tests.factories import UnionUnitFactory, UserFactory, open_file
-from tests.hardship.test_pdf import pdf_words, save_picture
 from tests.workers import database_url_for_other_processes, jobs_on_own_queue, worker_process
 from visits.campaigns import campaign_create, visit_lists_build
 from visits.models import VisitListRow

@@ -19,8 +19,8 @@ from funds.services import fund_create, receipt_record
 from hardship.choices import FileStatus
 from hardship.models import HardshipFile
 from tests.browser.test_file_flow import sign_in
+from tests.documents.test_pdf import pdf_words, save_picture
 from tests.factories import UnionUnitFactory, UserFactory, make_id_number, open_file
-from tests.hardship.test_pdf import pdf_words, save_picture
 from tests.workers import database_url_for_other_processes, worker_process
 from visits.campaigns import campaign_create, visit_list_approve, visit_lists_build
 from visits.models import VisitList

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
+from common.errors import RuleBroken
 from funds.batches import (
     ABOVE_PAYMENT_CAP,
     ALREADY_PROPOSED,
@@ -29,7 +30,6 @@ from funds.selectors import fund_balance, ledger_problems
 from funds.services import DisbursementInput, budget_set, disbursement_propose
 from hardship.choices import FileStatus
 from hardship.models import HardshipFile
-from hardship.services import RuleBroken
 from tests.factories import UnionUnitFactory, UserFactory, make_id_number, open_file
 from tests.visits.test_visit_lists import on_file
 from tests.workers import ROOT, database_url_for_other_processes
@@ -188,7 +188,7 @@ import django, sys
 django.setup()
 from funds.batches import batch_propose
 from funds.models import Fund
-from hardship.models import UnionUnit, User
+from people.models import UnionUnit, User
 from visits.models import Campaign
 print("ready", flush=True)
 batch_propose(campaign=Campaign.objects.get(), unit=UnionUnit.objects.get(code="HB-WH-JA"),
@@ -198,7 +198,6 @@ print("finished", flush=True)
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="locks and kills need PostgreSQL")
 def test_a_process_killed_mid_batch_leaves_no_half_written_batch(
     tree, community, funded, winter, caseworker, approver
 ):

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from common.errors import RuleBroken
 from funds.choices import DisbursementStatus, FundKind, Purpose, ReceiptSource
 from funds.ledger import NotEnoughMoney
 from funds.models import Disbursement
@@ -23,14 +24,10 @@ from funds.services import (
     fund_create,
     receipt_record,
 )
-from hardship.services import RuleBroken
 from tests.factories import make_id_number
 from tests.visits.test_visits import campaign, household
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs PostgreSQL"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 40
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common.errors import RuleBroken
 from funds.choices import AccountKind, DisbursementStatus, FundKind, PaymentMethod, Purpose
 from funds.models import Account, AidRule, Budget, Disbursement, SchoolingStandard
 from funds.rules import PER_PAYMENT_CAP, PER_YEAR_CAP
@@ -26,7 +27,7 @@ from funds.services import (
 )
 from hardship.choices import FileStatus, SchoolStage
 from hardship.models import HardshipFile, HouseholdMember
-from hardship.services import MemberInput, RuleBroken
+from hardship.services import MemberInput
 from tests.factories import UnionUnitFactory, UserFactory, make_id_number
 from tests.visits.test_visits import household, log
 

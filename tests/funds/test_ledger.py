@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from common.errors import RuleBroken
 from funds.choices import AccountKind, FundKind, Purpose, ReceiptSource, TransactionKind
 from funds.ledger import LedgerUnbalanced, Line, NotEnoughMoney, account_for, ledger_post
 from funds.models import Account, Entry, LedgerTransaction
@@ -21,7 +22,6 @@ from funds.services import (
     ledger_correct,
     receipt_record,
 )
-from hardship.services import RuleBroken
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,12 +193,6 @@ def test_lines_that_do_not_balance_never_reach_the_ledger(funded, approver):
 # ---------------------------------------------------------------- what the database refuses
 
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the database's own guards are PostgreSQL triggers"
-)
-
-
-@postgresql_only
 def test_the_database_refuses_an_unbalanced_transaction_written_by_hand(funded, approver):
     posted = LedgerTransaction.objects.create(
         kind=TransactionKind.RECEIPT, fund=funded, by=approver, posted_at=timezone.now()
@@ -210,7 +204,6 @@ def test_the_database_refuses_an_unbalanced_transaction_written_by_hand(funded, 
         )
 
 
-@postgresql_only
 def test_the_database_refuses_to_change_or_delete_entries_and_transactions(funded):
     entry = Entry.objects.first()
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -222,7 +215,6 @@ def test_the_database_refuses_to_change_or_delete_entries_and_transactions(funde
     assert fund_balance(funded).available == Decimal("100000.00")
 
 
-@postgresql_only
 def test_the_database_keeps_balances_whoever_writes_the_entries(funded, approver):
     # Written without the service: the trigger still moves both accounts.
     posted = LedgerTransaction.objects.create(

@@ -237,7 +237,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(name, client, tree):
     response = client.get(reverse(f"funds:{name}", args=args))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("people:login"))
 
 
 @pytest.mark.parametrize("count", [1, 3])

@@ -16,6 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from common.errors import RuleBroken
+from documents.models import GeneratedDocument
+from documents.services import document_run
 from funds.choices import DisbursementStatus, PaymentMethod, Purpose
 from funds.models import Disbursement, RosterScan
 from funds.rosters import (
@@ -37,11 +40,9 @@ from funds.services import (
     disbursement_propose,
     disbursement_reject,
 )
-from hardship.documents import document_run
-from hardship.models import GeneratedDocument, HardshipFile
-from hardship.services import RuleBroken
+from hardship.models import HardshipFile
+from tests.documents.test_pdf import pdf_pages, pdf_text, save_picture, squeezed
 from tests.factories import make_id_number
-from tests.hardship.test_pdf import pdf_pages, pdf_text, save_picture, squeezed
 from tests.visits.test_visits import household, image_bytes, pdf_bytes
 from visits.models import Campaign
 

@@ -453,7 +453,7 @@ def test_the_file_page_shows_the_households_aid_and_offers_a_caseworker_a_paymen
 
 
 def test_the_funds_entry_is_in_the_navigation_for_a_user_with_a_unit(caseworker_client):
-    page = caseworker_client.get(reverse("hardship:home")).content.decode()
+    page = caseworker_client.get(reverse("reports:home")).content.decode()
 
     assert f'href="{reverse("funds:fund_list")}"' in page
 

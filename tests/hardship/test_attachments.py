@@ -14,9 +14,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from PIL import Image
 
+from common.errors import RuleBroken
 from hardship.attachments import attachment_add, clean_original_name
 from hardship.models import Attachment
-from hardship.services import RuleBroken, hardship_file_close
+from hardship.services import hardship_file_close
 from hardship.views.attachments import attachments_panel_context
 from tests.factories import UserFactory, open_file
 
@@ -352,7 +353,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, file, attachment):
         response = client.get(url)
 
         assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.url.startswith(reverse("people:login"))
 
 
 # ---------------------------------------------------------------- download view

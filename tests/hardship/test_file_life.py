@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
+from common.crypto import keyed_hash
+from common.errors import RuleBroken
 from hardship.choices import Category, FileStatus
-from hardship.crypto import keyed_hash
 from hardship.models import FileTransition, HardshipFile
 from hardship.services import (
     MemberInput,
-    RuleBroken,
     hardship_file_approve,
     hardship_file_close,
     hardship_file_exit,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from hardship.access import BRANCH, access_rule_of
+from common.errors import RuleBroken
 from hardship.importing import (
     COLUMNS,
     COLUMNS_BY_KEY,
@@ -38,9 +38,9 @@ from hardship.models import (
     HouseholdMember,
     ImportBatch,
 )
-from hardship.services import RuleBroken
 from hardship.tasks import import_batch_work
 from hardship.urls_imports import urlpatterns as import_patterns
+from people.access import BRANCH, access_rule_of
 from tests.factories import make_id_number, open_file
 
 # The import pages as the lead wires them: hardship/urls.py includes them under imports/.
@@ -646,7 +646,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, caseworker):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.url.startswith(reverse("people:login"))
     assert client.post(reverse("hardship:import_confirm", args=[batch.pk])).status_code == 302
 
 

@@ -2,7 +2,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from hardship.crypto import clear_key_cache, keyed_hash
+from common.crypto import clear_key_cache, keyed_hash
 from hardship.models import HardshipFile
 from hardship.services import MemberInput
 from tests.factories import make_id_number, open_file

@@ -10,7 +10,7 @@ from mailings.models import CampaignProgressSchedule, EmailOptOut
 from tests.factories import UserFactory
 from tests.visits.test_visits import campaign
 
-PROFILE = reverse("mailings:profile")
+PROFILE = reverse("people:profile")
 
 
 def checkbox(page: str, name: str) -> str:
@@ -75,7 +75,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, db):
 
 
 def test_the_user_menu_links_to_the_profile(caseworker_client):
-    page = caseworker_client.get(reverse("hardship:home")).content.decode()
+    page = caseworker_client.get(reverse("reports:home")).content.decode()
 
     assert f'href="{PROFILE}"' in page
 

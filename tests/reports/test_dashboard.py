@@ -15,7 +15,7 @@ from django.utils import timezone
 from funds.choices import FundKind, ReceiptSource
 from funds.services import fund_create, receipt_record
 from hardship.models import HardshipFile
-from reports.dashboard import period_choices
+from reports.dashboard import period_choices, unit_url
 from reports.periods import Period
 from reports.tallies import refresh_tallies, window_months
 from tests.factories import UnionUnitFactory, UserFactory, open_file
@@ -114,7 +114,7 @@ def world(kept, tree, caseworker):
 
 
 def test_the_home_page_shows_the_users_unit_figures_after_a_refresh(caseworker_client, world, kept):
-    response = caseworker_client.get(reverse("hardship:home"))
+    response = caseworker_client.get(reverse("reports:home"))
 
     assert response.status_code == 200
     assert response.context["dashboard"].counted_directly == (kept == "counted directly")
@@ -136,7 +136,7 @@ def test_the_home_page_shows_the_users_unit_figures_after_a_refresh(caseworker_c
 
 
 def test_each_figure_is_compared_with_the_same_period_a_year_earlier(caseworker_client, world):
-    response = caseworker_client.get(reverse("hardship:home"))
+    response = caseworker_client.get(reverse("reports:home"))
 
     by_key = {figure.key: figure for figure in response.context["dashboard"].key_figures}
     # A year ago: "old" and "jiangan" were on record, both opened then; nothing was visited.
@@ -150,7 +150,7 @@ def test_each_figure_is_compared_with_the_same_period_a_year_earlier(caseworker_
 
 
 def test_the_charts_data_and_their_tables_carry_the_same_numbers(caseworker_client, world):
-    response = caseworker_client.get(reverse("hardship:home"))
+    response = caseworker_client.get(reverse("reports:home"))
     html = response.content.decode()
 
     data = json.loads(
@@ -178,12 +178,12 @@ def test_the_charts_data_and_their_tables_carry_the_same_numbers(caseworker_clie
 
 
 def test_the_breakdown_by_child_unit_links_to_each_childs_dashboard(caseworker_client, world, tree):
-    response = caseworker_client.get(reverse("hardship:home"))
+    response = caseworker_client.get(reverse("reports:home"))
 
     rows = response.context["child_rows"]
     assert [(row.unit.name, row.figures.on_record.value) for row in rows] == [("江岸区总工会", 3)]
     assert rows[0].figures.visits.value == 1
-    assert f'href="{tree.jiangan.get_absolute_url()}"' in response.content.decode()
+    assert f'href="{unit_url(tree.jiangan)}"' in response.content.decode()
 
 
 def test_the_parents_user_drills_down_to_a_child_unit_for_the_same_period(
@@ -191,18 +191,18 @@ def test_the_parents_user_drills_down_to_a_child_unit_for_the_same_period(
 ):
     year = str(timezone.localdate().year)
 
-    response = caseworker_client.get(tree.jiangan.get_absolute_url(), {"period": year})
+    response = caseworker_client.get(unit_url(tree.jiangan), {"period": year})
 
     assert response.status_code == 200
     assert response.context["dashboard"].period == Period.year(int(year))
     assert _figures(response)["on_record"] == 3
     html = response.content.decode()
     # The child (大智) and the trail back up (武汉) keep the period.
-    assert f'href="{tree.dazhi.get_absolute_url()}?period={year}"' in html
-    assert f'href="{tree.wuhan.get_absolute_url()}?period={year}"' in html
+    assert f'href="{unit_url(tree.dazhi)}?period={year}"' in html
+    assert f'href="{unit_url(tree.wuhan)}?period={year}"' in html
     assert [row.figures.on_record.value for row in response.context["child_rows"]] == [2]
 
-    leaf = caseworker_client.get(tree.dazhi.get_absolute_url(), {"period": year})
+    leaf = caseworker_client.get(unit_url(tree.dazhi), {"period": year})
 
     assert leaf.status_code == 200
     assert [step.name for step, _url in leaf.context["trail"]] == [
@@ -221,7 +221,7 @@ def test_a_grassroots_unit_page_counts_its_own_records_directly(
         visitors=[caseworker], cadres=[], campaign=None, findings="电话回访", people_reached=1,
     )  # fmt: skip
 
-    response = caseworker_client.get(tree.dazhi.get_absolute_url())
+    response = caseworker_client.get(unit_url(tree.dazhi))
 
     assert response.status_code == 200
     figures = _figures(response)
@@ -236,7 +236,7 @@ def test_the_period_parameter_chooses_the_period_and_its_year_before(caseworker_
     today = timezone.localdate()
     last_year = today.year - 1
 
-    response = caseworker_client.get(reverse("hardship:home"), {"period": str(last_year)})
+    response = caseworker_client.get(reverse("reports:home"), {"period": str(last_year)})
 
     dashboard = response.context["dashboard"]
     assert dashboard.period == Period.year(last_year)
@@ -247,13 +247,13 @@ def test_the_period_parameter_chooses_the_period_and_its_year_before(caseworker_
     assert f'<option value="{last_year}" selected>' in response.content.decode()
 
     month = f"{today:%Y-%m}"
-    this_month = caseworker_client.get(reverse("hardship:home"), {"period": month})
+    this_month = caseworker_client.get(reverse("reports:home"), {"period": month})
 
     assert this_month.context["dashboard"].period == Period.month(today.year, today.month)
     assert _figures(this_month)["visits"] == 1
     quarter = f"{today.year}-q{(today.month + 2) // 3}"
     assert (
-        caseworker_client.get(reverse("hardship:home"), {"period": quarter})
+        caseworker_client.get(reverse("reports:home"), {"period": quarter})
         .context["dashboard"]
         .period_value
         == quarter
@@ -262,7 +262,7 @@ def test_the_period_parameter_chooses_the_period_and_its_year_before(caseworker_
 
 @pytest.mark.parametrize("text", ["nonsense", "2026-13", "2026-q5", "3000"])
 def test_a_bad_period_shows_a_message_and_the_year_to_date(caseworker_client, world, text):
-    response = caseworker_client.get(reverse("hardship:home"), {"period": text})
+    response = caseworker_client.get(reverse("reports:home"), {"period": text})
 
     assert response.status_code == 200
     dashboard = response.context["dashboard"]
@@ -277,7 +277,7 @@ def test_a_period_older_than_the_figures_kept_shows_a_message_and_the_year_to_da
 ):
     too_old = str(timezone.localdate().year - 2)
 
-    response = caseworker_client.get(reverse("hardship:home"), {"period": too_old})
+    response = caseworker_client.get(reverse("reports:home"), {"period": too_old})
 
     assert response.status_code == 200
     dashboard = response.context["dashboard"]
@@ -298,9 +298,9 @@ def test_the_periods_offered_are_those_whose_year_before_is_kept():
 
 def test_a_user_of_a_sibling_unit_gets_404_and_never_sees_its_figures(sibling_client, world, tree):
     for unit in (tree.wuhan, tree.jiangan, tree.dazhi):
-        assert sibling_client.get(unit.get_absolute_url()).status_code == 404
+        assert sibling_client.get(unit_url(unit)).status_code == 404
 
-    own = sibling_client.get(reverse("hardship:home"))
+    own = sibling_client.get(reverse("reports:home"))
 
     assert own.context["unit"] == tree.hunan
     figures = _figures(own)
@@ -312,7 +312,7 @@ def test_a_user_of_a_sibling_unit_gets_404_and_never_sees_its_figures(sibling_cl
 
 
 def test_the_caseworker_never_sees_the_sibling_branchs_figures(caseworker_client, world):
-    html = caseworker_client.get(reverse("hardship:home")).content.decode()
+    html = caseworker_client.get(reverse("reports:home")).content.decode()
 
     assert "湖南省总工会" not in html
     assert "长沙市总工会" not in html
@@ -322,17 +322,17 @@ def test_the_caseworker_never_sees_the_sibling_branchs_figures(caseworker_client
 def test_a_superuser_without_a_unit_keeps_the_list_of_top_units(client, superuser, tree):
     client.force_login(superuser)
 
-    response = client.get(reverse("hardship:home"))
+    response = client.get(reverse("reports:home"))
 
-    assert response.templates[0].name == "hardship/tree_roots.html"
+    assert response.templates[0].name == "reports/tree_roots.html"
     assert "中华全国总工会" in response.content.decode()
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, tree):
-    response = client.get(tree.wuhan.get_absolute_url())
+    response = client.get(unit_url(tree.wuhan))
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.url.startswith(reverse("people:login"))
 
 
 def test_the_dashboard_takes_the_same_queries_for_one_and_three_child_units(
@@ -347,7 +347,7 @@ def test_the_dashboard_takes_the_same_queries_for_one_and_three_child_units(
     def queries_of_the_page() -> int:
         _refresh()
         with CaptureQueriesContext(connection) as queries:
-            response = caseworker_client.get(parent.get_absolute_url())
+            response = caseworker_client.get(unit_url(parent))
         assert response.status_code == 200
         assert _figures(response)["on_record"] == len(response.context["child_rows"])
         return len(queries)
@@ -362,7 +362,7 @@ def test_the_dashboard_takes_the_same_queries_for_one_and_three_child_units(
 
 
 def test_the_home_page_names_the_unit_and_keeps_the_units_below_table(caseworker_client, tree):
-    response = caseworker_client.get(reverse("hardship:home"))
+    response = caseworker_client.get(reverse("reports:home"))
 
     html = response.content.decode()
     assert response.status_code == 200

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
+from documents.models import GeneratedDocument
+from documents.services import document_run
 from funds.choices import FundKind, PaymentMethod, Purpose, ReceiptSource
 from funds.models import SchoolingStandard
 from funds.services import (
@@ -19,8 +21,8 @@ from funds.services import (
     receipt_record,
 )
 from hardship.choices import SchoolStage
-from hardship.documents import document_run
-from hardship.models import GeneratedDocument, HouseholdMember, UnionUnit
+from hardship.models import HouseholdMember
+from people.models import UnionUnit
 from reports import charts
 from reports.documents import (
     campaign_report_request,
@@ -32,9 +34,9 @@ from reports.documents import (
 from reports.periods import Period
 from reports.statistics import PeriodTooOld
 from reports.tallies import refresh_tallies, window_months
+from tests.documents.test_pdf import pdf_fonts, pdf_pages, pdf_words, save_picture, squeezed
 from tests.factories import UnionUnitFactory, UserFactory, make_id_number
 from tests.funds.test_disbursements import student_household
-from tests.hardship.test_pdf import pdf_fonts, pdf_pages, pdf_words, save_picture, squeezed
 from tests.visits.test_visits import campaign, household, list_row, log
 from tests.workers import database_url_for_other_processes, wait_for, worker_process
 from visits.models import Visit

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hardship.documents import document_request, documents_resend_pending
-from hardship.models import GeneratedDocument, UnionUnit
+from documents.models import GeneratedDocument
+from documents.services import document_request, documents_resend_pending
+from people.models import UnionUnit
 from reports.documents import CAMPAIGN_KIND, PERIODIC_KIND, period_from_params
 from reports.periods import Period
 from tests.factories import UserFactory
@@ -76,7 +77,7 @@ def test_the_reports_page_offers_the_users_unit_and_the_units_below_it(tree, cas
 
 
 def test_the_menu_leads_to_the_reports_page(caseworker):
-    page = signed_in(caseworker).get(reverse("hardship:home")).content.decode()
+    page = signed_in(caseworker).get(reverse("reports:home")).content.decode()
 
     assert f'href="{INDEX}"' in page
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from funds.choices import AccountKind, FundKind, ReceiptSource, TransactionKind
 from funds.ledger import Line, account_for, ledger_post
 from funds.models import Fund
-from hardship.models import HardshipFile, UnionUnit
+from hardship.models import HardshipFile
+from people.models import UnionUnit
 from reports.models import AS_AT_REFRESH, BranchTally
 from reports.periods import Period
 from reports.statistics import PeriodTooOld, branch_figures, unit_statistics

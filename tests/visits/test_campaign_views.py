@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from documents.models import GeneratedDocument
 from hardship.choices import FileStatus
-from hardship.models import GeneratedDocument, HardshipFile
+from hardship.models import HardshipFile
 from tests.factories import UnionUnitFactory, make_id_number, open_file
 from visits.campaigns import campaign_create, visit_lists_build, visit_lists_request_build
 from visits.models import Campaign, VisitList
@@ -131,7 +132,7 @@ def test_the_unvisited_page_lists_every_household_not_yet_visited(caseworker_cli
 def test_the_list_pdf_is_requested_from_the_list_page_and_produced(
     caseworker_client, built, settings, tmp_path
 ):
-    from hardship.documents import document_run
+    from documents.services import document_run
 
     settings.MEDIA_ROOT = tmp_path
     _, visit_list = built
@@ -158,7 +159,7 @@ def back_link_of(page: str) -> str | None:
 def test_a_finished_list_build_links_back_to_the_campaign(
     caseworker_client, built, settings, tmp_path
 ):
-    from hardship.documents import document_run
+    from documents.services import document_run
 
     settings.MEDIA_ROOT = tmp_path
     campaign, _ = built
@@ -199,7 +200,7 @@ def test_a_lists_documents_link_back_to_the_list(caseworker_client, built):
 def test_a_branchs_printed_lists_link_back_to_the_campaign_at_that_unit(
     caseworker_client, caseworker, built, tree
 ):
-    from hardship.documents import document_request
+    from documents.services import document_request
 
     campaign, _ = built
     document = document_request(

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from common.errors import RuleBroken
 from hardship.choices import FileStatus
-from hardship.services import RuleBroken
 from tests.factories import open_file
 from tests.visits.test_visits import campaign, household, log, on_file, today
 from visits.choices import HelpKind, VisitKind

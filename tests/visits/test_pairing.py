@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from common.errors import RuleBroken
 from hardship.choices import FileStatus
-from hardship.services import RuleBroken
 from tests.factories import UnionUnitFactory, UserFactory, open_file
 from tests.visits.test_visits import household, on_file, today
 from visits.choices import PairingRole

@@ -15,12 +15,12 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from documents.models import GeneratedDocument
+from documents.pdf import PART_TASK, pdf_parts_collect, pdf_parts_prepare
+from documents.services import document_request, document_run
 from hardship.choices import FileStatus
-from hardship.documents import document_request, document_run
-from hardship.models import GeneratedDocument, HardshipFile
-from hardship.pdf import PART_TASK, pdf_parts_collect, pdf_parts_prepare
-from tests.factories import UnionUnitFactory, make_id_number, open_file
-from tests.hardship.test_pdf import (
+from hardship.models import HardshipFile
+from tests.documents.test_pdf import (
     embedded_font_files,
     pdf_fonts,
     pdf_pages,
@@ -29,6 +29,7 @@ from tests.hardship.test_pdf import (
     save_picture,
     squeezed,
 )
+from tests.factories import UnionUnitFactory, make_id_number, open_file
 from tests.workers import ROOT, database_url_for_other_processes, wait_for
 from visits.campaigns import campaign_create, visit_lists_build
 from visits.documents import visit_list_pdf_render, visit_list_selection
@@ -210,7 +211,7 @@ def test_hostile_text_in_a_row_is_printed_as_text_and_fetches_nothing(
         name='<img src="file:///etc/passwd">', address=injected
     )
 
-    with caplog.at_level("WARNING", logger="hardship.pdf"):
+    with caplog.at_level("WARNING", logger="documents.pdf"):
         pdf = produced(
             request_pdf(caseworker, tree.jiangan, campaign_id=campaign.pk, unit_id=tree.jiangan.pk)
         )
@@ -220,7 +221,7 @@ def test_hostile_text_in_a_row_is_printed_as_text_and_fetches_nothing(
     assert squeezed(injected) in text
     assert "王秀英" in text  # the injected rule hid nothing
     assert "root:" not in text
-    assert [r for r in caplog.records if r.name == "hardship.pdf"] == []
+    assert [r for r in caplog.records if r.name == "documents.pdf"] == []
 
 
 def test_a_long_list_is_rendered_in_parts_joined_and_numbered_across_the_whole(

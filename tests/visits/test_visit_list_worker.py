@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from documents.models import GeneratedDocument
+from documents.services import JobAlreadyRunning
 from hardship.choices import FileStatus
-from hardship.documents import JobAlreadyRunning
-from hardship.models import GeneratedDocument, HardshipFile
+from hardship.models import HardshipFile
 from tests.factories import UnionUnitFactory, make_id_number, open_file
 from tests.workers import database_url_for_other_processes, wait_for, worker_process
 from visits.campaigns import campaign_create, visit_lists_request_build
@@ -116,4 +116,3 @@ def test_a_second_build_of_the_same_lists_is_told_one_is_running(
         visit_lists_request_build(campaign=campaign, by=approver)
 
     assert refused.value.running == first
-    assert connection.vendor == "postgresql"

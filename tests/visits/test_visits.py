@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from common.errors import RuleBroken
 from hardship.choices import FileStatus
 from hardship.models import HardshipFile
-from hardship.services import RuleBroken
 from tests.factories import UserFactory, open_file
 from visits.choices import FollowUpStatus, VisitKind
 from visits.models import (

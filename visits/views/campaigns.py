@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hardship.access import branch_view, get_object_for_user, units_visible_to
-from hardship.documents import JobAlreadyRunning, document_request
-from hardship.models import Role, UnionUnit
+from documents.services import JobAlreadyRunning, document_request
+from people.access import branch_view, get_object_for_user, units_visible_to
+from people.models import Role, UnionUnit
 from visits.campaigns import (
     campaign_coverage,
     campaign_create,
@@ -21,6 +21,7 @@ from visits.campaigns import (
 )
 from visits.forms_campaigns import CampaignForm
 from visits.models import Campaign, VisitList, VisitListRow
+from visits.slots import CAMPAIGN_ACTIONS, CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 
 LISTS_PER_PAGE = 50
 
@@ -104,12 +105,25 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         or request.user.has_role(Role.APPROVER)
         or request.user.has_role(Role.CASEWORKER)
     )
+    trail = [
+        u
+        for u in units_visible_to(request.user).filter(pk__in=unit.ancestor_ids)
+        if u.is_in_branch_of(campaign.organiser)
+    ]
+    page = {"campaign": campaign, "unit": unit, "trail": trail, "user": request.user}
     return render(
         request,
         "visits/campaign_detail.html",
-        {"campaign": campaign, "unit": unit, "total": total, "children": children, "lists": lists, "can_build": can_build,
-         "trail": [u for u in units_visible_to(request.user).filter(pk__in=unit.ancestor_ids) if u.is_in_branch_of(campaign.organiser)]},
-    )  # fmt: skip
+        {
+            **page,
+            "total": total,
+            "children": children,
+            "lists": lists,
+            "can_build": can_build,
+            "actions": CAMPAIGN_ACTIONS.sections(**page),
+            "sections": CAMPAIGN_PAGE.sections(**page, has_lists=bool(lists.paginator.count)),
+        },
+    )
 
 
 @branch_view()
@@ -179,6 +193,7 @@ def visit_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "can_approve": can_approve,
             "can_log_visits": can_log_visits,
+            "actions": VISIT_LIST_ACTIONS.sections(visit_list=visit_list, user=request.user),
         },
     )
 

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from hardship.access import branch_view, get_object_for_user, units_visible_to
+from common.paging import capped_count, keyset_page
 from hardship.attachments import UploadSizeLimiter, attachment_max_bytes
 from hardship.choices import FileStatus
-from hardship.models import HardshipFile, Role, User
-from hardship.paging import keyset_page
-from hardship.selectors import capped_count
+from hardship.models import HardshipFile
+from people.access import branch_view, get_object_for_user, units_visible_to
+from people.models import Role, User
 from visits import services
 from visits.choices import FollowUpStatus, PairingRole, VisitKind
 from visits.forms import (

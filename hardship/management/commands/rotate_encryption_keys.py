@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from hardship.crypto import clear_key_cache
+from common.crypto import clear_key_cache
 from hardship.services import encryption_keys_rotate
 
 

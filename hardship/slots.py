@@ -1,0 +1,7 @@
+"""Where apps above hardship add to its pages (common/slots.py says why and how)."""
+
+from common.slots import PageSlot
+
+# Sections below a file's own content, each called with ``file`` (fetched for the user) and
+# ``user``: the household's visits and pairing (visits), its aid (funds).
+FILE_PAGE = PageSlot("file page")
