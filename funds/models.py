@@ -17,7 +17,6 @@ What the database itself guarantees, whatever code path writes:
   row, and the one that would overdraw fails.
 """
 
-import uuid
 from decimal import Decimal
 
 import pgtrigger
@@ -27,6 +26,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from documents.uploads import StoredUpload
 from funds.choices import (
     ASSET_ACCOUNTS,
     AccountKind,
@@ -635,11 +635,7 @@ class Disbursement(models.Model):
         return reverse("funds:disbursement_detail", kwargs={"pk": self.pk})
 
 
-def _roster_scan_path(instance: "RosterScan", filename: str) -> str:
-    return f"rosters/{instance.campaign_id}/{uuid.uuid4().hex}"
-
-
-class RosterScan(models.Model):
+class RosterScan(StoredUpload):
     """The scan of a signed paper roster (发放花名册/签领表), uploaded for a campaign and unit."""
 
     campaign = models.ForeignKey(
@@ -648,16 +644,6 @@ class RosterScan(models.Model):
     unit = models.ForeignKey(
         UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="+"
     )
-    content = models.FileField(_("scan"), upload_to=_roster_scan_path)
-    original_name = models.CharField(_("original name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=50)
-    # What was really received, as for attachments: the proof a scan was not swapped.
-    size = models.PositiveIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("signed roster scan")
@@ -665,5 +651,5 @@ class RosterScan(models.Model):
         ordering = ["-uploaded_at"]
         indexes = [models.Index(fields=["campaign", "unit"], name="roster_scan_campaign_unit")]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def upload_folder(self) -> str:
+        return f"rosters/{self.campaign_id}"

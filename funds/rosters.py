@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
@@ -35,15 +35,11 @@ from documents.models import GeneratedDocument
 from documents.pdf import PDF_CONTENT_TYPE, render_pdf
 from documents.services import BackLink, JobContext, Produced, back_link, producer
 from documents.spreadsheets import PrintedSheet
+from documents.uploads import upload_check, upload_store
 from funds.choices import DisbursementStatus, PaymentMethod, Purpose, ReceiptSource
 from funds.models import Disbursement, Fund, RosterScan
 from funds.selectors import Statement, fund_statement
 from funds.services import disbursement_pay
-from hardship.attachments import (
-    attachment_check_content,
-    attachment_measure,
-    clean_original_name,
-)
 from people.access import is_in_branch, scope_to_user
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
@@ -191,28 +187,9 @@ def roster_scan_upload(*, campaign: Campaign, unit: UnionUnit, by: User, upload)
     cannot be written); one RosterScan row.
     """
     _require_signer(by, unit)
-    try:
-        detected = attachment_check_content(upload)
-        size, digest = attachment_measure(upload)
-    except ValidationError as error:
-        raise RuleBroken({"upload": error.error_list}) from error
-    scan = RosterScan(
-        campaign=campaign,
-        unit=unit,
-        original_name=clean_original_name(upload.name),
-        content_type=detected.mime,
-        size=size,
-        sha256=digest,
-        uploaded_by=by,
+    return upload_store(
+        RosterScan(campaign=campaign, unit=unit, uploaded_by=by), upload_check(upload)
     )
-    scan.content.save("upload", upload, save=False)
-    try:
-        with transaction.atomic():
-            scan.save()
-    except BaseException:
-        scan.content.delete(save=False)
-        raise
-    return scan
 
 
 def roster_lines_sign(*, disbursements, by: User) -> list[Disbursement]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.crypto import EncryptedCharField
+from documents.uploads import StoredUpload
 from hardship.choices import (
     ACTIVE_STATUSES,
     ETHNIC_GROUPS,
@@ -470,33 +471,19 @@ class HomeVerification(models.Model):
         return f"{self.file_id} {self.visited_on}"
 
 
-def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # Never the uploaded name: it may be anything, and is kept in original_name.
-    return f"attachments/{instance.file_id}/{uuid.uuid4().hex}"
-
-
-class Attachment(models.Model):
+class Attachment(StoredUpload):
     """A scan or photo proving something in the file (证明材料), served only through a checked view."""
 
     file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=12, choices=AttachmentKind.choices)
-    content = models.FileField(_("file"), upload_to=_attachment_path)
-    original_name = models.CharField(_("original name"), max_length=200)
-    content_type = models.CharField(_("type"), max_length=50)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["file", "uploaded_at", "id"]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def upload_folder(self) -> str:
+        return f"attachments/{self.file_id}"
 
 
 class IdNumberView(models.Model):

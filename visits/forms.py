@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from hardship.attachments import attachment_max_bytes
+from documents.uploads import upload_max_bytes
 from hardship.forms import MoneyField
 from hardship.models import HardshipFile
 from people.access import scope_to_user, units_visible_to
@@ -168,7 +168,7 @@ class VisitForm(forms.Form):
         photos = self.fields["photos"]
         photos.help_text = photos.help_text % {
             "count": MAX_PHOTOS_PER_VISIT,
-            "limit": f"{attachment_max_bytes() / 2**20:g}",
+            "limit": f"{upload_max_bytes() / 2**20:g}",
         }
 
     def clean_photos(self):

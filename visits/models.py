@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from documents.uploads import StoredUpload
 from hardship.choices import Category
 from hardship.models import MONEY, HardshipFile
 from people.models import UnionUnit, User
@@ -247,29 +248,18 @@ class Visit(models.Model):
         return f"{self.file_id} {self.visited_on}"
 
 
-def _photo_path(instance: "VisitPhoto", filename: str) -> str:
-    import uuid
+class VisitPhoto(StoredUpload):
+    """A photo taken at a visit, checked by its bytes like every upload."""
 
-    return f"visit-photos/{instance.visit_id}/{uuid.uuid4().hex}"
-
-
-class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="photos")
-    image = models.FileField(_("photo"), upload_to=_photo_path)
-    content_type = models.CharField(_("type"), max_length=50)
-    size = models.PositiveIntegerField(_("size in bytes"))
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("visit photo")
         verbose_name_plural = _("visit photos")
         ordering = ["visit", "id"]
 
-    def __str__(self) -> str:
-        return f"{self.visit_id}/{self.pk}"
+    def upload_folder(self) -> str:
+        return f"visit-photos/{self.visit_id}"
 
 
 class FollowUp(models.Model):

@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import RuleBroken
-from hardship.attachments import attachment_check_content
+from documents.uploads import CheckedUpload, upload_check_content, upload_measure, upload_store
 from hardship.choices import FileStatus
 from hardship.identity import validate_credit_code
 from hardship.models import ABSURD_YUAN, HardshipFile
@@ -438,23 +438,21 @@ def _check_follow_ups(
         raise RuleBroken(errors)
 
 
-def photo_check(upload: UploadedFile) -> str:
-    """The MIME type of a visit photo, or ValidationError: only JPEG, PNG or WebP images.
-
-    Uses the attachments' check by content (signature, size, Pillow decoding),
-    then refuses what is not an image, such as a PDF.
-    """
-    detected = attachment_check_content(upload)
+def photo_check(upload: UploadedFile) -> CheckedUpload:
+    """A visit photo checked by its content (signature, size, Pillow decoding, as every
+    upload), or ValidationError: only JPEG, PNG or WebP images, not a PDF."""
+    detected = upload_check_content(upload)
     if not detected.is_image:
         raise ValidationError(
             _("“%(name)s” is not a photo: only JPEG, PNG or WebP images can be added to a visit.")
             % {"name": upload.name},
             code="not_an_image",
         )
-    return detected.mime
+    size, digest = upload_measure(upload)
+    return CheckedUpload(upload, detected.mime, size, digest)
 
 
-def _check_photos(photos: list[UploadedFile]) -> list[str]:
+def _check_photos(photos: list[UploadedFile]) -> list[CheckedUpload]:
     if len(photos) > MAX_PHOTOS_PER_VISIT:
         raise RuleBroken(
             {
@@ -462,10 +460,10 @@ def _check_photos(photos: list[UploadedFile]) -> list[str]:
                 % {"count": MAX_PHOTOS_PER_VISIT}
             }
         )
-    types, problems = [], []
+    checked, problems = [], []
     for upload in photos:
         try:
-            types.append(photo_check(upload))
+            checked.append(photo_check(upload))
         except ValidationError as error:
             problems.extend(
                 message if upload.name in message else f"{upload.name}: {message}"
@@ -473,7 +471,7 @@ def _check_photos(photos: list[UploadedFile]) -> list[str]:
             )
     if problems:
         raise RuleBroken({"photos": problems})
-    return types
+    return checked
 
 
 def _check_visit_allowed(
@@ -568,7 +566,7 @@ def visit_log(
     _check_people(by, visitors, cadres)
     _check_campaign(campaign, file=file, on=visited_on)
     _check_follow_ups(by, file, visited_on, follow_ups)
-    types = _check_photos(photos)
+    checked_photos = _check_photos(photos)
     stored: list[VisitPhoto] = []
     try:
         with transaction.atomic():
@@ -605,22 +603,18 @@ def visit_log(
                 )
                 for item in follow_ups
             )
-            for upload, content_type in zip(photos, types, strict=True):
-                photo = VisitPhoto(
-                    visit=visit, content_type=content_type, size=upload.size, uploaded_by=by
-                )
-                upload.seek(0)
-                # upload_to names the stored file at random; the name given here is ignored.
-                photo.image.save("photo", upload, save=False)
+            for checked in checked_photos:
+                photo = VisitPhoto(visit=visit, uploaded_by=by)
+                # Kept before saving, so a later failure of the visit removes its file too.
                 stored.append(photo)
-                photo.save()
+                upload_store(photo, checked)
             if campaign is not None:
                 VisitListRow.objects.filter(
                     campaign=campaign, file=file, visit__isnull=True
                 ).update(visit=visit)
     except BaseException:
         for photo in stored:
-            photo.image.delete(save=False)
+            photo.content.delete(save=False)
         raise
     return visit
 

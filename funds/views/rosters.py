@@ -10,7 +10,6 @@ file's attachments.
 import logging
 from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -19,19 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from common.forms import show_refusal
 from documents.services import JobAlreadyRunning, document_request
+from documents.uploads import UploadForm, accepts_upload, upload_response
 from funds import rosters
 from funds.forms import PeriodForm
 from funds.models import Disbursement, Fund, RosterScan
-from hardship.attachments import (
-    ACCEPT_ATTRIBUTE,
-    ACCEPTED,
-    UploadSizeLimiter,
-    attachment_max_bytes,
-)
 from people.access import branch_view, get_object_for_user
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
@@ -42,29 +36,8 @@ logger = logging.getLogger(__name__)
 READERS = (Role.CASEWORKER, Role.APPROVER, Role.VIEWER, Role.UNIT_ADMIN)
 
 
-class RosterScanForm(forms.Form):
-    # Not required here: clean_upload says why a file is missing, which may be
-    # that the size limiter left it out.
-    upload = forms.FileField(
-        label=gettext_lazy("Scan of the signed roster"),
-        required=False,
-        help_text=gettext_lazy("JPEG, PNG, WebP or PDF, at most %(limit)s MB."),
-        widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-    )
-
-    def __init__(self, *args, refusal: forms.ValidationError | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.refusal = refusal
-        field = self.fields["upload"]
-        field.help_text = field.help_text % {"limit": f"{attachment_max_bytes() / 2**20:g}"}
-
-    def clean_upload(self):
-        upload = self.cleaned_data.get("upload")
-        if self.refusal is not None:
-            raise self.refusal
-        if not upload:
-            raise forms.ValidationError(_("Choose the file to upload."), code="required")
-        return upload
+class RosterScanForm(UploadForm):
+    upload_label = gettext_lazy("Scan of the signed roster")
 
 
 def _get_roster_scope(request: HttpRequest, campaign_pk: int, unit_pk: int):
@@ -168,34 +141,21 @@ def roster_document(request: HttpRequest, campaign_pk: int, unit_pk: int, kind: 
 
 
 @branch_view(roles=rosters.SIGNERS)
-@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+@accepts_upload
 def roster_scan_upload(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
-    """Upload the scan of the signed paper roster (POST); GET leads to the roster.
-
-    CSRF is checked, by ``_roster_scan_upload``: exempting this outer function
-    only lets the size limiter go in before the request body is read.
-    """
+    """Upload the scan of the signed paper roster (POST); GET leads to the roster."""
     campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
-    limiter = UploadSizeLimiter(request, limit=attachment_max_bytes())
-    request.upload_handlers.insert(0, limiter)
-    return _roster_scan_upload(request, campaign, unit, limiter)
-
-
-@csrf_protect
-def _roster_scan_upload(
-    request: HttpRequest, campaign: Campaign, unit: UnionUnit, limiter: UploadSizeLimiter
-) -> HttpResponse:
     if request.method != "POST":
         return redirect(_roster_url(campaign, unit))
-    form = RosterScanForm(request.POST, request.FILES, refusal=limiter.refusal())
+    form = RosterScanForm(request.POST, request.FILES, refusal=request.upload_refusal())
     if form.is_valid():
         try:
             scan = rosters.roster_scan_upload(
                 campaign=campaign, unit=unit, by=request.user, upload=form.cleaned_data["upload"]
             )
-        except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        except (ValidationError, PermissionDenied) as refused:
+            show_refusal(form, refused)
         else:
             messages.success(
                 request, _("The scan “%(name)s” is kept.") % {"name": scan.original_name}
@@ -211,25 +171,7 @@ def roster_scan_download(request: HttpRequest, pk: int) -> FileResponse:
     scan = get_object_for_user(
         RosterScan.objects.all(), user=request.user, unit_path="unit__path", pk=pk
     )
-    try:
-        content = scan.content.open("rb")
-    except FileNotFoundError:
-        logger.error("Roster scan %s has no stored content at %s.", pk, scan.content.name)
-        raise Http404 from None
-    name = scan.original_name
-    kind = ACCEPTED.get(scan.content_type)
-    if kind is not None and not name.lower().endswith(kind.extensions):
-        name = f"{name}{kind.extensions[0]}"
-    response = FileResponse(
-        content,
-        content_type=scan.content_type,
-        as_attachment=not scan.content_type.startswith("image/"),
-        filename=name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return upload_response(scan)
 
 
 @branch_view(roles=rosters.SIGNERS)

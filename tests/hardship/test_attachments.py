@@ -15,7 +15,8 @@ from django.urls import reverse
 from PIL import Image
 
 from common.errors import RuleBroken
-from hardship.attachments import attachment_add, clean_original_name
+from documents.uploads import clean_original_name
+from hardship.attachments import attachment_add
 from hardship.models import Attachment
 from hardship.services import hardship_file_close
 from hardship.views.attachments import attachments_panel_context

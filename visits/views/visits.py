@@ -17,11 +17,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.paging import capped_count, keyset_page
-from hardship.attachments import UploadSizeLimiter, attachment_max_bytes
+from documents.uploads import accepts_upload, upload_response
 from hardship.choices import FileStatus
 from hardship.models import HardshipFile
 from people.access import branch_view, get_object_for_user, units_visible_to
@@ -125,22 +124,11 @@ def _file_anchor(file: HardshipFile, anchor: str = "visits") -> str:
 
 
 @branch_view(roles=CASEWORK)
-@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+@accepts_upload
 def visit_create(request: HttpRequest, file_pk: int) -> HttpResponse:
-    """Log a visit to a household, with its follow-ups and photos.
-
-    CSRF is checked, by ``_visit_create``: exempting this outer function only
-    lets the size limiter go in before the request body is read.
-    """
+    """Log a visit to a household, with its follow-ups and photos."""
     file = _get_file(request, file_pk)
-    limiter = UploadSizeLimiter(request, limit=attachment_max_bytes())
-    request.upload_handlers.insert(0, limiter)
-    return _visit_create(request, file, limiter)
-
-
-@csrf_protect
-def _visit_create(request: HttpRequest, file: HardshipFile, limiter) -> HttpResponse:
     user: User = request.user
     kinds = visit_kinds_for(file=file)
     if not kinds:
@@ -177,8 +165,9 @@ def _visit_create(request: HttpRequest, file: HardshipFile, limiter) -> HttpResp
         )
         rows = FollowUpFormSet(prefix="follow_ups", form_kwargs=row_kwargs)
         return _visit_page(request, file, form, rows)
+    refusal = request.upload_refusal()
     form = VisitForm(
-        request.POST, request.FILES, file=file, user=user, kinds=kinds, refusal=limiter.refusal()
+        request.POST, request.FILES, file=file, user=user, kinds=kinds, refusal=refusal
     )
     rows = FollowUpFormSet(request.POST, prefix="follow_ups", form_kwargs=row_kwargs)
     if "add_follow_up" in request.POST:
@@ -215,7 +204,7 @@ def _visit_create(request: HttpRequest, file: HardshipFile, limiter) -> HttpResp
             )
             return redirect(_file_anchor(file))
     # A browser never sends chosen files again: say so beside the photos.
-    form.photos_lost = bool(request.FILES.getlist("photos")) or limiter.refused
+    form.photos_lost = bool(request.FILES.getlist("photos")) or refusal is not None
     return _visit_page(request, file, form, rows, status=400)
 
 
@@ -283,17 +272,7 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_for_user(
         VisitPhoto.objects.all(), user=request.user, unit_path="visit__file__unit__path", pk=pk
     )
-    try:
-        content = photo.image.open("rb")
-    except FileNotFoundError:
-        logger.error("Visit photo %s has no stored content at %s.", pk, photo.image.name)
-        raise Http404 from None
-    response = FileResponse(content, content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    # Photos of people's homes: never kept by a shared proxy or on a shared computer's disk.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return upload_response(photo)
 
 
 # ====================================================================== follow-ups
