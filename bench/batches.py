@@ -26,14 +26,12 @@ of each step to the baseline.
 
 import argparse
 import os
-import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import files
 import visit_lists
+from harness import in_turn, median_p95
 
 BASELINE_SQL = """
     INSERT INTO funds_disbursement
@@ -53,11 +51,6 @@ BASELINE_SQL = """
 STANDARDS = {"deep": Decimal("1000"), "relative": Decimal("800"), "accident": Decimal("1500")}
 
 
-def median_p95(times: list[float]) -> tuple[float, float]:
-    ordered = sorted(times)
-    return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=20_000, help="As bench/files.py seeds.")
@@ -66,10 +59,6 @@ def main() -> None:
     args = parser.parse_args()
 
     visit_lists.prepare_environment()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.utils import timezone
 
     from funds.batches import batch_approve, batch_propose
@@ -82,8 +71,7 @@ def main() -> None:
     from visits.models import Campaign, CampaignAidStandard, VisitList
 
     execute = visit_lists.execute
-    call_command("migrate", verbosity=0)
-    province = visit_lists.seed(args.units, args.files)
+    province = files.seed(args.units, args.files)
     approver, _ = User.objects.get_or_create(
         username=f"bench.funds.approver.{province.pk}",
         defaults={"unit": province, "full_name": "基准审批人", "is_approver": True},
@@ -168,18 +156,20 @@ def main() -> None:
     run_service()  # untimed: warms the cache
     clean_slate()
     proposals, approvals, totals, baselines, rows = [], [], [], [], {}
-    for round_ in range(args.repeat):
-        order = ("service", "baseline") if round_ % 2 == 0 else ("baseline", "service")
-        for which in order:
-            if which == "service":
-                rows["service"], proposed, approved = run_service()
-                proposals.append(proposed)
-                approvals.append(approved)
-                totals.append(proposed + approved)
-            else:
-                rows["baseline"], seconds = run_baseline()
-                baselines.append(seconds)
-            clean_slate()
+
+    def keep(_round, which, _seconds, result) -> None:
+        """Each side times its own statements (the service's two steps apart)."""
+        if which == 0:
+            rows["service"], proposed, approved = result
+            proposals.append(proposed)
+            approvals.append(approved)
+            totals.append(proposed + approved)
+        else:
+            rows["baseline"], seconds = result
+            baselines.append(seconds)
+        clean_slate()
+
+    in_turn([run_service, run_baseline], args.repeat, after=keep)
     print(f"\n{rows['service']:,} payments proposed and approved; the baseline wrote "
           f"{rows['baseline']:,} rows; {args.repeat} rounds\n")  # fmt: skip
     base, base_p95 = median_p95(baselines)

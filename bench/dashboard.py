@@ -49,17 +49,11 @@ warmth_bench_stats), seeded once and reused (about 7 minutes here).
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from harness import rotated, use_database  # noqa: E402 (bench/ is on the path as the script's folder)
+from harness import database_url, django_ready, rotated
 
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_stats"
-)
+BENCH_DATABASE_URL = database_url("warmth_bench_stats")
 
 
 def main() -> None:
@@ -67,10 +61,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
 
-    use_database(BENCH_DATABASE_URL, ALLOWED_HOSTS=os.environ.get("ALLOWED_HOSTS", "testserver"))
-    import django
-
-    django.setup()
+    django_ready(BENCH_DATABASE_URL, ALLOWED_HOSTS=os.environ.get("ALLOWED_HOSTS", "testserver"))
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -82,7 +73,6 @@ def main() -> None:
     from reports.periods import Period
     from reports.tallies import refresh_tallies, window_months
 
-    call_command("migrate", verbosity=0)
     if not HardshipFile.objects.exists():
         started = time.perf_counter()
         call_command("seed_scale", units=20000, files=1_000_000, ledger_entries=10_000_000)

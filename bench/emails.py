@@ -52,21 +52,14 @@ dispatched in unit order.
 
 import argparse
 import logging
-import os
 import statistics
-import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from harness import use_database  # noqa: E402 (bench/ is on the path as the script's folder)
+from harness import database_url, django_ready
 
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_emails"
-)
+BENCH_DATABASE_URL = database_url("warmth_bench_emails")
 FIXED_TEXT = "尊敬的审批人：本月报表见附件。\n" * 20
 FIXED_HTML = "<html><body>" + "<p>尊敬的审批人：本月报表见附件。</p>" * 20 + "</body></html>"
 
@@ -195,19 +188,14 @@ def main() -> None:
     parser.add_argument("--stub-pdf", action="store_true", help="Fixed bytes for the PDF.")
     args = parser.parse_args()
 
-    use_database(BENCH_DATABASE_URL, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
-    import django
-
-    django.setup()
+    django_ready(BENCH_DATABASE_URL, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     from django.conf import settings
-    from django.core.management import call_command
     from django.utils import timezone
 
     from mailings.choices import EmailKind
     from mailings.models import EmailSchedule
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per page otherwise
-    call_command("migrate", verbosity=0)
     seed(args.units, args.per_unit)
     EmailSchedule.objects.filter(kind=EmailKind.MONTHLY_REPORT).update(
         enabled=True, day_of_month=1, hour=8, minute=30

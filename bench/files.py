@@ -15,31 +15,14 @@ searches ran, to show the GIN index over the search keys at work.
 """
 
 import argparse
-import os
 import re
-import statistics
 import sys
 import time
 import types
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_files"
-)
-# Fixed, bench-only keys: the seeded ciphertext must decrypt on every later run.
-BENCH_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only-secret-key-never-used-in-production-1f2e3d4c",
-    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE=",
-    "ID_HASH_KEY": "bench-only-id-hash-key-never-used-in-production",
-    "ALLOWED_HOSTS": "testserver,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "SESSION_COOKIE_SECURE": "0",
-    "CSRF_COOKIE_SECURE": "0",
-    "STATIC_MANIFEST": "0",
-}
+from harness import PRODUCTION_LIKE, database_url, django_ready, rotated, use_redis
+
+BENCH_DATABASE_URL = database_url("warmth_bench_files")
 BASELINE_TEMPLATE = """<table>{% for file in rows %}<tr>
 <td><a href="{{ file.get_absolute_url }}">{{ file.file_number }}</a></td>
 <td>{{ file.name }}</td><td>{{ file.masked_id_number }}</td><td>{{ file.get_status_display }}</td>
@@ -50,37 +33,11 @@ NEXT_LINK = re.compile(r'href="\?([^"]*after=[^"]+)" rel="next"')
 
 
 def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.update(BENCH_ENV)
-    # Sessions and cache stay in PostgreSQL and memory: the figures do not depend on Redis.
-    for name in ("REDIS_URL", "CACHE_REDIS_URL"):
-        os.environ.pop(name, None)
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def timed_pair(measured, baseline, repeat: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Median and p95 of ``measured`` and of ``baseline``, run in turn so both see the same load."""
-    measured(), baseline()  # warm the cache: we measure the request, not the first disk read
-    samples: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeat):
-        for function, times in zip((measured, baseline), samples, strict=True):
-            start = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - start)
-    return tuple(_median_p95(times) for times in samples)
-
-
-def _median_p95(times: list[float]) -> tuple[float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    """Production's settings and the bench's fixed keys (the seeded ciphertext must decrypt on
+    every later run); sessions and cache in PostgreSQL and memory: no figure depends on Redis.
+    """
+    use_redis(None)
+    django_ready(BENCH_DATABASE_URL, **PRODUCTION_LIKE)
 
 
 def install_baseline_view() -> None:
@@ -111,13 +68,15 @@ def install_baseline_view() -> None:
     override_settings(ROOT_URLCONF=urls.__name__).enable()
 
 
-def seed(args) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
+def seed(units: int, files: int) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
+    """The province of ``units`` units and ``files`` files (bench/visit_lists.py and
+    bench/batches.py use it too), seeded when missing."""
     from django.core.management import call_command
 
     from hardship.models import HardshipFile
     from people.models import UnionUnit
 
-    prefix = f"BF{args.units}-{args.files}"
+    prefix = f"BF{units}-{files}"
     province = (
         UnionUnit.objects.filter(code__startswith=f"{prefix}-", level=UnionUnit.Level.PROVINCE)
         .order_by("pk")
@@ -128,10 +87,11 @@ def seed(args) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
         or not HardshipFile.objects.filter(unit__path__startswith=province.path).exists()
     ):
         started = time.perf_counter()
-        units = {} if province else {"units": args.units}
-        call_command("seed_scale", files=args.files, prefix=prefix, **units)
+        call_command(
+            "seed_scale", files=files, prefix=prefix, **({} if province else {"units": units})
+        )
         print(
-            f"seeded {'' if province else f'{args.units:,} units and '}{args.files:,} files "
+            f"seeded {'' if province else f'{units:,} units and '}{files:,} files "
             f"in {time.perf_counter() - started:.1f} s (including indexes and VACUUM ANALYZE)\n"
         )
         province = UnionUnit.objects.get(
@@ -158,10 +118,6 @@ def main() -> None:
     args = parser.parse_args()
 
     prepare_environment()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -170,8 +126,7 @@ def main() -> None:
     from hardship.models import HardshipFile
     from people.models import UnionUnit
 
-    call_command("migrate", verbosity=0)
-    province = seed(args)
+    province = seed(args.units, args.files)
     install_baseline_view()
     branch_files = HardshipFile.objects.filter(unit__path__startswith=province.path)
     county = (
@@ -248,9 +203,11 @@ def main() -> None:
         ids = list(dict.fromkeys(FILE_LINK.findall(page)))
         baseline_url = f"/bench/baseline/?ids={','.join(ids) or '0'}"
         _page, baseline_queries = captured(client, baseline_url)
-        (median, p95), (b_median, b_p95) = timed_pair(
-            lambda client=client, url=url: get(client, url),
-            lambda client=client, url=baseline_url: get(client, url),
+        (median, p95, _), (b_median, b_p95, _) = rotated(
+            [
+                lambda client=client, url=url: get(client, url),
+                lambda client=client, url=baseline_url: get(client, url),
+            ],
             args.repeat,
         )
         print(

@@ -30,7 +30,7 @@ and month would bound it.
 
 Batch proposal and approval of a province's visit money: bench/batches.py.
 
-The data: ``manage.py seed_scale --units 2000 --ledger-entries N`` (funds/scale.py)
+The data: ``manage.py seed_scale --units 2000 --ledger-entries N`` (demo/scale/ledger.py)
 into its own database, seeded once and reused.
 
     .venv/bin/python bench/ledger.py                     # 10,000,000 entries, warmth_bench_ledger
@@ -38,56 +38,13 @@ into its own database, seeded once and reused.
 """
 
 import argparse
-import os
-import statistics
-import sys
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_ledger"
-)
+from harness import database_url, django_ready, generated_province, rotated
+
+BENCH_DATABASE_URL = database_url("warmth_bench_ledger")
 UNITS = 2000
 INDEX = "entry_account_posted"
-
-
-def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def alternated(measure, baseline, repeat: int):
-    """Time ``measure`` and ``baseline`` in turn, swapping the order every round."""
-    measure(), baseline()  # warm the cache: we measure the query, not the first disk read
-    samples: tuple[list[float], list[float]] = ([], [])
-    results = [None, None]
-    for round_ in range(repeat):
-        order = (0, 1) if round_ % 2 == 0 else (1, 0)
-        for which in order:
-            function = (measure, baseline)[which]
-            start = time.perf_counter()
-            results[which] = function()
-            samples[which].append(time.perf_counter() - start)
-    return [(*_median_p95(samples[which]), results[which]) for which in (0, 1)]
-
-
-def _median_p95(samples: list[float]) -> tuple[float, float]:
-    samples = sorted(samples)
-    return statistics.median(samples), samples[
-        min(len(samples) - 1, round(0.95 * (len(samples) - 1)))
-    ]
 
 
 def main() -> None:
@@ -96,10 +53,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    prepare_environment()
-    import django
-
-    django.setup()
+    django_ready(BENCH_DATABASE_URL)
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Sum
@@ -108,17 +62,12 @@ def main() -> None:
     from funds.choices import ASSET_ACCOUNTS
     from funds.models import Account, Entry, Fund
     from funds.selectors import _start_of, fund_balance, fund_statement
-    from people.models import UnionUnit
 
-    call_command("migrate", verbosity=0)
-    prefix = f"LEDGER{args.entries}"
-    province = UnionUnit.objects.filter(code=f"{prefix}-root").first()
-    if province is None:
-        started = time.perf_counter()
-        call_command("seed_scale", units=UNITS, prefix=prefix, ledger_entries=args.entries)
-        province = UnionUnit.objects.filter(code__startswith=f"{prefix}-").order_by("pk").first()
-        UnionUnit.objects.filter(pk=province.pk).update(code=f"{prefix}-root")
-        print(f"seeded {UNITS:,} units and the ledger in {time.perf_counter() - started:.1f} s")
+    province, seeding = generated_province(
+        f"LEDGER{args.entries}", units=UNITS, ledger_entries=args.entries
+    )
+    if seeding is not None:
+        print(f"seeded {UNITS:,} units and the ledger in {seeding:.1f} s")
         call_command("check_ledger")
     funds = Fund.objects.filter(unit__path__startswith=province.path)
     entry_table, account_table = Entry._meta.db_table, Account._meta.db_table
@@ -200,9 +149,7 @@ def main() -> None:
         for name, first, last_day in periods
     ]  # fmt: skip
     for label, measure, base_label, baseline in cases:
-        (median, p95, value), (b_median, b_p95, b_value) = alternated(
-            measure, baseline, args.repeat
-        )
+        (median, p95, value), (b_median, b_p95, b_value) = rotated([measure, baseline], args.repeat)
         assert value == b_value, (label, value, b_value)
         print(f"{label:<58}{median * 1000:>8.2f}ms{p95 * 1000:>8.2f}ms{median / b_median:>7.2f}x")
         print(f"  {base_label:<56}{b_median * 1000:>8.2f}ms{b_p95 * 1000:>8.2f}ms")

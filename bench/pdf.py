@@ -31,29 +31,16 @@ import argparse
 import html
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_pdf"
-)
-BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+from harness import PRODUCTION_LIKE, REDIS_URL, celery_worker, database_url, django_ready, use_redis
+
+BENCH_DATABASE_URL = database_url("warmth_bench_pdf")
 BENCH_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only-secret-key-never-used-in-production-1f2e3d4c",
-    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE=",
-    "ID_HASH_KEY": "bench-only-id-hash-key-never-used-in-production",
-    "ALLOWED_HOSTS": "testserver,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "SESSION_COOKIE_SECURE": "0",
-    "CSRF_COOKIE_SECURE": "0",
-    "STATIC_MANIFEST": "0",
+    **PRODUCTION_LIKE,
     "LOG_LEVEL": "WARNING",
     # Measure the job, not the recycling of a worker process after a large one.
     "CELERY_MAX_MEMORY_PER_CHILD_KB": str(8 * 1024 * 1024),
@@ -67,22 +54,6 @@ CELLS = (
     "number", "name", "masked_id_number", "address", "phone", "category", "main_cause",
     "last_visited_on", "helper_name",
 )  # fmt: skip
-
-
-def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ["REDIS_URL"] = BENCH_REDIS_URL
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.update(BENCH_ENV)
-    os.environ.pop("CACHE_REDIS_URL", None)
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(rows: int):
@@ -174,7 +145,7 @@ def pages_of(pdf: bytes) -> int:
     return pdf_page_count(pdf)
 
 
-def timed(function):
+def wall_and_cpu(function):
     """The result, wall-clock seconds and CPU seconds of this process (others' load aside)."""
     wall, cpu = time.perf_counter(), time.process_time()
     result = function()
@@ -208,7 +179,7 @@ def in_process(selection, repeat: int) -> None:
     figures: dict[str, list] = {name: [] for name in runs}
     for run in range(1, repeat + 1):
         for name, function in runs.items():
-            pdf, wall, cpu = timed(function)
+            pdf, wall, cpu = wall_and_cpu(function)
             pages = pages_of(pdf)
             figures[name].append((wall, cpu, pages, len(pdf)))
             print(
@@ -234,8 +205,8 @@ def unprimed_join(selection, part_rows: int) -> None:
     from visits.documents import STYLESHEET, TEMPLATE, visit_list_pdf_contexts
 
     contexts = visit_list_pdf_contexts(selection, part_rows=part_rows)
-    for context in contexts:
-        context.pop("primer"), context.pop("primer_bold")
+    for context in contexts:  # a list of one part has no primer
+        context.pop("primer", None), context.pop("primer_bold", None)
     started = time.perf_counter()
     parts = [render_pdf(TEMPLATE, context, time_limit=0) for context in contexts]
     joined = pdf_join(parts)
@@ -250,27 +221,6 @@ def unprimed_join(selection, part_rows: int) -> None:
 
 
 # ---------------------------------------------------------------- the real worker
-
-
-def start_worker(*, queue: str, media: str, log_path: Path) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-        "--concurrency", "2", "--queues", queue, "--hostname", f"{queue}@%h",
-        "--include", "visits.documents", "--without-heartbeat", "--without-mingle",
-        "--without-gossip", "--loglevel", "WARNING",
-    ]  # fmt: skip
-    env = os.environ | {"MEDIA_ROOT": media}
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def children_of(pid: int) -> list[int]:
@@ -301,7 +251,6 @@ def peak_rss_mb(pid: int) -> float:
 def through_worker(
     selection, campaign, county, user, part_rows_options: list[int], timeout: float
 ) -> None:
-    from config.celery import app
     from documents.models import GeneratedDocument
     from visits.documents import visit_list_pdf_contexts
     from visits.models import VisitList
@@ -318,11 +267,11 @@ def through_worker(
         settings.MEDIA_ROOT = media
         for part_rows in part_rows_options:
             queue = f"bench-pdf-{uuid.uuid4().hex[:8]}"
-            app.conf.task_default_queue = queue  # where document_request sends the job
-            worker = start_worker(queue=queue, media=media, log_path=Path(media) / "worker.log")
-            try:
-                app.send_task("hardship.health_check", queue=queue).get(timeout=120)
-                _run(app, queue, county, user, params=warm_up, timeout=timeout)
+            with celery_worker(
+                queue=queue, concurrency=2, log_path=Path(media) / "worker.log",
+                include=("visits.documents",), MEDIA_ROOT=media,
+            ) as worker:  # fmt: skip
+                _run(county, user, params=warm_up, timeout=timeout)
                 peaks, cpu = {}, {}
                 before = {child: cpu_seconds(child) for child in children_of(worker.pid)}
 
@@ -332,12 +281,10 @@ def through_worker(
                         cpu[child] = cpu_seconds(child) - before.get(child, 0)
 
                 document, seconds = _run(
-                    app, queue, county, user, params={**whole, "part_rows": part_rows},
+                    county, user, params={**whole, "part_rows": part_rows},
                     timeout=timeout, watch=watch,
                 )  # fmt: skip
                 watch()
-            finally:
-                stop_worker(worker)
             if document.status != GeneratedDocument.Status.DONE:
                 print(f"   parts of {part_rows}: FAILED {document.error[:200]}")
                 continue
@@ -353,7 +300,7 @@ def through_worker(
             )
 
 
-def _run(app, queue, county, user, *, params: dict, timeout: float, watch=None):
+def _run(county, user, *, params: dict, timeout: float, watch=None):
     from documents.models import GeneratedDocument
     from documents.services import document_request
 
@@ -390,19 +337,14 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
-    prepare_environment()
-    import django
-
-    django.setup()
+    use_redis(REDIS_URL)
+    django_ready(BENCH_DATABASE_URL, **BENCH_ENV)
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
-    from django.core.management import call_command
-
     from people.models import User
     from visits.documents import visit_list_selection
 
-    call_command("migrate", verbosity=0)
     campaign, county = seed(args.rows)
     user, _created = User.objects.get_or_create(
         username=f"bench.pdf.{county.pk}",

@@ -46,18 +46,12 @@ other engineers' jobs, so single figures moved by ±30 % between runs):
 """
 
 import argparse
-import os
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from harness import rotated, use_database  # noqa: E402 (bench/ is on the path as the script's folder)
+from harness import database_url, django_ready, rotated
 
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_stats"
-)
+BENCH_DATABASE_URL = database_url("warmth_bench_stats")
 
 BASELINE_CSS = """
 @page { size: A4 portrait; margin: 15mm; }
@@ -122,12 +116,8 @@ def main() -> None:
     parser.add_argument("--skip-refresh", action="store_true", help="figures counted already")
     args = parser.parse_args()
 
-    use_database(args.database)
-    import django
-
-    django.setup()
+    django_ready(args.database)
     import weasyprint
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone, translation
 
@@ -145,7 +135,6 @@ def main() -> None:
     from reports.statistics import unit_statistics
     from reports.tallies import refresh_tallies, window_months
 
-    call_command("migrate", verbosity=0)
     translation.activate("zh-hans")
     today = timezone.localdate()
     period = Period.previous_month(today)

@@ -10,43 +10,10 @@ Also a city's and a county's branch, and the count alone.
 """
 
 import argparse
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench"
-)
+from harness import database_url, django_ready, generated_province, timed
 
-
-def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def timed(function, repeat: int) -> tuple[float, float, int]:
-    function()  # warm the cache: we measure the query, not the first disk read
-    samples, rows = [], 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        rows = function()
-        samples.append(time.perf_counter() - start)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    return statistics.median(samples), p95, rows
+BENCH_DATABASE_URL = database_url("warmth_bench")
 
 
 def main() -> None:
@@ -55,27 +22,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    prepare_environment()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_ready(BENCH_DATABASE_URL)
     from django.db import connection
 
     from people.models import UnionUnit
 
-    call_command("migrate", verbosity=0)
-    prefix = f"BENCH{args.units}"
-    province = UnionUnit.objects.filter(code=f"{prefix}-root").first()
-    if province is None:
-        started = time.perf_counter()
-        call_command("seed_scale", units=args.units, prefix=prefix)
-        province = UnionUnit.objects.filter(code__startswith=f"{prefix}-").order_by("pk").first()
-        UnionUnit.objects.filter(pk=province.pk).update(code=f"{prefix}-root")
-        print(f"seeded {args.units:,} units in {time.perf_counter() - started:.1f} s")
+    province, seeding = generated_province(f"BENCH{args.units}", units=args.units)
+    if seeding is not None:
+        print(f"seeded {args.units:,} units in {seeding:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE people_unionunit")
-    province.refresh_from_db()
 
     branch = UnionUnit.objects.filter(path__startswith=province.path)
     first_id, last_id = province.pk, branch.order_by("-pk").values_list("pk", flat=True)[0]

@@ -39,33 +39,24 @@ The worker run needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14).
 
 import argparse
 import os
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BENCH_DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/warmth_bench_files"
+import files
+from harness import (
+    PRODUCTION_LIKE,
+    REDIS_URL,
+    celery_worker,
+    database_url,
+    django_ready,
+    in_turn,
+    median_p95,
+    use_redis,
 )
-BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-# The same bench-only keys as bench/files.py: it seeded the ciphertext we copy.
-BENCH_ENV = {
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only-secret-key-never-used-in-production-1f2e3d4c",
-    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMhISE=",
-    "ID_HASH_KEY": "bench-only-id-hash-key-never-used-in-production",
-    "ALLOWED_HOSTS": "testserver,localhost",
-    "SECURE_SSL_REDIRECT": "0",
-    "SESSION_COOKIE_SECURE": "0",
-    "CSRF_COOKIE_SECURE": "0",
-    "STATIC_MANIFEST": "0",
-    "LOG_LEVEL": "WARNING",
-}
+
+BENCH_DATABASE_URL = database_url("warmth_bench_files")
 COLUMNS = (
     "visit_list_id, campaign_id, file_id, priority, township, community, name, "
     "masked_id_number, address, phone, category, main_cause, model_worker, "
@@ -111,47 +102,10 @@ ROW_CONTENT = """
 
 
 def prepare_environment() -> None:
-    os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
-    os.environ["REDIS_URL"] = BENCH_REDIS_URL  # the broker of the worker run only
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.update(BENCH_ENV)
-    os.environ.pop("CACHE_REDIS_URL", None)
-    import psycopg
-
-    name = BENCH_DATABASE_URL.rsplit("/", 1)[1]
-    server = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def seed(units: int, files: int) -> "UnionUnit":  # noqa: F821 - imported after django.setup()
-    """The province of bench/files.py (same code prefix), seeded here when missing."""
-    from django.core.management import call_command
-
-    from hardship.models import HardshipFile
-    from people.models import UnionUnit
-
-    prefix = f"BF{units}-{files}"
-    province = (
-        UnionUnit.objects.filter(code__startswith=f"{prefix}-", level=UnionUnit.Level.PROVINCE)
-        .order_by("pk")
-        .first()
-    )
-    if (
-        province is None
-        or not HardshipFile.objects.filter(unit__path__startswith=province.path).exists()
-    ):
-        started = time.perf_counter()
-        call_command(
-            "seed_scale", files=files, prefix=prefix, **({} if province else {"units": units})
-        )
-        print(f"seeded {files:,} files in {time.perf_counter() - started:.1f} s\n")
-        province = UnionUnit.objects.get(
-            code__startswith=f"{prefix}-", level=UnionUnit.Level.PROVINCE
-        )
-    return province
+    """As bench/files.py (its data and keys: it seeded the ciphertext we copy), with Redis
+    for the worker run's broker."""
+    use_redis(REDIS_URL)
+    django_ready(BENCH_DATABASE_URL, **PRODUCTION_LIKE, LOG_LEVEL="WARNING")
 
 
 def campaigns(province) -> tuple["Campaign", "Campaign", "User"]:  # noqa: F821
@@ -199,12 +153,6 @@ def clean_slate(*, campaign_ids: list[int], drop_lists_of: list[int]) -> None:
     execute("CHECKPOINT")
 
 
-def median_p95(times: list[float]) -> tuple[float, float]:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p95
-
-
 def different_rows(a: int, b: int) -> int:
     """Rows of campaign ``a``'s lists not in ``b``'s, and the other way round."""
     from django.db import connection
@@ -231,21 +179,16 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    prepare_environment()
     if args.units_per_batch:  # read by the settings, here and in the worker
         os.environ["VISIT_LIST_UNITS_PER_BATCH"] = str(args.units_per_batch)
-    import django
-
-    django.setup()
+    prepare_environment()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from hardship.models import HardshipFile
     from visits.campaigns import visit_lists_build
 
-    call_command("migrate", verbosity=0)
-    province = seed(args.units, args.files)
+    province = files.seed(args.units, args.files)
     build, baseline, approver = campaigns(province)
     branch = f"{province.path}%"
 
@@ -319,19 +262,26 @@ def main() -> None:
     )
     assert differ == 0, "the baseline does not write the build's rows"
 
-    samples: dict[str, list[float]] = {"build": [], "baseline": []}
+    labels = ("build", "baseline")
     written: dict[str, int] = {}
-    for round_ in range(args.repeat):
-        order = (("build", run_build), ("baseline", run_baseline))
-        for label, function in order if round_ % 2 == 0 else order[::-1]:
-            if label == "build":
-                clean_slate(campaign_ids=[build.pk], drop_lists_of=[build.pk])
-            else:
-                clean_slate(campaign_ids=[baseline.pk], drop_lists_of=[])
-            started = time.perf_counter()
-            written[label] = function()
-            samples[label].append(time.perf_counter() - started)
-            print(f"  round {round_ + 1} {label:<8} {samples[label][-1]:7.2f} s  {written[label]:>9,} rows", flush=True)  # fmt: skip
+
+    def before(which: int) -> None:
+        if labels[which] == "build":
+            clean_slate(campaign_ids=[build.pk], drop_lists_of=[build.pk])
+        else:
+            clean_slate(campaign_ids=[baseline.pk], drop_lists_of=[])
+
+    def after(round_: int, which: int, seconds: float, rows: int) -> None:
+        written[labels[which]] = rows
+        print(f"  round {round_ + 1} {labels[which]:<8} {seconds:7.2f} s  {rows:>9,} rows", flush=True)  # fmt: skip
+
+    samples = dict(
+        zip(
+            labels,
+            in_turn([run_build, run_baseline], args.repeat, before=before, after=after),
+            strict=True,
+        )
+    )
 
     print(f"\nmedian / p95 of {args.repeat} rounds\n")
     print(f"{'measure':<52}{'median':>9}{'p95':>9}{'rows':>10}{'rows/s':>10}{'ratio':>8}")
@@ -362,7 +312,6 @@ def main() -> None:
 
 def through_worker(campaign, province, approver, timeout: float) -> None:
     """One build from the request (visit_lists_request_build) to the job done, by a real worker."""
-    from config.celery import app
     from documents.models import GeneratedDocument
     from visits.campaigns import visit_lists_request_build
 
@@ -373,21 +322,9 @@ def through_worker(campaign, province, approver, timeout: float) -> None:
         status__in=[Status.PENDING, Status.RUNNING],
     ).update(status=Status.FAILED, error="bench: abandoned")
     queue = f"bench-lists-{uuid.uuid4().hex[:8]}"
-    app.conf.task_default_queue = queue  # where document_request sends the job
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-        "--concurrency", "1", "--queues", queue, "--hostname", f"{queue}@%h",
-        "--without-heartbeat", "--without-mingle", "--without-gossip", "--loglevel", "WARNING",
-    ]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-lists-") as scratch:
         log_path = Path(scratch) / "worker.log"
-        with open(log_path, "wb") as log:
-            worker = subprocess.Popen(
-                command, cwd=ROOT, env=os.environ | {"MEDIA_ROOT": scratch},
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        try:
-            app.send_task("hardship.health_check", queue=queue).get(timeout=120)
+        with celery_worker(queue=queue, concurrency=1, log_path=log_path, MEDIA_ROOT=scratch):
             started = time.perf_counter()
             # Outside a transaction, so the message goes at once (on commit).
             document = visit_lists_request_build(campaign=campaign, by=approver)
@@ -398,13 +335,6 @@ def through_worker(campaign, province, approver, timeout: float) -> None:
                     break
                 time.sleep(0.2)
             seconds = time.perf_counter() - started
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
         if document.status != Status.DONE:
             document.refresh_from_db()
             print(
