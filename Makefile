@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/warmth
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Test processes run side by side (pytest-xdist); each has its own database and Redis database.
+PYTEST_WORKERS ?= 2
 
 # Production-shaped values for `check --deploy`: nothing here is a real secret.
 # The test target exports http-friendly values; this puts production's back.
@@ -62,7 +64,7 @@ test: $(STAMP) system-packages-test
 	$(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py collectstatic --no-input -v0
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -18,7 +18,7 @@ def test_an_administrator_adds_a_unit_in_admin(live_server, page, screenshot):
     page.get_by_label("用户名").fill("admin")
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="工会组织").first.click()
+    page.get_by_role("link", name="工会组织", exact=True).first.click()
     page.get_by_role("link", name="增加 工会组织").click()
 
     page.get_by_label("名称").fill("武汉市总工会")
