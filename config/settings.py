@@ -188,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.clean_expired",
         "schedule": crontab(hour=3, minute=37),
     },
+    # Spreadsheets of imports left unfinished hold ID numbers in full: deleted after a while.
+    "expire-import-batches": {
+        "task": "hardship.expire_import_batches",
+        "schedule": crontab(hour=3, minute=47),
+    },
     # The dashboard's precomputed figures (reports/tallies.py says how they are kept).
     "refresh-figures": {
         "task": "reports.refresh_recent_figures",
@@ -287,6 +292,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Units written per statement when building visit lists: big enough to stay
 # close to one INSERT … SELECT, small enough for the progress bar to move.
 VISIT_LIST_UNITS_PER_BATCH = env_int("VISIT_LIST_UNITS_PER_BATCH", 400, minimum=1)
+# An import's spreadsheet, left unconfirmed this many days, is deleted and the import expired.
+IMPORT_KEEP_DAYS = env_int("IMPORT_KEEP_DAYS", 7, minimum=1)
 # Generated documents (PDFs, spreadsheets) are kept this many days, then deleted.
 DOCUMENT_KEEP_DAYS = env_int("DOCUMENT_KEEP_DAYS", 14, minimum=1)
 # Attachments (scans, photos) larger than this are refused while they arrive.

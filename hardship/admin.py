@@ -364,6 +364,7 @@ class ImportBatchAdmin(ReadOnlyBranchAdmin):
     list_filter = ["status"]
     list_select_related = ["unit", "created_by"]
     fields = ["original_name", "unit", "created_by", "status", "row_count", "bad_row_count",
-              "imported_count", "error", "created_at", "validated_at", "confirmed_at", "finished_at"]  # fmt: skip
+              "imported_count", "error", "created_at", "validated_at", "confirmed_at", "finished_at",
+              "job"]  # fmt: skip
     readonly_fields = fields
     ordering = ["-created_at"]

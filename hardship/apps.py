@@ -7,5 +7,7 @@ class HardshipConfig(AppConfig):
     verbose_name = _("Hardship files")
 
     def ready(self) -> None:
-        # Register the producers of this app's generated documents.
+        # Register the producers of this app's generated documents and jobs (the file card,
+        # the spreadsheet import's dry run and import).
         from hardship import file_card  # noqa: F401
+        from hardship.importing import services  # noqa: F401

@@ -580,7 +580,8 @@ def _import_path(instance: "ImportBatch", filename: str) -> str:
 
 class ImportBatch(models.Model):
     """One spreadsheet a caseworker imports: the uploaded file, its column matching, the
-    dry-run report and the outcome. The job row of the import tasks (hardship/importing.py).
+    dry-run report and the outcome (hardship/importing/). Its dry run and its import run as
+    jobs of the documents engine; ``job`` is the latest, whose page shows its progress.
     """
 
     class Status(models.TextChoices):
@@ -591,6 +592,8 @@ class ImportBatch(models.Model):
         IMPORTING = "importing", _("Being imported")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
+        # Left unfinished too long: its spreadsheet is deleted (importing.services says when).
+        EXPIRED = "expired", _("Expired, not imported")
 
     created_by = models.ForeignKey(
         User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
@@ -618,6 +621,15 @@ class ImportBatch(models.Model):
     validated_at = models.DateTimeField(_("checked"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("import confirmed"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The batch outlives its jobs' rows, which documents_clean_expired deletes in time.
+    job = models.ForeignKey(
+        "documents.GeneratedDocument",
+        verbose_name=_("current job"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("spreadsheet import")
@@ -627,6 +639,11 @@ class ImportBatch(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(bad_row_count__lte=F("row_count")), name="import_bad_rows_counted"
+            ),
+            # The spreadsheet holds ID numbers in full: none is kept once the batch is over.
+            models.CheckConstraint(
+                condition=~Q(status__in=["done", "expired"]) | Q(upload=""),
+                name="import_over_keeps_no_spreadsheet",
             ),
         ]
 

@@ -2,8 +2,9 @@
 
 Caseworkers only. A batch is seen only by the person who uploaded it, inside
 their branch; anyone else gets the same 404 as for a batch that does not exist.
-The work itself runs in Celery (hardship/importing.py); these pages start it
-and show where it stands.
+The dry run and the import run as jobs of the documents engine
+(hardship/importing/services.py); these pages start them and show where they
+stand, with the current job's progress bar.
 """
 
 from django import forms
@@ -18,16 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.errors import RuleBroken
-from hardship.importing import (
-    COLUMNS,
-    COLUMNS_BY_KEY,
-    MAX_UPLOAD_BYTES,
-    columns_missing,
+from hardship.importing.columns import COLUMNS, COLUMNS_BY_KEY, columns_missing
+from hardship.importing.reading import MAX_UPLOAD_BYTES
+from hardship.importing.services import (
     import_batch_confirm,
     import_batch_create,
     import_batch_match_columns,
-    import_workbook,
 )
+from hardship.importing.template import import_workbook
 from hardship.models import ImportBatch
 from people.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
 from people.models import Role, UnionUnit, User
@@ -107,7 +106,7 @@ def _add_rule_errors(form: forms.Form, error: ValidationError) -> None:
 def _batch_for(request: HttpRequest, pk: int) -> ImportBatch:
     """The requesting user's own batch in their branch, or 404 (missing and not yours alike)."""
     return get_object_for_user(
-        ImportBatch.objects.select_related("unit"),
+        ImportBatch.objects.select_related("unit", "job"),
         user=request.user,
         unit_path="unit__path",
         pk=pk,

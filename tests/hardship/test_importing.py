@@ -1,8 +1,9 @@
 """Importing hardship files from Excel: upload, column matching, dry run, import.
 
 Spreadsheets are built here with openpyxl, as caseworkers' Excel would save
-them. Tasks are called directly (and once through a real worker); messages are
-checked in English, where the source strings are the text.
+them. The dry run and the import are jobs, run directly as a worker runs them
+(``document_run``; once through a real worker); messages are checked in English,
+where the source strings are the text.
 """
 
 import logging
@@ -19,17 +20,20 @@ from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from common.errors import RuleBroken
-from hardship.importing import (
+from documents.services import document_run
+from hardship.importing.columns import (
     COLUMNS,
     COLUMNS_BY_KEY,
     DATA_SHEET,
     EXAMPLE_ID_NUMBER,
     VALUES_SHEET,
-    SpreadsheetProblem,
+)
+from hardship.importing.reading import SpreadsheetProblem, read_spreadsheet
+from hardship.importing.services import (
     import_batch_confirm,
     import_batch_create,
+    import_batch_import,
     import_batch_match_columns,
-    read_spreadsheet,
 )
 from hardship.models import (
     FileNumberCounter,
@@ -38,7 +42,6 @@ from hardship.models import (
     HouseholdMember,
     ImportBatch,
 )
-from hardship.tasks import import_batch_work
 from hardship.urls_imports import urlpatterns as import_patterns
 from people.access import BRANCH, access_rule_of
 from tests.factories import make_id_number, open_file
@@ -114,21 +117,27 @@ def xlsx(content: bytes, name: str = "困难职工花名册.xlsx") -> SimpleUplo
     return SimpleUploadedFile(name, content)
 
 
+def work(batch: ImportBatch) -> str:
+    """Run the batch's current job as a worker would; the batch's status afterwards."""
+    batch.refresh_from_db()
+    document_run(document_id=batch.job_id)
+    batch.refresh_from_db()
+    return batch.status
+
+
 def checked(by, content: bytes, *, unit=None, language: str = "en") -> ImportBatch:
     """Upload, keep the proposed column matching, and run the dry run."""
     batch = import_batch_create(
         by=by, unit=unit or by.unit, upload=xlsx(content), language=language
     )
     import_batch_match_columns(batch=batch, by=by, mapping=batch.mapping, language=language)
-    assert import_batch_work(batch.pk) == Status.VALIDATED
-    batch.refresh_from_db()
+    assert work(batch) == Status.VALIDATED
     return batch
 
 
 def imported(batch: ImportBatch, by) -> ImportBatch:
     import_batch_confirm(batch=batch, by=by)
-    import_batch_work(batch.pk)
-    batch.refresh_from_db()
+    work(batch)
     return batch
 
 
@@ -173,7 +182,7 @@ def test_a_caseworker_imports_a_good_spreadsheet_from_upload_to_files(
     assert len(enqueued) == 1
     assertContains(english.get(response.url), '<meta http-equiv="refresh" content="2">')
 
-    assert import_batch_work(batch.pk) == Status.VALIDATED
+    assert work(batch) == Status.VALIDATED
     page = english.get(response.url)
     assertContains(page, "All 2 rows passed the check.")
     assertNotContains(page, 'http-equiv="refresh"')
@@ -182,7 +191,7 @@ def test_a_caseworker_imports_a_good_spreadsheet_from_upload_to_files(
         english.post(reverse("hardship:import_confirm", args=[batch.pk]))
     assert len(enqueued) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert import_batch_work(batch.pk) == Status.DONE
+        assert work(batch) == Status.DONE
 
     batch.refresh_from_db()
     assert batch.imported_count == 2
@@ -214,11 +223,12 @@ def batch_folder():
 def test_a_task_delivered_twice_does_its_work_once(caseworker, standards):
     batch = checked(caseworker, spreadsheet([household(1)]))
     import_batch_confirm(batch=batch, by=caseworker)
+    batch.refresh_from_db()
 
-    assert import_batch_work(batch.pk) == Status.DONE
-    assert import_batch_work(batch.pk) == "nothing to do"
+    assert document_run(document_id=batch.job_id) == "done"
+    assert document_run(document_id=batch.job_id) == "nothing to do"
     assert HardshipFile.objects.count() == 1
-    assert import_batch_work(999_999) == "nothing to do"
+    assert document_run(document_id=999_999) == "nothing to do"
 
 
 def test_the_report_is_written_in_the_uploaders_language_through_gettext(
@@ -479,7 +489,8 @@ def test_a_10000_row_spreadsheet_with_one_bad_row_imports_nothing(caseworker, st
     assert problems(batch) == [(5_001, "家庭人口", "Enter a whole number, e.g. 3.")]
     with pytest.raises(RuleBroken, match="without problems"):
         import_batch_confirm(batch=batch, by=caseworker)
-    assert import_batch_work(batch.pk) == "nothing to do"
+    assert document_run(document_id=batch.job_id) == "nothing to do"
+    assert import_batch_import(batch_id=batch.pk, job_id=batch.job_id) is None
     assert HardshipFile.objects.count() == 0
 
 
@@ -569,7 +580,7 @@ def test_a_caseworker_who_lost_the_role_after_the_dry_run_imports_nothing(casewo
     caseworker.is_caseworker = False
     caseworker.save(update_fields=["is_caseworker"])
 
-    assert import_batch_work(batch.pk) == Status.FAILED
+    assert work(batch) == Status.FAILED
     assert HardshipFile.objects.count() == 0
 
 
@@ -783,20 +794,30 @@ def test_headers_are_recognised_by_their_common_aliases(caseworker, standards):
 
 
 @pytest.mark.worker
-def test_a_real_worker_runs_the_dry_run(transactional_db, caseworker, tmp_path, media_root):
-    from tests.workers import database_url_for_other_processes, worker_process
+def test_a_real_worker_runs_the_dry_run(
+    transactional_db, caseworker, tmp_path, media_root, own_default_queue
+):
+    from documents.models import GeneratedDocument
+    from tests.workers import database_url_for_other_processes, wait_for, worker_process
 
     batch = import_batch_create(
         by=caseworker, unit=caseworker.unit, upload=xlsx(spreadsheet([household(1)])), language="en"
     )
-    # Set by hand rather than through the service, whose on_commit would also
-    # enqueue on the default queue, where no test worker listens.
-    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.PENDING)
     env = {"DATABASE_URL": database_url_for_other_processes(), "MEDIA_ROOT": str(media_root)}
 
-    with worker_process(env=env, log_path=tmp_path / "worker.log") as worker:
-        result = import_batch_work.apply_async(args=[batch.pk], queue=worker.queue).get(timeout=60)
+    with worker_process(env=env, log_path=tmp_path / "worker.log", queue=own_default_queue):
+        # The job goes to this test's queue as the transaction commits.
+        import_batch_match_columns(batch=batch, by=caseworker, mapping=batch.mapping, language="en")
+        batch.refresh_from_db()
+        job = wait_for(
+            lambda: GeneratedDocument.objects.filter(
+                pk=batch.job_id, status__in=["done", "failed"]
+            ).first(),
+            timeout=60,
+            what="the dry run's job",
+        )
 
     batch.refresh_from_db()
-    assert result == Status.VALIDATED
+    assert (job.status, job.error) == ("done", "")
+    assert batch.status == Status.VALIDATED
     assert (batch.row_count, batch.bad_row_count) == (1, 0)
