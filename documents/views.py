@@ -1,15 +1,10 @@
 """Generated documents and long jobs: the progress page, its status for the bar, the download."""
 
 from django.contrib import messages
-from django.http import (
-    FileResponse,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseNotAllowed,
-    JsonResponse,
-)
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from documents.models import GeneratedDocument
 from documents.services import document_back_link, document_retry
@@ -66,10 +61,9 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view()
+@require_POST
 def document_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = _get_document(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     document_retry(document=document, by=request.user)
     messages.success(request, _("The job is sent to the worker again."))
     return redirect(document)

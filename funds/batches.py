@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from common.errors import RuleBroken
 from funds.choices import BatchStatus, DisbursementStatus, Purpose
 from funds.models import AidRule, Disbursement, DisbursementBatch, Fund
+from funds.selectors import may_approve_batch, may_propose_batch, may_reject_batch
 from funds.services import (
     _budget_commit,
     _require_open_fund,
@@ -34,10 +35,9 @@ from funds.services import (
     budget_for,
 )
 from hardship.choices import FileStatus
-from people.access import is_in_branch, require_role
-from people.models import Role, UnionUnit, User
-from visits.choices import VisitListStatus
-from visits.models import Campaign, VisitList
+from people.access import is_in_branch
+from people.models import UnionUnit, User
+from visits.models import Campaign
 
 # The households left out that a batch keeps by name; beyond these it counts them.
 EXCEPTIONS_KEPT = 2000
@@ -81,10 +81,6 @@ def batch_figures(batch: DisbursementBatch) -> BatchFigures:
     return BatchFigures(totals["payments"], totals["total"] or Decimal(0), by_category)
 
 
-def _lists_of(campaign: Campaign, unit: UnionUnit):
-    return VisitList.objects.filter(campaign=campaign, unit__path__startswith=unit.path)
-
-
 def batch_propose(
     *, campaign: Campaign, unit: UnionUnit, fund: Fund, by: User
 ) -> DisbursementBatch:
@@ -95,21 +91,10 @@ def batch_propose(
     the rules, the households left out recorded on the batch with their
     reasons. No money moves until approval.
     """
-    require_role(by, Role.CASEWORKER)
-    if not is_in_branch(by, unit):
-        raise PermissionDenied(_("This unit is not in your branch."))
+    may_propose_batch(by, campaign, unit).enforce()
     _require_open_fund(fund)
-    if not unit.is_in_branch_of(campaign.organiser):
-        raise RuleBroken(_("The unit is not covered by this campaign."))
     if not unit.is_in_branch_of(fund.unit):
         raise RuleBroken({"fund": _("This fund cannot pay households of this unit.")})
-    lists = _lists_of(campaign, unit)
-    if not lists.exists():
-        raise RuleBroken(_("There are no visit lists of this campaign for this unit yet."))
-    if lists.exclude(status=VisitListStatus.APPROVED).exists():
-        raise RuleBroken(
-            _("Payments are proposed for approved (frozen) visit lists: approve them first.")
-        )
     budget = budget_for(campaign=campaign, fund=fund, unit=unit)
     payer = budget.unit if budget else fund.unit
     if not (is_in_branch(by, fund.unit) or (budget and is_in_branch(by, budget.unit))):
@@ -258,19 +243,6 @@ def _lock_batch(batch: DisbursementBatch) -> DisbursementBatch:
     )
 
 
-def _require_batch_decider(batch: DisbursementBatch, by: User) -> None:
-    require_role(by, Role.APPROVER)
-    # The paying unit's approvers decide, as for a single payment: an approver below it
-    # does not spend a fund or budget of the unit above.
-    payer = batch.budget.unit if batch.budget_id else batch.fund.unit
-    if not is_in_branch(by, payer):
-        raise PermissionDenied(_("This batch is not in your unit's branch."))
-    if batch.proposed_by_id == by.pk:
-        raise PermissionDenied(_("A payment is approved by someone other than who proposed it."))
-    if batch.status != BatchStatus.PROPOSED:
-        raise RuleBroken(_("This batch has been decided already."))
-
-
 def _reject_files_off_the_record(*, batch: DisbursementBatch, by: User, now) -> None:
     # One UPDATE … FROM joining the files: a batch's rows were just written, so the
     # planner's statistics may still say the table is empty, and an IN (subquery)
@@ -304,8 +276,7 @@ def batch_approve(*, batch: DisbursementBatch, by: User) -> DisbursementBatch:
     now = timezone.now()
     with transaction.atomic():
         batch = _lock_batch(batch)
-        _require_batch_decider(batch, by)
-        _require_open_fund(batch.fund)
+        may_approve_batch(by, batch).enforce()
         proposed = Disbursement.objects.filter(batch=batch, status=DisbursementStatus.PROPOSED)
         _reject_files_off_the_record(batch=batch, by=by, now=now)
         total = proposed.aggregate(total=Sum("amount"))["total"] or Decimal(0)
@@ -331,7 +302,7 @@ def batch_reject(*, batch: DisbursementBatch, by: User, reason: str) -> Disburse
     now = timezone.now()
     with transaction.atomic():
         batch = _lock_batch(batch)
-        _require_batch_decider(batch, by)
+        may_reject_batch(by, batch).enforce()
         Disbursement.objects.filter(batch=batch, status=DisbursementStatus.PROPOSED).update(
             status=DisbursementStatus.REJECTED, ended_by=by, ended_at=now,
             end_reason=reason.strip(),

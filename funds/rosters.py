@@ -23,7 +23,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
@@ -33,16 +32,29 @@ from django.utils.translation import gettext as _
 from common.errors import RuleBroken
 from documents.models import GeneratedDocument
 from documents.pdf import PDF_CONTENT_TYPE, render_pdf
-from documents.services import BackLink, JobContext, Produced, back_link, producer
+from documents.services import (
+    BackLink,
+    JobContext,
+    Produced,
+    back_link,
+    document_request,
+    producer,
+)
 from documents.spreadsheets import PrintedSheet
 from documents.uploads import upload_check, upload_store
 from funds.choices import DisbursementStatus, PaymentMethod, Purpose, ReceiptSource
 from funds.models import Disbursement, Fund, RosterScan
-from funds.selectors import Statement, fund_statement
+from funds.selectors import (
+    Statement,
+    fund_statement,
+    may_print_roster,
+    may_print_statement,
+    may_tick_roster_lines,
+    may_upload_roster_scan,
+)
 from funds.services import disbursement_pay
-from people.access import is_in_branch, scope_to_user
-from people.models import Role, UnionUnit, User
-from visits.campaigns import campaigns_for_user
+from people.access import scope_to_user
+from people.models import UnionUnit, User
 from visits.models import Campaign
 
 Status = DisbursementStatus
@@ -52,8 +64,6 @@ ROWS_PER_PAGE = 20
 ROSTER_TEMPLATE = "pdf/roster.html"
 STATEMENT_TEMPLATE = "pdf/fund_statement.html"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Who handles the paper and ticks the signatures: those who may pay.
-SIGNERS = (Role.CASEWORKER, Role.APPROVER)
 
 
 class RosterNotFound(Exception):
@@ -153,13 +163,11 @@ def roster_for(*, campaign: Campaign, unit: UnionUnit) -> Roster:
 
 
 def roster_selection(*, params: dict, user: User) -> Roster:
-    """The roster ``params`` (campaign_id, unit_id) names, within ``user``'s branch."""
-    units = scope_to_user(UnionUnit.objects.all(), user=user, unit_path="path")
-    try:
-        unit = units.get(pk=params["unit_id"])
-        campaign = campaigns_for_user(user=user).get(pk=params["campaign_id"])
-    except (UnionUnit.DoesNotExist, Campaign.DoesNotExist):
-        raise RosterNotFound(_("The roster was not found.")) from None
+    """The roster ``params`` (campaign_id, unit_id) names, if ``user`` may print it."""
+    unit = UnionUnit.objects.filter(pk=params["unit_id"]).first()
+    campaign = Campaign.objects.select_related("organiser").filter(pk=params["campaign_id"]).first()
+    if unit is None or campaign is None or not may_print_roster(user, campaign, unit):
+        raise RosterNotFound(_("The roster was not found."))
     return roster_for(campaign=campaign, unit=unit)
 
 
@@ -171,13 +179,6 @@ def _line_label(line: Disbursement) -> str:
 # ====================================================================== writes
 
 
-def _require_signer(by: User, unit: UnionUnit) -> None:
-    if not (by.is_superuser or any(by.has_role(role) for role in SIGNERS)):
-        raise PermissionDenied(_("Only a caseworker or an approver may do this."))
-    if not is_in_branch(by, unit):
-        raise PermissionDenied(_("This roster is not in your unit's branch."))
-
-
 def roster_scan_upload(*, campaign: Campaign, unit: UnionUnit, by: User, upload) -> RosterScan:
     """Keep the scan of the signed paper roster of (campaign, unit).
 
@@ -186,7 +187,7 @@ def roster_scan_upload(*, campaign: Campaign, unit: UnionUnit, by: User, upload)
     effects: the content in the default storage (removed again if the row
     cannot be written); one RosterScan row.
     """
-    _require_signer(by, unit)
+    may_upload_roster_scan(by, unit).enforce()
     return upload_store(
         RosterScan(campaign=campaign, unit=unit, uploaded_by=by), upload_check(upload)
     )
@@ -223,14 +224,8 @@ def roster_lines_sign(*, disbursements, by: User) -> list[Disbursement]:
         if refused:
             raise RuleBroken(refused)
         pairs = {(line.campaign_id, line.unit_id): line for line in lines}
-        for (campaign_id, unit_id), line in pairs.items():
-            _require_signer(by, line.unit)
-            if campaign_id is None:
-                raise RuleBroken(_("Only payments of a campaign are on a roster."))
-            if not RosterScan.objects.filter(campaign_id=campaign_id, unit_id=unit_id).exists():
-                raise RuleBroken(
-                    _("Upload the scan of the signed roster before ticking its lines.")
-                )
+        for line in pairs.values():
+            may_tick_roster_lines(by, line.campaign, line.unit).enforce()
         now = timezone.now()
         for line in lines:
             if line.signed_at is not None:
@@ -397,6 +392,37 @@ def roster_back(document: GeneratedDocument, user: User) -> BackLink | None:
     )
 
 
+# ====================================================================== asking for a roster
+
+
+def roster_document_kinds() -> dict[str, tuple[str, str]]:
+    """The printed forms of a roster by the URL's name: (its producer, its label)."""
+    return {
+        "pdf": ("roster_pdf", _("Roster (PDF)")),
+        "xlsx": ("roster_xlsx", _("Roster (Excel)")),
+    }
+
+
+def roster_print_request(
+    *, campaign: Campaign, unit: UnionUnit, kind: str, by: User
+) -> GeneratedDocument:
+    """Ask a worker for the roster of (``campaign``, ``unit``) as ``kind`` ("pdf" or "xlsx").
+
+    Raises JobAlreadyRunning when ``by`` asked for it and it is still waiting. Side
+    effects: a GeneratedDocument row; one Celery message after commit.
+    """
+    may_print_roster(by, campaign, unit).enforce()
+    producer_kind, label = roster_document_kinds()[kind]
+    return document_request(
+        kind=producer_kind,
+        title=f"{label} · {unit.name} · {campaign.name}",
+        by=by,
+        unit=unit,
+        params={"campaign_id": campaign.pk, "unit_id": unit.pk},
+        dedupe_key=f"{producer_kind}:{campaign.pk}:{unit.pk}:{by.pk}",
+    )
+
+
 # ====================================================================== the fund statement PDF
 
 
@@ -428,8 +454,35 @@ def statement_pdf_context(statement: Statement) -> dict:
 
 
 def _statement_fund(*, params: dict, user: User) -> Fund:
-    funds = scope_to_user(Fund.objects.select_related("unit"), user=user, unit_path="unit__path")
-    return funds.get(pk=params["fund_id"])
+    """The fund ``params`` names, if ``user`` may print its statement (else Fund.DoesNotExist)."""
+    fund = Fund.objects.select_related("unit").get(pk=params["fund_id"])
+    if not may_print_statement(user, fund):
+        raise Fund.DoesNotExist
+    return fund
+
+
+def fund_statement_request(
+    *, fund: Fund, first_day: date, last_day: date, by: User
+) -> GeneratedDocument:
+    """Ask a worker for ``fund``'s statement from ``first_day`` to ``last_day`` as a PDF.
+
+    Raises JobAlreadyRunning when ``by`` asked for it and it is still waiting. Side
+    effects: a GeneratedDocument row; one Celery message after commit.
+    """
+    may_print_statement(by, fund).enforce()
+    return document_request(
+        kind="fund_statement_pdf",
+        title=_("Statement of %(fund)s, %(first)s to %(last)s")
+        % {"fund": f"{fund.unit.name} · {fund.name}", "first": first_day, "last": last_day},
+        by=by,
+        unit=fund.unit,
+        params={
+            "fund_id": fund.pk,
+            "first_day": first_day.isoformat(),
+            "last_day": last_day.isoformat(),
+        },
+        dedupe_key=f"fund_statement_pdf:{fund.pk}:{first_day}:{last_day}:{by.pk}",
+    )
 
 
 @producer("fund_statement_pdf")

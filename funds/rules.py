@@ -69,19 +69,23 @@ def _already_this_year(proposal: PaymentProposal) -> Decimal:
     return counted.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
+def file_not_on_record(file: HardshipFile) -> BrokenRule | None:
+    """The rule a payment to ``file``'s household breaks while it is not on file, if it does
+    (先建档、后帮扶; also whether a page offers to propose one, ``may_propose_payment``)."""
+    if file.status == FileStatus.ON_FILE:
+        return None
+    return BrokenRule(
+        FILE_NOT_ON_RECORD,
+        _("Only households on file receive aid; this file is “%(status)s”.")
+        % {"status": file.get_status_display()},
+        overridable=False,
+    )
+
+
 def payment_rules_check(proposal: PaymentProposal) -> list[BrokenRule]:
     """Every rule ``proposal`` breaks, with its message (empty when it keeps them all)."""
-    broken: list[BrokenRule] = []
     file = proposal.file
-    if file.status != FileStatus.ON_FILE:
-        broken.append(
-            BrokenRule(
-                FILE_NOT_ON_RECORD,
-                _("Only households on file receive aid; this file is “%(status)s”.")
-                % {"status": file.get_status_display()},
-                overridable=False,
-            )
-        )
+    broken: list[BrokenRule] = [rule for rule in [file_not_on_record(file)] if rule]
     if proposal.purpose == Purpose.VISIT_MONEY and proposal.campaign_id:
         others = Disbursement.objects.filter(
             file=file,

@@ -1,4 +1,6 @@
-"""Reads of the funds app: balances, statements, a household's aid, the ledger's invariants."""
+"""Reads of the funds app: balances, statements, a household's aid, the ledger's invariants;
+and who may do what (``may_<verb>_<thing>``), asked both by the pages and by the services.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -6,12 +8,34 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from funds.choices import ASSET_ACCOUNTS, AccountKind, DisbursementStatus, TransactionKind
-from funds.models import Account, Budget, Disbursement, Entry, Fund, LedgerTransaction
+from common.rules import ALLOWED, Decision, refuse
+from funds.choices import (
+    ASSET_ACCOUNTS,
+    AccountKind,
+    BatchStatus,
+    DisbursementStatus,
+    TransactionKind,
+)
+from funds.models import (
+    Account,
+    Allocation,
+    Budget,
+    Disbursement,
+    DisbursementBatch,
+    Entry,
+    Fund,
+    LedgerTransaction,
+    RosterScan,
+)
+from funds.rules import file_not_on_record
 from hardship.models import HardshipFile
-from people.access import scope_to_user
-from people.models import User
+from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
+from people.models import Role, UnionUnit, User
+from visits.campaigns import campaigns_for_user
+from visits.choices import VisitListStatus
+from visits.models import Campaign, VisitList
 
 ZERO = Decimal(0)
 
@@ -239,20 +263,22 @@ def fund_recent_receipts(fund: Fund, *, limit: int = 10) -> list:
     """The fund's latest receipts, newest first."""
     # With each one's reversal, if any, so the page can say so without a query per row.
     return list(
-        fund.receipts.select_related("recorded_by", "transaction__reversed_by").order_by(
-            "-received_on", "-id"
-        )[:limit]
+        fund.receipts.select_related(
+            "recorded_by", "transaction__reversed_by", "transaction__fund__unit"
+        ).order_by("-received_on", "-id")[:limit]
     )
 
 
 def fund_recent_allocations(fund: Fund, *, limit: int = 10) -> list:
     """The fund's latest allocations, down to child units and in from above, newest first."""
-    from funds.models import Allocation
-
     return list(
         Allocation.objects.filter(Q(from_fund=fund) | Q(to_fund=fund))
         .select_related(
-            "from_fund__unit", "to_fund__unit", "allocated_by", "transaction__reversed_by"
+            "from_fund__unit",
+            "to_fund__unit",
+            "allocated_by",
+            "transaction__reversed_by",
+            "transaction__fund__unit",
         )
         .order_by("-allocated_on", "-id")[:limit]
     )
@@ -286,27 +312,276 @@ def disbursements_waiting(user: User) -> QuerySet[Disbursement]:
     )
 
 
-def may_propose_payment(*, user: User, file: HardshipFile) -> bool:
-    """Whether to offer ``user`` "propose a payment" on ``file`` (the service decides)."""
-    from people.models import Role
-
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.has_role(Role.CASEWORKER)
-        and user.unit is not None
-        and file.unit.is_in_branch_of(user.unit)
-    )
-
-
 def file_funds_context(*, file: HardshipFile, user: User) -> dict:
     """What ``funds/file_section.html`` needs on the page of ``file`` (fetched for ``user``)."""
     return {
         "aid_history": list(household_aid(file).select_related("proposed_by")),
-        "can_propose_payment": may_propose_payment(user=user, file=file),
+        "can_propose_payment": may_propose_payment(user, file),
     }
+
+
+# ---------------------------------------------------------------- who may do what
+#
+# One predicate per action, asked by the page that offers it (a Decision is true when
+# allowed) and enforced by the service that does it (``may_x(by, obj).enforce()``), so the
+# two cannot disagree. Each answers "may this person do this to this record now"; what
+# the person types in (amounts, reasons, the fund chosen) the services check themselves.
+
+Status = DisbursementStatus
+MONEY_IN = (Role.CASEWORKER, Role.APPROVER)
+FUND_OPENERS = (Role.APPROVER, Role.UNIT_ADMIN)
+# Who handles the paper roster and ticks the signatures: those who may pay.
+SIGNERS = (Role.CASEWORKER, Role.APPROVER)
+
+
+def fund_in_use(fund: Fund) -> Decision:
+    """Whether money may still move through ``fund``."""
+    if not fund.is_active:
+        return refuse(_("This fund is no longer in use."))
+    return ALLOWED
+
+
+def _fund_in_branch(user: User, fund: Fund) -> Decision:
+    if not is_in_branch(user, fund.unit):
+        return refuse(_("This fund is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def may_open_fund(user: User, unit: UnionUnit | None) -> Decision:
+    """Open a fund for ``unit`` (None: for some unit of the user's branch, as the funds list
+    asks before the unit is chosen)."""
+    if not (decision := may_act_as(user, *FUND_OPENERS)):
+        return decision
+    if unit is not None and not is_in_branch(user, unit):
+        return refuse(_("This unit is not in your branch."), denied=True)
+    return ALLOWED
+
+
+def may_record_receipt(user: User, fund: Fund) -> Decision:
+    """Record money received into ``fund``."""
+    if not (decision := may_act_as(user, *MONEY_IN)):
+        return decision
+    if not (decision := _fund_in_branch(user, fund)):
+        return decision
+    return fund_in_use(fund)
+
+
+def may_allocate_down(user: User, fund: Fund) -> Decision:
+    """Send money from ``fund`` down to a fund of a unit directly below."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if not (decision := _fund_in_branch(user, fund)):
+        return decision
+    return fund_in_use(fund)
+
+
+def _reversed(movement: LedgerTransaction) -> bool:
+    # The page's rows carry ``reversed_by`` already (select_related); elsewhere one query.
+    return hasattr(movement, "reversed_by")
+
+
+def may_confirm_allocation(user: User, allocation: Allocation) -> Decision:
+    """Confirm, for the receiving unit, that ``allocation`` arrived."""
+    if not (decision := may_act_as(user, *MONEY_IN)):
+        return decision
+    if not (decision := _fund_in_branch(user, allocation.to_fund)):
+        return decision
+    if _reversed(allocation.transaction):
+        return refuse(_("This allocation has been reversed: nothing arrived to confirm."))
+    if allocation.received_at is not None:
+        return refuse(_("Its receipt has been confirmed already."))
+    return ALLOWED
+
+
+def may_reverse_movement(user: User, movement: LedgerTransaction) -> Decision:
+    """Reverse a mistaken receipt or allocation (冲正); payments are undone by cancelling."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if not (decision := _fund_in_branch(user, movement.fund)):
+        return decision
+    if movement.kind == TransactionKind.REVERSAL:
+        return refuse(_("A reversal cannot itself be reversed; record the movement again."))
+    if movement.kind not in (TransactionKind.RECEIPT, TransactionKind.ALLOCATION):
+        return refuse(
+            _("Reservations and payments are corrected on their payment, by cancelling it.")
+        )
+    if _reversed(movement):
+        return refuse(_("This movement has been reversed already."))
+    return ALLOWED
+
+
+def may_set_budget(user: User, campaign: Campaign) -> Decision:
+    """Set budgets of ``campaign``, one the user sees: organised by their unit, one above it
+    or one of their branch (``campaigns_for_user``). The fund, of their branch, the service
+    checks."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    organiser, unit = campaign.organiser, user.unit
+    sees = user.is_superuser or (
+        unit is not None and (unit.is_in_branch_of(organiser) or organiser.is_in_branch_of(unit))
+    )
+    if not sees:
+        return refuse(_("The campaign was not found."), denied=True)
+    return ALLOWED
+
+
+def may_split_budget(user: User, budget: Budget) -> Decision:
+    """Give units directly below part of ``budget``."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if not is_in_branch(user, budget.unit):
+        return refuse(_("This budget is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def may_propose_payment(user: User, file: HardshipFile) -> Decision:
+    """Propose a payment to ``file``'s household (from a fund the service checks)."""
+    if not (decision := may_act_as(user, Role.CASEWORKER)):
+        return decision
+    if not is_in_branch(user, file.unit):
+        return refuse(_("This file is not in your unit's branch."), denied=True)
+    not_on_record = file_not_on_record(file)
+    if not_on_record:
+        return refuse(not_on_record.message)
+    return ALLOWED
+
+
+def _payment_is(disbursement: Disbursement, *statuses: str) -> Decision:
+    if disbursement.status not in statuses:
+        return refuse(
+            _("This cannot be done to a payment that is “%(status)s”.")
+            % {"status": disbursement.get_status_display()}
+        )
+    return ALLOWED
+
+
+def _may_decide_payment(user: User, disbursement: Disbursement) -> Decision:
+    # The paying unit's approvers decide, never the one who proposed it.
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if not is_in_branch(user, disbursement.unit):
+        return refuse(_("This payment is not in your unit's branch."), denied=True)
+    if disbursement.proposed_by_id == user.pk:
+        return refuse(
+            _("A payment is approved by someone other than who proposed it."), denied=True
+        )
+    return _payment_is(disbursement, Status.PROPOSED)
+
+
+def may_approve_payment(user: User, disbursement: Disbursement) -> Decision:
+    """Approve a proposed payment (its money is reserved: the service checks there is enough)."""
+    if not (decision := _may_decide_payment(user, disbursement)):
+        return decision
+    return fund_in_use(disbursement.fund)
+
+
+def may_reject_payment(user: User, disbursement: Disbursement) -> Decision:
+    """Refuse a proposed payment."""
+    return _may_decide_payment(user, disbursement)
+
+
+def may_cancel_payment(user: User, disbursement: Disbursement) -> Decision:
+    """Withdraw a payment not yet paid: its proposer, or an approver of the paying unit."""
+    deciding = is_in_branch(user, disbursement.unit) and has_any_role(user, Role.APPROVER)
+    if not (deciding or disbursement.proposed_by_id == user.pk):
+        return refuse(_("Only its proposer or an approver may cancel a payment."), denied=True)
+    return _payment_is(disbursement, Status.PROPOSED, Status.APPROVED)
+
+
+def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
+    """Record an approved payment as paid."""
+    if not (decision := may_act_as(user, *MONEY_IN)):
+        return decision
+    if not is_in_branch(user, disbursement.unit):
+        return refuse(_("This payment is not in your unit's branch."), denied=True)
+    return _payment_is(disbursement, Status.APPROVED)
+
+
+def may_propose_batch(user: User, campaign: Campaign, unit: UnionUnit) -> Decision:
+    """Propose ``campaign``'s visit money for the households on ``unit``'s branch's lists, all
+    of them approved (frozen). The fund, and the user's reach over it, the service checks."""
+    if not (decision := may_act_as(user, Role.CASEWORKER)):
+        return decision
+    if not is_in_branch(user, unit):
+        return refuse(_("This unit is not in your branch."), denied=True)
+    if not unit.is_in_branch_of(campaign.organiser):
+        return refuse(_("The unit is not covered by this campaign."))
+    lists = VisitList.objects.filter(campaign=campaign, unit__path__startswith=unit.path)
+    counted = lists.aggregate(
+        lists=Count("id"), open=Count("id", filter=~Q(status=VisitListStatus.APPROVED))
+    )
+    if not counted["lists"]:
+        return refuse(_("There are no visit lists of this campaign for this unit yet."))
+    if counted["open"]:
+        return refuse(
+            _("Payments are proposed for approved (frozen) visit lists: approve them first.")
+        )
+    return ALLOWED
+
+
+def _may_decide_batch(user: User, batch: DisbursementBatch) -> Decision:
+    # The paying unit's approvers decide, as for a single payment: an approver below it
+    # does not spend a fund or budget of the unit above.
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    payer = batch.budget.unit if batch.budget_id else batch.fund.unit
+    if not is_in_branch(user, payer):
+        return refuse(_("This batch is not in your unit's branch."), denied=True)
+    if batch.proposed_by_id == user.pk:
+        return refuse(
+            _("A payment is approved by someone other than who proposed it."), denied=True
+        )
+    if batch.status != BatchStatus.PROPOSED:
+        return refuse(_("This batch has been decided already."))
+    return ALLOWED
+
+
+def may_approve_batch(user: User, batch: DisbursementBatch) -> Decision:
+    """Approve every proposed payment of ``batch`` at once."""
+    if not (decision := _may_decide_batch(user, batch)):
+        return decision
+    return fund_in_use(batch.fund)
+
+
+def may_reject_batch(user: User, batch: DisbursementBatch) -> Decision:
+    """Refuse the whole of ``batch``."""
+    return _may_decide_batch(user, batch)
+
+
+def may_upload_roster_scan(user: User, unit: UnionUnit) -> Decision:
+    """Keep the scan of the signed paper roster of ``unit`` (for any campaign)."""
+    if not has_any_role(user, *SIGNERS):
+        return refuse(_("Only a caseworker or an approver may do this."), denied=True)
+    if not is_in_branch(user, unit):
+        return refuse(_("This roster is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def may_tick_roster_lines(user: User, campaign: Campaign | None, unit: UnionUnit) -> Decision:
+    """Tick lines of the roster of (``campaign``, ``unit``) as signed for: once its scan is kept."""
+    if not (decision := may_upload_roster_scan(user, unit)):
+        return decision
+    if campaign is None:
+        return refuse(_("Only payments of a campaign are on a roster."))
+    if not RosterScan.objects.filter(campaign=campaign, unit=unit).exists():
+        return refuse(_("Upload the scan of the signed roster before ticking its lines."))
+    return ALLOWED
+
+
+def may_print_roster(user: User, campaign: Campaign, unit: UnionUnit) -> Decision:
+    """Print the roster of (``campaign``, ``unit``): whoever may see it."""
+    if not user.is_active or not is_in_branch(user, unit):
+        return refuse(_("The roster was not found."), denied=True)
+    if not campaigns_for_user(user=user).filter(pk=campaign.pk).exists():
+        return refuse(_("The roster was not found."), denied=True)
+    return ALLOWED
+
+
+def may_print_statement(user: User, fund: Fund) -> Decision:
+    """Print ``fund``'s statement of a period: whoever may see the fund."""
+    if not user.is_active:
+        return refuse(_("This fund is not in your unit's branch."), denied=True)
+    return _fund_in_branch(user, fund)
 
 
 # ---------------------------------------------------------------- batches of payments
@@ -340,9 +615,6 @@ def batches_visible_to(user: User, *, status: str = ""):
     """The batches of ``user``'s branch with their payments and total, waiting ones first."""
     from django.db.models import Case, IntegerField, Value, When
 
-    from funds.choices import BatchStatus
-    from funds.models import DisbursementBatch
-
     counted = ~Q(
         disbursements__status__in=[DisbursementStatus.REJECTED, DisbursementStatus.CANCELLED]
     )
@@ -371,7 +643,6 @@ from django.db.models import Value  # noqa: E402
 from django.db.models.functions import StrIndex, Substr  # noqa: E402
 
 from funds.choices import Purpose, ReceiptSource  # noqa: E402
-from people.models import UnionUnit  # noqa: E402
 
 
 @dataclass

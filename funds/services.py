@@ -40,9 +40,24 @@ from funds.models import (
     Receipt,
 )
 from funds.rules import PaymentProposal, payment_rules_check, rules_blocking
+from funds.selectors import (
+    fund_in_use,
+    may_allocate_down,
+    may_approve_payment,
+    may_cancel_payment,
+    may_confirm_allocation,
+    may_open_fund,
+    may_pay_payment,
+    may_propose_payment,
+    may_record_receipt,
+    may_reject_payment,
+    may_reverse_movement,
+    may_set_budget,
+    may_split_budget,
+)
 from hardship.models import HardshipFile, HouseholdMember
-from people.access import is_in_branch, require_role
-from people.models import Role, UnionUnit, User
+from people.access import is_in_branch
+from people.models import UnionUnit, User
 from visits.models import Campaign, Visit
 
 CENT = Decimal("0.01")
@@ -74,14 +89,9 @@ def money_check(amount, *, field: str = "amount") -> Decimal:
     return value
 
 
-def _require_fund_in_branch(by: User, fund: Fund) -> None:
-    if not is_in_branch(by, fund.unit):
-        raise PermissionDenied(_("This fund is not in your unit's branch."))
-
-
 def _require_open_fund(fund: Fund) -> None:
-    if not fund.is_active:
-        raise RuleBroken(_("This fund is no longer in use."))
+    """For a fund the person chose (the one acted on is checked by its ``may_…`` predicate)."""
+    fund_in_use(fund).enforce()
 
 
 # ---------------------------------------------------------------- funds, money in and down
@@ -89,9 +99,7 @@ def _require_open_fund(fund: Fund) -> None:
 
 def fund_create(*, unit: UnionUnit, name: str, kind: str, by: User) -> Fund:
     """Open a fund for ``unit``. Side effects: the fund and its ledger accounts."""
-    require_role(by, Role.APPROVER, Role.UNIT_ADMIN)
-    if not is_in_branch(by, unit):
-        raise PermissionDenied(_("This unit is not in your branch."))
+    may_open_fund(by, unit).enforce()
     with transaction.atomic():
         if Fund.objects.filter(unit=unit, name=name).exists():
             raise RuleBroken({"name": _("This unit has a fund of that name already.")})
@@ -116,9 +124,7 @@ def receipt_record(
     Side effects: a receipt, and a ledger transaction into the fund's available
     money from its account of that source.
     """
-    require_role(by, Role.CASEWORKER, Role.APPROVER)
-    _require_fund_in_branch(by, fund)
-    _require_open_fund(fund)
+    may_record_receipt(by, fund).enforce()
     amount = money_check(amount)
     if source not in RECORDABLE_SOURCES:
         raise RuleBroken(
@@ -162,9 +168,7 @@ def allocation_make(
     the parent fund (as allocated down) and into the child's (as received from
     the higher union), each fund balancing on its own.
     """
-    require_role(by, Role.APPROVER)
-    _require_fund_in_branch(by, from_fund)
-    _require_open_fund(from_fund)
+    may_allocate_down(by, from_fund).enforce()
     _require_open_fund(to_fund)
     amount = money_check(amount)
     if to_fund.unit.parent_id != from_fund.unit_id:
@@ -200,11 +204,9 @@ def allocation_make(
 
 def allocation_confirm_receipt(*, allocation: Allocation, by: User) -> Allocation:
     """The child unit confirms the allocation arrived. Side effect: who and when, on the row."""
-    require_role(by, Role.CASEWORKER, Role.APPROVER)
-    _require_fund_in_branch(by, allocation.to_fund)
-    if LedgerTransaction.objects.filter(reverses_id=allocation.transaction_id).exists():
-        raise RuleBroken(_("This allocation has been reversed: nothing arrived to confirm."))
+    may_confirm_allocation(by, allocation).enforce()
     with transaction.atomic():
+        # Conditional, so that two confirming at once confirm it once.
         updated = Allocation.objects.filter(pk=allocation.pk, received_at__isnull=True).update(
             received_by=by, received_at=timezone.now()
         )
@@ -221,18 +223,9 @@ def ledger_correct(*, original: LedgerTransaction, by: User, reason: str) -> Led
     NotEnoughMoney when the money has been spent meanwhile. Side effect: a
     reversing transaction naming the original.
     """
-    require_role(by, Role.APPROVER)
-    _require_fund_in_branch(by, original.fund)
+    may_reverse_movement(by, original).enforce()
     if not reason.strip():
         raise RuleBroken({"reason": _("Say why the movement is reversed.")})
-    if original.kind not in (
-        TransactionKind.RECEIPT,
-        TransactionKind.ALLOCATION,
-        TransactionKind.REVERSAL,
-    ):
-        raise RuleBroken(
-            _("Reservations and payments are corrected on their payment, by cancelling it.")
-        )
     with transaction.atomic():
         return _ledger_reverse(original=original, by=by, memo=reason.strip())
 
@@ -246,7 +239,7 @@ def budget_set(*, campaign: Campaign, unit: UnionUnit, fund: Fund, amount, by: U
     Side effect: a budget row, or the existing one's amount changed (never below
     what it has committed).
     """
-    require_role(by, Role.APPROVER)
+    may_set_budget(by, campaign).enforce()
     if not is_in_branch(by, fund.unit):
         raise PermissionDenied(_("This fund is not in your unit's branch."))
     amount = money_check(amount)
@@ -280,16 +273,18 @@ def budget_split(*, parent: Budget, unit: UnionUnit, amount, by: User) -> Budget
     Side effects: the child budget; the parent's committed amount grows (refused
     when the parent's remainder does not cover it).
     """
-    require_role(by, Role.APPROVER)
-    if not is_in_branch(by, parent.unit):
-        raise PermissionDenied(_("This budget is not in your unit's branch."))
+    may_split_budget(by, parent).enforce()
     amount = money_check(amount)
     if unit.parent_id != parent.unit_id:
         raise RuleBroken({"unit": _("A budget is split among the units directly below.")})
     with transaction.atomic():
         if Budget.objects.filter(campaign=parent.campaign, unit=unit, fund=parent.fund).exists():
             raise RuleBroken({"unit": _("This unit has a budget from this fund already.")})
-        _budget_commit(parent, amount)
+        try:
+            _budget_commit(parent, amount)
+        except NotEnoughMoney as short:
+            # The parent's remainder does not cover the amount asked for: say so beside it.
+            raise NotEnoughMoney({"amount": short.messages}) from None
         return Budget.objects.create(
             campaign=parent.campaign,
             unit=unit,
@@ -360,10 +355,8 @@ def disbursement_propose(*, proposal: DisbursementInput, by: User) -> Disburseme
     same ``request_key``) answers with the payment the first one made. Side
     effect: a proposed disbursement; no money moves until approval.
     """
-    require_role(by, Role.CASEWORKER)
     file = proposal.file
-    if not is_in_branch(by, file.unit):
-        raise PermissionDenied(_("This file is not in your unit's branch."))
+    may_propose_payment(by, file).enforce()
     fund = proposal.fund
     _require_open_fund(fund)
     amount = money_check(proposal.amount)
@@ -452,22 +445,6 @@ def _lock(disbursement: Disbursement) -> Disbursement:
     )
 
 
-def _require_status(disbursement: Disbursement, *allowed: str) -> None:
-    if disbursement.status not in allowed:
-        raise RuleBroken(
-            _("This cannot be done to a payment that is “%(status)s”.")
-            % {"status": disbursement.get_status_display()}
-        )
-
-
-def _require_decider(disbursement: Disbursement, by: User) -> None:
-    require_role(by, Role.APPROVER)
-    if not is_in_branch(by, disbursement.unit):
-        raise PermissionDenied(_("This payment is not in your unit's branch."))
-    if disbursement.proposed_by_id == by.pk:
-        raise PermissionDenied(_("A payment is approved by someone other than who proposed it."))
-
-
 def disbursement_approve(
     *, disbursement: Disbursement, by: User, override_reason: str = ""
 ) -> Disbursement:
@@ -480,9 +457,7 @@ def disbursement_approve(
     """
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        _require_decider(disbursement, by)
-        _require_status(disbursement, Status.PROPOSED)
-        _require_open_fund(disbursement.fund)
+        may_approve_payment(by, disbursement).enforce()
         # Approvals for one household queue here, so its caps are counted one at a time.
         HardshipFile.objects.select_for_update().filter(pk=disbursement.file_id).first()
         broken = _rules_now(disbursement)
@@ -548,8 +523,7 @@ def disbursement_reject(*, disbursement: Disbursement, by: User, reason: str) ->
         raise RuleBroken({"reason": _("Say why the payment is rejected.")})
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        _require_decider(disbursement, by)
-        _require_status(disbursement, Status.PROPOSED)
+        may_reject_payment(by, disbursement).enforce()
         _end(disbursement, Status.REJECTED, by=by, reason=reason)
     return disbursement
 
@@ -564,12 +538,7 @@ def disbursement_cancel(*, disbursement: Disbursement, by: User, reason: str) ->
         raise RuleBroken({"reason": _("Say why the payment is cancelled.")})
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        deciding = is_in_branch(by, disbursement.unit) and (
-            by.is_superuser or by.has_role(Role.APPROVER)
-        )
-        if not (deciding or disbursement.proposed_by_id == by.pk):
-            raise PermissionDenied(_("Only its proposer or an approver may cancel a payment."))
-        _require_status(disbursement, Status.PROPOSED, Status.APPROVED)
+        may_cancel_payment(by, disbursement).enforce()
         if disbursement.status == Status.APPROVED:
             # Budget before accounts, in the order approval takes them, so the two never deadlock.
             if disbursement.budget_id:
@@ -606,16 +575,13 @@ def disbursement_pay(
 
     Side effect: a payment transaction (reserved → paid out for its purpose).
     """
-    require_role(by, Role.CASEWORKER, Role.APPROVER)
     if method not in PaymentMethod.values:
         raise RuleBroken({"method": _("Choose how it was paid.")})
     if method == PaymentMethod.BANK and not bank_reference.strip():
         raise RuleBroken({"bank_reference": _("Enter the bank's reference for a transfer.")})
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        if not is_in_branch(by, disbursement.unit):
-            raise PermissionDenied(_("This payment is not in your unit's branch."))
-        _require_status(disbursement, Status.APPROVED)
+        may_pay_payment(by, disbursement).enforce()
         fund = disbursement.fund
         disbursement.payment = ledger_post(
             kind=TransactionKind.PAYMENT,

@@ -1,5 +1,6 @@
-"""Attachments (证明材料): the scans and photos that prove what a file says, who may add one,
-and keeping it. What an upload really is and how it is kept is documents/uploads.py.
+"""Attachments (证明材料): the scans and photos that prove what a file says, and keeping them.
+Who may add one is ``may_add_attachment`` (hardship/selectors.py); what an upload really is
+and how it is kept is documents/uploads.py.
 """
 
 from django.db import transaction
@@ -10,8 +11,8 @@ from common.errors import RuleBroken
 from documents.uploads import upload_check, upload_store
 from hardship.choices import AttachmentKind
 from hardship.models import Attachment, HardshipFile
-from people.access import require_in_branch, require_role
-from people.models import Role, User
+from hardship.selectors import may_add_attachment
+from people.models import User
 
 
 def attachments_of_file(*, file: HardshipFile) -> QuerySet[Attachment]:
@@ -20,19 +21,6 @@ def attachments_of_file(*, file: HardshipFile) -> QuerySet[Attachment]:
     The caller has already fetched ``file`` through the access rules.
     """
     return file.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
-
-
-def attachment_can_add(*, file: HardshipFile, user: User) -> bool:
-    """Whether ``user`` may attach something to ``file`` now (the rule ``attachment_add`` applies)."""
-    if not file.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.has_role(Role.CASEWORKER)
-        and user.unit is not None
-        and file.unit.is_in_branch_of(user.unit)
-    )
 
 
 def attachment_add(*, file: HardshipFile, by: User, upload, kind: str) -> Attachment:
@@ -45,23 +33,17 @@ def attachment_add(*, file: HardshipFile, by: User, upload, kind: str) -> Attach
     the problem on ``upload`` or ``kind``, or on no field when the file is not
     active.
     """
-    require_role(by, Role.CASEWORKER)
-    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
-    _require_active(file)
+    # Refused before the bytes are read, and again on the locked row before they are kept.
+    may_add_attachment(by, file).enforce()
     if kind not in AttachmentKind.values:
         raise RuleBroken({"kind": _("Choose what the attachment proves.")})
     checked = upload_check(upload)
     with transaction.atomic():
         # Locked, so the file cannot be closed between the check and the write.
-        file = HardshipFile.objects.select_for_update().select_related("unit").get(pk=file.pk)
-        require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
-        _require_active(file)
-        return upload_store(Attachment(file=file, kind=kind, uploaded_by=by), checked)
-
-
-def _require_active(file: HardshipFile) -> None:
-    if not file.is_active:
-        raise RuleBroken(
-            _("Attachments can be added only while the file is active; this file is “%(status)s”.")
-            % {"status": file.get_status_display()}
+        file = (
+            HardshipFile.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .get(pk=file.pk)
         )
+        may_add_attachment(by, file).enforce()
+        return upload_store(Attachment(file=file, kind=kind, uploaded_by=by), checked)

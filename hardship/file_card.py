@@ -15,8 +15,16 @@ from django.utils.translation import gettext as _
 
 from documents.models import GeneratedDocument
 from documents.pdf import PDF_CONTENT_TYPE, render_pdf
-from documents.services import BackLink, JobContext, Produced, back_link, producer
+from documents.services import (
+    BackLink,
+    JobContext,
+    Produced,
+    back_link,
+    document_request,
+    producer,
+)
 from hardship.models import HardshipFile
+from hardship.selectors import may_request_file_card
 from people.access import scope_to_user
 from people.models import User
 
@@ -80,3 +88,22 @@ def file_card_back(document: GeneratedDocument, user: User) -> BackLink | None:
     if file is None:
         return None
     return BackLink(file.get_absolute_url(), _("Back to the file"))
+
+
+def file_card_request(*, file: HardshipFile, by: User, language: str) -> GeneratedDocument:
+    """Ask for the card of ``file`` as a PDF, which a worker makes.
+
+    Raises PermissionDenied outside ``by``'s branch, JobAlreadyRunning when ``by`` has
+    asked for this card and it is not made yet. Side effects: those of
+    ``document_request`` (a GeneratedDocument row; a Celery message once the
+    transaction commits).
+    """
+    may_request_file_card(by, file).enforce()
+    return document_request(
+        kind="file_card_pdf",
+        title=_("Hardship file card of %(name)s") % {"name": file.name},
+        by=by,
+        unit=file.unit,
+        params={"file_id": file.pk, "language": language},
+        dedupe_key=f"file_card:{file.pk}:{by.pk}",
+    )

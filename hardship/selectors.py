@@ -1,17 +1,30 @@
-"""Reads: the union-unit tree and the hardship files, always through the user's scope."""
+"""Reads: the hardship files, always through the user's scope, and who may do what to them.
+
+The ``may_<verb>_<thing>(user, obj)`` predicates are the one copy of each rule that
+decides both whether a page offers an action and whether its service allows it.
+"""
 
 import re
 from datetime import timedelta
 
 from django.db.models import ForeignKey, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.crypto import keyed_hash
-from hardship.choices import ACTIVE_STATUSES, FileStatus
+from common.rules import ALLOWED, Decision, refuse
+from hardship.choices import ACTIVE_STATUSES, Category, FileStatus, TransferStatus
 from hardship.identity import mask_id_number
-from hardship.models import HardshipFile, HouseholdMember, MinimumLivingStandard, SearchKeys
-from people.access import scope_to_user
-from people.models import User
+from hardship.models import (
+    FileTransfer,
+    HardshipFile,
+    HomeVerification,
+    HouseholdMember,
+    MinimumLivingStandard,
+    SearchKeys,
+)
+from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
+from people.models import Role, User
 
 
 def minimum_living_standard_for(*, division_code: str, year: int) -> MinimumLivingStandard | None:
@@ -228,3 +241,177 @@ def _display_change(field, before, after) -> dict:
         return "" if value is None else str(value)
 
     return {"field": str(field.verbose_name), "old": shown(before), "new": shown(after)}
+
+
+# ====================================================================== who may do what
+#
+# Each predicate refuses first for who is asking (a role, a branch: ``denied``, which
+# services raise as PermissionDenied), then for the state of the record (RuleBroken).
+# Services call them on the row they have locked; pages put them in their context.
+
+# Who takes most steps of a file's life.
+CASEWORKERS_AND_APPROVERS = (Role.CASEWORKER, Role.APPROVER)
+# Before approval an application may be refused at any step.
+UNDECIDED_STATUSES = (FileStatus.APPLIED, FileStatus.FIRST_REVIEWED, FileStatus.VERIFIED)
+
+
+def _may_work_on(user: User, file: HardshipFile, *roles: Role) -> Decision:
+    """Whether ``user`` holds one of ``roles`` and ``file`` is held in their branch."""
+    decision = may_act_as(user, *roles)
+    if not decision:
+        return decision
+    if not is_in_branch(user, file.unit):
+        return refuse(_("This file is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def _may_take_step(user: User, file: HardshipFile, roles: tuple, statuses: tuple) -> Decision:
+    """Whether ``user`` may take a step of the file's life that ``roles`` take in ``statuses``."""
+    decision = _may_work_on(user, file, *roles)
+    if not decision:
+        return decision
+    if file.status not in statuses:
+        return refuse(
+            _("This cannot be done to a file whose status is “%(status)s”.")
+            % {"status": file.get_status_display()}
+        )
+    return ALLOWED
+
+
+def may_edit_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may change the content and members of ``file``: a caseworker, while the
+    file is active (exited and closed files are kept as they were)."""
+    decision = _may_work_on(user, file, Role.CASEWORKER)
+    if not decision:
+        return decision
+    if not file.is_active:
+        return refuse(_("Exited and closed files are kept as they were and cannot be changed."))
+    return ALLOWED
+
+
+def may_first_review_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may pass the first review (初审) of an application."""
+    return _may_take_step(user, file, CASEWORKERS_AND_APPROVERS, (FileStatus.APPLIED,))
+
+
+def may_verify_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may record the home verification (入户核查) of a first-reviewed file:
+    anyone but whoever entered it."""
+    decision = _may_take_step(user, file, CASEWORKERS_AND_APPROVERS, (FileStatus.FIRST_REVIEWED,))
+    if not decision:
+        return decision
+    if user.pk == file.entered_by_id:
+        return refuse(
+            _(
+                "The home verification must be made by someone other than the person who entered the file."
+            )
+        )
+    return ALLOWED
+
+
+def may_approve_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may approve (审批) a verified file with a hardship category: an approver
+    who neither entered the file nor took part in its home verification."""
+    decision = _may_take_step(user, file, (Role.APPROVER,), (FileStatus.VERIFIED,))
+    if not decision:
+        return decision
+    if user.pk == file.entered_by_id:
+        return refuse(_("You entered this file, so someone else must approve it."))
+    took_part = (
+        HomeVerification.objects.filter(file=file)
+        .filter(Q(recorded_by=user) | Q(verifiers=user))
+        .exists()
+    )
+    if took_part:
+        return refuse(_("You took part in the home verification, so someone else must approve it."))
+    if not file.category or file.category == Category.NONE:
+        return refuse(
+            _("A file goes on record only with a hardship category: correct the category first.")
+        )
+    return ALLOWED
+
+
+def may_reject_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may refuse the application of ``file`` (an approver, before approval)."""
+    return _may_take_step(user, file, (Role.APPROVER,), UNDECIDED_STATUSES)
+
+
+def may_review_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may record the yearly review of a file on record."""
+    return _may_take_step(user, file, CASEWORKERS_AND_APPROVERS, (FileStatus.ON_FILE,))
+
+
+def may_exit_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may record that the household of a file on record is out of hardship."""
+    return _may_take_step(user, file, (Role.APPROVER,), (FileStatus.ON_FILE,))
+
+
+def may_close_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may close (注销) an active file."""
+    return _may_take_step(user, file, (Role.APPROVER,), ACTIVE_STATUSES)
+
+
+def may_request_transfer(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may ask another unit to take over an active file; one request at a time.
+
+    Reads ``file.transfers`` through its prefetched rows when the page has them.
+    """
+    decision = _may_take_step(user, file, CASEWORKERS_AND_APPROVERS, ACTIVE_STATUSES)
+    if not decision:
+        return decision
+    if any(transfer.status == TransferStatus.PENDING for transfer in file.transfers.all()):
+        return refuse(_("A transfer of this file is already waiting for an answer."))
+    return ALLOWED
+
+
+def may_decide_transfer(user: User, transfer: FileTransfer) -> Decision:
+    """Whether ``user`` may accept or refuse ``transfer``: someone of the receiving branch, while
+    it waits for an answer."""
+    decision = may_act_as(user, *CASEWORKERS_AND_APPROVERS)
+    if not decision:
+        return decision
+    if not is_in_branch(user, transfer.to_unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    if transfer.status != TransferStatus.PENDING:
+        return refuse(_("This transfer has already been answered."))
+    return ALLOWED
+
+
+def may_see_full_id_numbers(user: User) -> Decision:
+    """Whether ``user``'s role lets them see full ID numbers of their branch's files: caseworkers
+    and approvers work with them (verification, payments); viewers never."""
+    if not has_any_role(user, *CASEWORKERS_AND_APPROVERS):
+        return refuse(_("Your role does not allow seeing full ID numbers."), denied=True)
+    return ALLOWED
+
+
+def may_reveal_id_number(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may see the full ID number of ``file`` (and be recorded seeing it)."""
+    decision = may_see_full_id_numbers(user)
+    if not decision:
+        return decision
+    if not is_in_branch(user, file.unit):
+        return refuse(_("This file is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def may_add_attachment(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may attach a scan or photo to ``file``: a caseworker of its branch, while
+    the file is active."""
+    decision = _may_work_on(user, file, Role.CASEWORKER)
+    if not decision:
+        return decision
+    if not file.is_active:
+        return refuse(
+            _("Attachments can be added only while the file is active; this file is “%(status)s”.")
+            % {"status": file.get_status_display()}
+        )
+    return ALLOWED
+
+
+def may_request_file_card(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may ask for the card of ``file`` as a PDF: anyone of its branch (ID
+    numbers are masked on paper)."""
+    if not is_in_branch(user, file.unit):
+        return refuse(_("This file is not in your unit's branch."), denied=True)
+    return ALLOWED

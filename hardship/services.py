@@ -11,16 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
 import pgtrigger
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.crypto import keyed_hash
 from common.errors import RuleBroken
 from hardship.choices import (
-    ACTIVE_STATUSES,
     Category,
     CloseReason,
     ExitReason,
@@ -42,7 +39,21 @@ from hardship.models import (
     HouseholdMember,
     IdNumberView,
 )
-from hardship.selectors import active_file_holding_id, minimum_living_standard_for
+from hardship.selectors import (
+    active_file_holding_id,
+    may_approve_file,
+    may_close_file,
+    may_decide_transfer,
+    may_edit_file,
+    may_exit_file,
+    may_first_review_file,
+    may_reject_file,
+    may_request_transfer,
+    may_reveal_id_number,
+    may_review_file,
+    may_verify_file,
+    minimum_living_standard_for,
+)
 from people.access import require_in_branch, require_role
 from people.models import Role, UnionUnit, User
 
@@ -172,16 +183,12 @@ def history_context(by: User):
     return pghistory.context(user=by.pk)
 
 
-def _require_file_in_branch(by: User, file: HardshipFile) -> None:
-    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
-
-
-def _require_status(file: HardshipFile, *allowed: str) -> None:
-    if file.status not in allowed:
-        raise RuleBroken(
-            _("This cannot be done to a file whose status is “%(status)s”.")
-            % {"status": file.get_status_display()}
-        )
+def _locked(file: HardshipFile) -> HardshipFile:
+    """``file`` read again with its row locked until the transaction ends, so that what the
+    rules checked cannot change before the write."""
+    return (
+        HardshipFile.objects.select_for_update(of=("self",)).select_related("unit").get(pk=file.pk)
+    )
 
 
 def _record(
@@ -431,10 +438,8 @@ def hardship_file_update(
     Side effects: the file and member rows; history rows recording each changed field.
     Exited and closed files are kept as they were.
     """
-    require_role(by, Role.CASEWORKER)
-    file = HardshipFile.objects.select_for_update().get(pk=file.pk)
-    _require_file_in_branch(by, file)
-    _require_status(file, *ACTIVE_STATUSES)
+    file = _locked(file)
+    may_edit_file(by, file).enforce()
     worker_id = parse_id_number(id_number)
     _check_causes(values["main_cause"], secondary_causes)
     _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=file.pk)
@@ -466,16 +471,6 @@ def hardship_file_update(
     return file
 
 
-def _transition(
-    file: HardshipFile, *, by: User, allowed: tuple, roles: tuple
-) -> tuple[HardshipFile, str]:
-    require_role(by, *roles)
-    file = HardshipFile.objects.select_for_update().select_related("unit").get(pk=file.pk)
-    _require_file_in_branch(by, file)
-    _require_status(file, *allowed)
-    return file, file.status
-
-
 def _save_status(file: HardshipFile, by: User, *fields: str) -> None:
     file.updated_by = by
     file.save(update_fields=["status", "updated_by", "updated_at", *fields])
@@ -484,9 +479,9 @@ def _save_status(file: HardshipFile, by: User, *fields: str) -> None:
 @transaction.atomic
 def hardship_file_first_review(*, file: HardshipFile, by: User, notes: str = "") -> HardshipFile:
     """The grassroots union's first review (初审) of an application. Side effects: status, transition."""
-    file, before = _transition(
-        file, by=by, allowed=(FileStatus.APPLIED,), roles=(Role.CASEWORKER, Role.APPROVER)
-    )
+    file = _locked(file)
+    may_first_review_file(by, file).enforce()
+    before = file.status
     with history_context(by):
         file.status = FileStatus.FIRST_REVIEWED
         _save_status(file, by)
@@ -511,14 +506,16 @@ def hardship_file_record_verification(
     Side effects: a HomeVerification; when it confirms the application the file
     becomes "verified", with a transition.
     """
-    file, before = _transition(
-        file, by=by, allowed=(FileStatus.FIRST_REVIEWED,), roles=(Role.CASEWORKER, Role.APPROVER)
-    )
-    if by.pk == file.entered_by_id or any(v.pk == file.entered_by_id for v in verifiers):
+    file = _locked(file)
+    may_verify_file(by, file).enforce()
+    before = file.status
+    if any(v.pk == file.entered_by_id for v in verifiers):
         raise RuleBroken(
-            _(
-                "The home verification must be made by someone other than the person who entered the file."
-            )
+            {
+                "verifiers": _(
+                    "The home verification must be made by someone other than the person who entered the file."
+                )
+            }
         )
     if not verifiers:
         raise RuleBroken({"verifiers": _("Name at least one person who went.")})
@@ -556,21 +553,9 @@ def hardship_file_approve(*, file: HardshipFile, by: User, notes: str = "") -> H
     Nobody approves a file they entered or verified. Side effects: status,
     opened_on, review_due_on, transition.
     """
-    file, before = _transition(file, by=by, allowed=(FileStatus.VERIFIED,), roles=(Role.APPROVER,))
-    if by.pk == file.entered_by_id:
-        raise RuleBroken(_("You entered this file, so someone else must approve it."))
-    if (
-        HomeVerification.objects.filter(file=file)
-        .filter(Q(recorded_by=by) | Q(verifiers=by))
-        .exists()
-    ):
-        raise RuleBroken(
-            _("You took part in the home verification, so someone else must approve it.")
-        )
-    if not file.category or file.category == Category.NONE:
-        raise RuleBroken(
-            _("A file goes on record only with a hardship category: correct the category first.")
-        )
+    file = _locked(file)
+    may_approve_file(by, file).enforce()
+    before = file.status
     today = timezone.localdate()
     with history_context(by):
         file.status = FileStatus.ON_FILE
@@ -584,10 +569,9 @@ def hardship_file_approve(*, file: HardshipFile, by: User, notes: str = "") -> H
 @transaction.atomic
 def hardship_file_reject(*, file: HardshipFile, by: User, reason: str) -> HardshipFile:
     """Refuse an application at any step before approval; the file is closed as not eligible, and kept."""
-    file, before = _transition(
-        file, by=by, allowed=(FileStatus.APPLIED, FileStatus.FIRST_REVIEWED, FileStatus.VERIFIED),
-        roles=(Role.APPROVER,),
-    )  # fmt: skip
+    file = _locked(file)
+    may_reject_file(by, file).enforce()
+    before = file.status
     if not reason.strip():
         raise RuleBroken({"reason": _("Give the reason for refusing.")})
     with history_context(by):
@@ -608,9 +592,9 @@ def hardship_file_reject(*, file: HardshipFile, by: User, reason: str) -> Hardsh
 @transaction.atomic
 def hardship_file_review(*, file: HardshipFile, by: User, notes: str) -> HardshipFile:
     """The yearly review (动态管理) of a file on record. Side effects: next review date, transition."""
-    file, before = _transition(
-        file, by=by, allowed=(FileStatus.ON_FILE,), roles=(Role.CASEWORKER, Role.APPROVER)
-    )
+    file = _locked(file)
+    may_review_file(by, file).enforce()
+    before = file.status
     if not notes.strip():
         raise RuleBroken({"notes": _("Write down what the review found.")})
     with history_context(by):
@@ -631,7 +615,9 @@ def hardship_file_exit(
     *, file: HardshipFile, by: User, reason: str, notes: str = ""
 ) -> HardshipFile:
     """The household is out of hardship (脱困). The file stays searchable and is kept."""
-    file, before = _transition(file, by=by, allowed=(FileStatus.ON_FILE,), roles=(Role.APPROVER,))
+    file = _locked(file)
+    may_exit_file(by, file).enforce()
+    before = file.status
     if reason not in ExitReason.values:
         raise RuleBroken({"reason": _("Choose why the household is out of hardship.")})
     if reason == ExitReason.OTHER and not notes.strip():
@@ -653,7 +639,9 @@ def hardship_file_close(
     *, file: HardshipFile, by: User, reason: str, notes: str = ""
 ) -> HardshipFile:
     """Close a file (注销): deceased, moved, duplicate or not eligible. It is kept, never deleted."""
-    file, before = _transition(file, by=by, allowed=ACTIVE_STATUSES, roles=(Role.APPROVER,))
+    file = _locked(file)
+    may_close_file(by, file).enforce()
+    before = file.status
     if reason not in CloseReason.values:
         raise RuleBroken({"reason": _("Choose why the file is closed.")})
     with history_context(by):
@@ -677,15 +665,12 @@ def hardship_file_transfer_request(
     *, file: HardshipFile, by: User, to_unit: UnionUnit, reason: str
 ) -> FileTransfer:
     """Ask another unit to take the file over (the employer closed, the worker moved)."""
-    file, _before = _transition(
-        file, by=by, allowed=ACTIVE_STATUSES, roles=(Role.CASEWORKER, Role.APPROVER)
-    )
+    file = _locked(file)
+    may_request_transfer(by, file).enforce()
     if to_unit.pk == file.unit_id:
         raise RuleBroken({"to_unit": _("The file is already held by this unit.")})
     if not reason.strip():
         raise RuleBroken({"reason": _("Give the reason for the transfer.")})
-    if FileTransfer.objects.filter(file=file, status=TransferStatus.PENDING).exists():
-        raise RuleBroken(_("A transfer of this file is already waiting for an answer."))
     return FileTransfer.objects.create(
         file=file, from_unit=file.unit, to_unit=to_unit, reason=reason.strip(), requested_by=by
     )
@@ -696,15 +681,12 @@ def hardship_file_transfer_decide(
     *, transfer: FileTransfer, by: User, accept: bool, note: str = ""
 ) -> FileTransfer:
     """The receiving unit accepts (the file moves to it) or refuses a transfer."""
-    require_role(by, Role.CASEWORKER, Role.APPROVER)
     transfer = (
-        FileTransfer.objects.select_for_update()
-        .select_related("to_unit", "file")
+        FileTransfer.objects.select_for_update(of=("self",))
+        .select_related("from_unit", "to_unit")
         .get(pk=transfer.pk)
     )
-    require_in_branch(by, transfer.to_unit)
-    if transfer.status != TransferStatus.PENDING:
-        raise RuleBroken(_("This transfer has already been answered."))
+    may_decide_transfer(by, transfer).enforce()
     if not accept and not note.strip():
         raise RuleBroken({"note": _("Give the reason for refusing.")})
     transfer.status = TransferStatus.ACCEPTED if accept else TransferStatus.REFUSED
@@ -736,16 +718,9 @@ def id_number_reveal(
     *, file: HardshipFile, by: User, purpose: str = IdNumberView.Purpose.DETAIL
 ) -> str:
     """Show a file's full ID number to someone whose role allows it, and record that they saw it."""
-    if not can_see_full_id_numbers(by):
-        raise PermissionDenied(_("Your role does not allow seeing full ID numbers."))
-    _require_file_in_branch(by, file)
+    may_reveal_id_number(by, file).enforce()
     IdNumberView.objects.create(user=by, file=file, purpose=purpose)
     return file.id_number
-
-
-def can_see_full_id_numbers(user: User) -> bool:
-    """Caseworkers and approvers work with full numbers (verification, payments); viewers never."""
-    return user.is_superuser or user.has_role(Role.CASEWORKER) or user.has_role(Role.APPROVER)
 
 
 def a_year_after(day: date) -> date:

@@ -11,7 +11,7 @@ from visits.slots import CAMPAIGN_PAGE
 @CAMPAIGN_PAGE.fill(order=90)
 def campaign_progress_emails_section(*, campaign, user, **_page) -> Section | None:
     """A link to the campaign's progress-email settings, for those who may set them."""
-    if not may_set_progress_schedule(user=user, campaign=campaign):
+    if not may_set_progress_schedule(user, campaign):
         return None
     return Section("mailings/campaign_section.html")
 

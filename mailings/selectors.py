@@ -1,9 +1,12 @@
 """Reads of the report emails: who receives which kind, and who may set a campaign's schedule."""
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
+from common.rules import ALLOWED, Decision, refuse
 from mailings.choices import EmailKind
 from mailings.models import EmailOptOut, EmailSchedule, MailRecipient
+from people.access import may_act_as
 from people.models import Role, User
 from visits.models import Campaign
 
@@ -63,17 +66,18 @@ def email_schedule(*, kind: str) -> EmailSchedule:
     return schedule
 
 
-def may_set_progress_schedule(*, user: User, campaign: Campaign) -> bool:
+def may_set_progress_schedule(user: User, campaign: Campaign) -> Decision:
     """Whether ``user`` sets ``campaign``'s progress emails: the organiser's caseworkers and
     approvers (and superusers). Units above or below the organiser do not: it is their email.
     """
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.unit_id == campaign.organiser_id and (
-        user.has_role(Role.CASEWORKER) or user.has_role(Role.APPROVER)
-    )
+    if not (decision := may_act_as(user, Role.CASEWORKER, Role.APPROVER)):
+        return decision
+    if not user.is_superuser and user.unit_id != campaign.organiser_id:
+        return refuse(
+            _("Only the organiser's caseworkers and approvers set the campaign's progress emails."),
+            denied=True,
+        )
+    return ALLOWED
 
 
 def opted_out_kinds(*, user: User) -> set[str]:

@@ -3,7 +3,6 @@
 The outbox's own writes (dispatch, claim, send, sweep, resend) are in mailings/outbox.py.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -62,8 +61,7 @@ def campaign_progress_schedule_set(
     Raises PermissionDenied unless ``by`` works for the organiser (see
     ``may_set_progress_schedule``). Side effects: the CampaignProgressSchedule row.
     """
-    if not may_set_progress_schedule(user=by, campaign=campaign):
-        raise PermissionDenied
+    may_set_progress_schedule(by, campaign).enforce()
     with transaction.atomic():
         schedule, _ = CampaignProgressSchedule.objects.update_or_create(
             campaign=campaign,

@@ -25,7 +25,7 @@ def campaign_progress(request: HttpRequest, pk: int) -> HttpResponse:
         unit_path="organiser__path",
         pk=pk,
     )
-    if not may_set_progress_schedule(user=request.user, campaign=campaign):
+    if not may_set_progress_schedule(request.user, campaign):
         raise Http404
     schedule = CampaignProgressSchedule.objects.filter(campaign=campaign).first()
     form = CampaignProgressScheduleForm(

@@ -25,6 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from common.rules import ALLOWED, Decision, refuse
 from people.models import Role, UnionUnit, User
 
 logger = logging.getLogger(__name__)
@@ -75,12 +76,18 @@ def has_any_role(user: User, *roles: Role) -> bool:
     return user.is_superuser or any(user.has_role(role) for role in roles)
 
 
+def may_act_as(user: User, *roles: Role) -> Decision:
+    """Whether ``user`` holds one of ``roles``; when not, the refusal names them (a predicate's
+    first question, ``common.rules``)."""
+    if has_any_role(user, *roles):
+        return ALLOWED
+    names = "、".join(str(role.label) for role in roles)
+    return refuse(_("Only a %(roles)s may do this.") % {"roles": names}, denied=True)
+
+
 def require_role(by: User, *roles: Role) -> None:
     """Raise PermissionDenied, naming the roles, unless ``by`` holds one of them."""
-    if has_any_role(by, *roles):
-        return
-    names = "、".join(str(role.label) for role in roles)
-    raise PermissionDenied(_("Only a %(roles)s may do this.") % {"roles": names})
+    may_act_as(by, *roles).enforce()
 
 
 def require_in_branch(by: User, unit: UnionUnit, refusal: str = "") -> None:

@@ -31,6 +31,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from common.rules import ALLOWED, Decision, refuse
 from documents.models import GeneratedDocument
 from documents.pdf import PDF_CONTENT_TYPE, render_pdf
 from documents.services import (
@@ -41,7 +42,7 @@ from documents.services import (
     document_request,
     producer,
 )
-from people.access import scope_to_user
+from people.access import is_in_branch, scope_to_user
 from people.models import UnionUnit, User
 from reports import charts
 from reports.campaign_report import CampaignReport, MoneyRow, campaign_report_figures
@@ -547,23 +548,34 @@ def render_campaign_report(*, campaign: Campaign, made_by_label: str) -> bytes:
     )
 
 
+def may_request_campaign_report(user: User, campaign: Campaign) -> Decision:
+    """Ask for ``campaign``'s report (its organiser's whole branch): whoever sees that whole
+    branch, the organiser's unit and the units above it. For anyone else the campaign is not
+    found (the campaign page offers the button by this; the request and the worker enforce it).
+    """
+    if not user.is_active or not is_in_branch(user, campaign.organiser):
+        return refuse(_("The campaign was not found."), denied=True)
+    return ALLOWED
+
+
 def campaign_for_report(*, campaign_id: int, user: User) -> Campaign:
-    """The campaign, if its organiser's whole branch is ``user``'s to see (the organiser's
-    unit or one above it); ReportNotFound otherwise, for "missing" and "not yours" alike.
+    """The campaign, if ``user`` may ask for its report; ReportNotFound otherwise, for
+    "missing" and "not yours" alike.
     """
     campaign = Campaign.objects.select_related("organiser").filter(pk=campaign_id).first()
-    visible = scope_to_user(UnionUnit.objects.all(), user=user, unit_path="path")
-    if campaign is None or not visible.filter(pk=campaign.organiser_id).exists():
+    if campaign is None or not may_request_campaign_report(user, campaign):
         raise ReportNotFound(_("The campaign was not found."))
     return campaign
 
 
 def campaign_report_request(*, campaign: Campaign, by: User) -> GeneratedDocument:
-    """Ask a worker for the report of ``campaign`` (checked with ``campaign_for_report``).
+    """Ask a worker for the report of ``campaign``, if ``by`` may
+    (``may_request_campaign_report``, else PermissionDenied).
 
     Raises JobAlreadyRunning when ``by`` asked for it and it is still waiting.
     Side effects: a GeneratedDocument row; one Celery message after commit.
     """
+    may_request_campaign_report(by, campaign).enforce()
     language = translation.get_language() or settings.LANGUAGE_CODE
     return document_request(
         kind=CAMPAIGN_KIND,

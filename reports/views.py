@@ -12,11 +12,12 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_POST
 
 from documents.models import GeneratedDocument
 from documents.services import JobAlreadyRunning
@@ -214,6 +215,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 
 @branch_view()
+@require_POST
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for the campaign's report (the organiser's whole branch): for its organiser's
     unit and the units above it; 404 for everyone else.
@@ -222,8 +224,6 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
         campaign = campaign_for_report(campaign_id=pk, user=request.user)
     except ReportNotFound:
         raise Http404 from None
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         document = campaign_report_request(campaign=campaign, by=request.user)
     except JobAlreadyRunning as running:

@@ -84,6 +84,10 @@ def test_a_signed_in_sibling_gets_nothing_from_another_branchs_ids(
     url = example_url(re.sub(r"<int:\w+>", str(tree.wuhan.pk), route))
 
     response = sibling_client.get(url)
+    if response.status_code == 405:
+        # A POST-only view answers every GET alike, ids of any branch or none; what it does
+        # with another branch's id is what the POST shows.
+        response = sibling_client.post(url)
 
     assert response.status_code == 404, f"{url} answered {response.status_code}"
 

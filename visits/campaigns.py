@@ -1,4 +1,4 @@
-"""Campaigns and their visit lists: creating, building (in SQL), approving, coverage.
+"""Campaigns and their visit lists: creating, building (in SQL), approving, printing, coverage.
 
 Building the lists is a long job (hardship/documents.py, kind
 ``visit_lists_build``). For each unit of the organiser's branch that holds
@@ -20,7 +20,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -33,19 +32,16 @@ from documents.models import GeneratedDocument
 from documents.services import BackLink, JobContext, back_link, document_request, producer
 from hardship.choices import Category
 from people.access import scope_to_user, units_visible_to
-from people.models import Role, UnionUnit, User
+from people.models import UnionUnit, User
 from visits.choices import VisitListStatus
 from visits.models import Campaign, CampaignAidStandard, Visit, VisitList, VisitListRow
 from visits.rules import TargetRule, default_rule, target_files
-
-
-def _require(by: User, role: Role, unit: UnionUnit) -> None:
-    if by.is_superuser:
-        return
-    if not by.has_role(role):
-        raise PermissionDenied(_("Only a %(roles)s may do this.") % {"roles": role.label})
-    if by.unit is None or not unit.is_in_branch_of(by.unit):
-        raise PermissionDenied(_("This is not in your unit's branch."))
+from visits.selectors import (
+    may_approve_visit_list,
+    may_build_visit_lists,
+    may_create_campaign,
+    may_print_visit_list,
+)
 
 
 @transaction.atomic
@@ -65,7 +61,7 @@ def campaign_create(
 
     Side effects: the campaign and its aid-standard rows.
     """
-    _require(by, Role.APPROVER, organiser)
+    may_create_campaign(by, organiser).enforce()
     if ends_on < starts_on:
         raise RuleBroken({"ends_on": _("The campaign cannot end before it starts.")})
     rule = rule or default_rule(season)
@@ -90,7 +86,8 @@ def campaign_create(
 @transaction.atomic
 def campaign_set_rule(*, campaign: Campaign, by: User, rule: TargetRule) -> Campaign:
     """The organiser narrows or widens the target group within the rule's options."""
-    _require(by, Role.APPROVER, campaign.organiser)
+    # Who may set a campaign's target group when creating it may change it afterwards.
+    may_create_campaign(by, campaign.organiser).enforce()
     rule.check()
     campaign.target_rule = rule.as_json()
     campaign.save(update_fields=["target_rule"])
@@ -105,9 +102,7 @@ def visit_lists_request_build(
     Raises JobAlreadyRunning when a build of the same lists is waiting or running.
     """
     unit = unit or campaign.organiser
-    if not unit.is_in_branch_of(campaign.organiser):
-        raise RuleBroken(_("This unit is not in the campaign's branch."))
-    _require(by, Role.CASEWORKER if not by.has_role(Role.APPROVER) else Role.APPROVER, unit)
+    may_build_visit_lists(by, campaign, unit=unit).enforce()
     return document_request(
         kind="visit_lists_build",
         title=_("Visit lists of %(campaign)s for %(unit)s")
@@ -274,14 +269,42 @@ def _finish_lists(*, campaign: Campaign, unit_ids: list[int]) -> None:
 def visit_list_approve(*, visit_list: VisitList, by: User) -> VisitList:
     """The unit's approver freezes its list: later rebuilds and file edits leave it as it is."""
     visit_list = VisitList.objects.select_for_update().select_related("unit").get(pk=visit_list.pk)
-    _require(by, Role.APPROVER, visit_list.unit)
-    if visit_list.status != VisitListStatus.READY:
-        raise RuleBroken(_("Only a built list can be approved."))
+    may_approve_visit_list(by, visit_list).enforce()
     visit_list.status = VisitListStatus.APPROVED
     visit_list.approved_by = by
     visit_list.approved_at = timezone.now()
     visit_list.save(update_fields=["status", "approved_by", "approved_at"])
     return visit_list
+
+
+def visit_list_documents() -> dict[str, tuple[str, str]]:
+    """The documents a visit list is printed as: by the name in its URL, the job kind and label."""
+    return {
+        "pdf": ("visit_list_pdf", _("Visit list (PDF)")),
+        "xlsx": ("visit_list_xlsx", _("Visit list (Excel)")),
+    }
+
+
+def visit_list_request_document(
+    *, visit_list: VisitList, kind: str, by: User, helper_id: int | None = None
+) -> GeneratedDocument:
+    """Ask a worker for ``visit_list`` as a document of ``kind`` (``"pdf"`` to print and sign,
+    ``"xlsx"``), for all its households or those of one helper (``helper_id``).
+
+    Side effects: a GeneratedDocument row, sent to a worker once the transaction commits.
+    """
+    may_print_visit_list(by, visit_list).enforce()
+    producer_kind, label = visit_list_documents()[kind]
+    return document_request(
+        kind=producer_kind,
+        title=f"{label} · {visit_list.unit.name} · {visit_list.campaign.name}",
+        by=by,
+        unit=visit_list.unit,
+        params={
+            "visit_list_id": visit_list.pk,
+            **({"helper_id": helper_id} if helper_id is not None else {}),
+        },
+    )
 
 
 # ---------------------------------------------------------------------- coverage

@@ -1,4 +1,5 @@
-"""Reads: helpers, visits, follow-ups and help services, always through the user's scope.
+"""Reads: helpers, visits, follow-ups and help services, always through the user's scope, and
+who may do what to them (the ``may_<verb>_<thing>`` predicates pages and services share).
 
 Every queryset here is narrowed by ``people.access.scope_to_user`` over the
 unit tree (by the file's unit, or the cadre's), so a caller cannot reach a
@@ -24,12 +25,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from common.rules import ALLOWED, Decision, refuse
 from hardship.choices import FileStatus
 from hardship.models import HardshipFile
-from people.access import scope_to_user
+from people.access import is_in_branch, may_act_as, scope_to_user
 from people.models import Role, UnionUnit, User
-from visits.choices import FollowUpStatus, HelpKind, PairingRole, VisitKind
+from visits.choices import FollowUpStatus, HelpKind, PairingRole, VisitKind, VisitListStatus
 from visits.models import (
     Cadre,
     Campaign,
@@ -38,6 +41,7 @@ from visits.models import (
     HelpService,
     Pairing,
     Visit,
+    VisitList,
     VisitListRow,
 )
 
@@ -227,23 +231,36 @@ def overdue_by_unit(*, user: User, today: date | None = None) -> list[dict]:
     return list(rows)
 
 
-# ====================================================================== a file's section
+# ====================================================================== who may do what
+#
+# One predicate per action, asked by the page that offers it (a Decision is true when
+# allowed) and enforced by the service that does it (``may_x(by, obj).enforce()``), so the
+# two cannot disagree. Each answers "may this person do this to this record now"; what the
+# person types in (dates, amounts, the people, cadres, unit or campaign chosen) the
+# services check themselves.
 
 
-def may_record(*, user: User, file: HardshipFile) -> bool:
-    """Whether ``user``'s role and branch let them record visits, help and pairings on ``file``.
+def _caseworker_of(user: User, unit: UnionUnit, refusal: str = "") -> Decision:
+    """Whether ``user`` is a caseworker whose branch holds ``unit``: who records visits, help,
+    pairings and follow-ups there."""
+    if not (decision := may_act_as(user, Role.CASEWORKER)):
+        return decision
+    if not is_in_branch(user, unit):
+        return refuse(refusal or _("This is not in your unit's branch."), denied=True)
+    return ALLOWED
 
-    The services decide each action; this only says which buttons to offer.
-    """
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.has_role(Role.CASEWORKER)
-        and user.unit is not None
-        and file.unit.is_in_branch_of(user.unit)
-    )
+
+def _of_file(user: User, file: HardshipFile) -> Decision:
+    return _caseworker_of(user, file.unit, _("This file is not in your unit's branch."))
+
+
+def _on_file(file: HardshipFile, *, what: str) -> Decision:
+    if file.status != FileStatus.ON_FILE:
+        return refuse(
+            _("%(what)s only for a household on file; this file is “%(status)s”.")
+            % {"what": what, "status": file.get_status_display()}
+        )
+    return ALLOWED
 
 
 def visit_kinds_for(*, file: HardshipFile) -> tuple[str, ...]:
@@ -257,15 +274,216 @@ def visit_kinds_for(*, file: HardshipFile) -> tuple[str, ...]:
     return ()
 
 
+def may_log_visit(user: User, file: HardshipFile) -> Decision:
+    """Log a visit to ``file``'s household (of some kind: an exited one takes phone calls)."""
+    if not (decision := _of_file(user, file)):
+        return decision
+    if visit_kinds_for(file=file):
+        return ALLOWED
+    if file.is_active:
+        return refuse(
+            _(
+                "This application is not on file yet: record the home verification on the file's page instead."
+            )
+        )
+    return refuse(
+        _("This file is closed (%(reason)s): it takes no more visits.")
+        % {"reason": file.get_close_reason_display()}
+    )
+
+
+def may_raise_follow_up(user: User, file: HardshipFile) -> Decision:
+    """Raise follow-ups at a visit to ``file``'s household (the visit form's rows)."""
+    if not (decision := may_log_visit(user, file)):
+        return decision
+    if file.status != FileStatus.ON_FILE:
+        return refuse(
+            _(
+                "A household out of hardship gets no new follow-ups: if it is in hardship again, it applies again."
+            )
+        )
+    return ALLOWED
+
+
+def campaign_fits(*, campaign: Campaign, file: HardshipFile, on: date) -> Decision:
+    """Whether a visit or help to ``file`` on ``on`` can belong to ``campaign``: organised by a
+    unit whose branch holds the household, and running that day."""
+    if not file.unit.is_in_branch_of(campaign.organiser):
+        return refuse(_("This campaign's organiser is not above the household's unit."))
+    if not campaign.starts_on <= on <= campaign.ends_on:
+        return refuse(
+            _("The campaign runs from %(start)s to %(end)s; the date is outside it.")
+            % {"start": campaign.starts_on, "end": campaign.ends_on}
+        )
+    return ALLOWED
+
+
+def campaign_takes_visit(*, campaign: Campaign, file: HardshipFile, on: date) -> Decision:
+    """Whether a visit to ``file`` on ``on`` can count toward ``campaign``: campaigns visit
+    households on file only."""
+    if file.status != FileStatus.ON_FILE:
+        return refuse(_("A household out of hardship is on no campaign's visit list."))
+    return campaign_fits(campaign=campaign, file=file, on=on)
+
+
+def may_log_campaign_visit(user: User, row: VisitListRow) -> Decision:
+    """Log, today, the visit a household's row on a campaign's visit list waits for."""
+    if not (decision := may_log_visit(user, row.file)):
+        return decision
+    return campaign_takes_visit(campaign=row.campaign, file=row.file, on=timezone.localdate())
+
+
+def may_record_help(user: User, file: HardshipFile) -> Decision:
+    """Record help given to ``file``'s household (to an exited one: help given before it left,
+    which the service checks by the date)."""
+    if not (decision := _of_file(user, file)):
+        return decision
+    if file.status == FileStatus.EXITED:
+        return ALLOWED
+    return _on_file(file, what=_("Help is recorded"))
+
+
+def may_start_pairing(user: User, file: HardshipFile) -> Decision:
+    """Pair a cadre with ``file``'s household."""
+    if not (decision := _of_file(user, file)):
+        return decision
+    return _on_file(file, what=_("Helpers are paired"))
+
+
+def may_end_pairing(user: User, pairing: Pairing) -> Decision:
+    """End ``pairing``, whatever its file's status now (a file that left the record keeps it)."""
+    if not (decision := _of_file(user, pairing.file)):
+        return decision
+    if pairing.ends_on is not None:
+        return refuse(_("This pairing has already ended."))
+    return ALLOWED
+
+
+def may_create_cadre(user: User, unit: UnionUnit | None) -> Decision:
+    """Add a cadre to ``unit`` (None: to some unit of the user's branch, as the cadre list asks
+    before one is chosen)."""
+    if not (decision := may_act_as(user, Role.CASEWORKER, Role.UNIT_ADMIN)):
+        return decision
+    if unit is not None and not is_in_branch(user, unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def may_start_enterprise_pairing(user: User, cadre: Cadre) -> Decision:
+    """Pair ``cadre`` with an enterprise in difficulty."""
+    return _caseworker_of(user, cadre.unit, _("This cadre is not in your unit's branch."))
+
+
+def may_end_enterprise_pairing(user: User, enterprise_pairing: EnterprisePairing) -> Decision:
+    """End a cadre's pairing with an enterprise."""
+    if not (decision := _caseworker_of(user, enterprise_pairing.unit)):
+        return decision
+    if enterprise_pairing.ends_on is not None:
+        return refuse(_("This pairing has already ended."))
+    return ALLOWED
+
+
+def may_own_follow_ups(user: User, file: HardshipFile) -> Decision:
+    """Be given the follow-ups of ``file``'s household: someone who may then close them."""
+    return _caseworker_of(user, file.unit)
+
+
+def _may_work_on(user: User, follow_up: FollowUp) -> Decision:
+    # Any caseworker of the file's branch, not only its owner: a colleague takes over
+    # the follow-ups of someone away, and the owner is one of them anyway.
+    if not (decision := may_own_follow_ups(user, follow_up.file)):
+        return decision
+    if follow_up.status != FollowUpStatus.OPEN:
+        return refuse(
+            _("This follow-up is already “%(status)s”.")
+            % {"status": follow_up.get_status_display()}
+        )
+    return ALLOWED
+
+
+def may_close_follow_up(user: User, follow_up: FollowUp) -> Decision:
+    """Close ``follow_up`` as done, whatever its file's status now."""
+    return _may_work_on(user, follow_up)
+
+
+def may_cancel_follow_up(user: User, follow_up: FollowUp) -> Decision:
+    """Cancel ``follow_up``, with a reason."""
+    return _may_work_on(user, follow_up)
+
+
+def may_create_campaign(user: User, organiser: UnionUnit | None) -> Decision:
+    """Create (or change the target rule of) a campaign organised by ``organiser``."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if organiser is None:
+        return refuse(
+            _("A campaign is organised by a union unit, and you belong to none."), denied=True
+        )
+    if not is_in_branch(user, organiser):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def may_build_visit_lists(
+    user: User, campaign: Campaign, *, unit: UnionUnit | None = None
+) -> Decision:
+    """Build (or rebuild) ``campaign``'s visit lists of ``unit``'s branch (the organiser's by
+    default); approved lists stay as they are."""
+    unit = unit or campaign.organiser
+    if not (decision := may_act_as(user, Role.CASEWORKER, Role.APPROVER)):
+        return decision
+    if not is_in_branch(user, unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    if not unit.is_in_branch_of(campaign.organiser):
+        return refuse(_("This unit is not in the campaign's branch."))
+    return ALLOWED
+
+
+def may_approve_visit_list(user: User, visit_list: VisitList) -> Decision:
+    """Approve (freeze) ``visit_list``: later rebuilds and file edits leave it as it is."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if not is_in_branch(user, visit_list.unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    if visit_list.status != VisitListStatus.READY:
+        return refuse(_("Only a built list can be approved."))
+    return ALLOWED
+
+
+def may_print_visit_list(user: User, visit_list: VisitList) -> Decision:
+    """Ask for ``visit_list`` as a PDF to print and sign, or as a spreadsheet: whoever may
+    read it (the worker applies the requester's branch again)."""
+    if not is_in_branch(user, visit_list.unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    return ALLOWED
+
+
+def with_follow_up_decisions(
+    follow_ups: list[FollowUp], *, file: HardshipFile, user: User
+) -> list[FollowUp]:
+    """``follow_ups`` of ``file``, each saying whether ``user`` may close it (``may_close``) and
+    cancel it (``may_cancel``), for the links to its page; no query."""
+    for follow_up in follow_ups:
+        follow_up.file = file
+        follow_up.may_close = may_close_follow_up(user, follow_up)
+        follow_up.may_cancel = may_cancel_follow_up(user, follow_up)
+    return follow_ups
+
+
+# ====================================================================== a file's section
+
+
 def file_visits_context(*, file: HardshipFile, user: User) -> dict:
     """What ``visits/file_section.html`` needs on the page of ``file`` (fetched for ``user``)."""
-    can_record = may_record(user=user, file=file)
+    section = file_timeline(file=file)
+    with_follow_up_decisions(section.open_follow_ups, file=file, user=user)
     return {
-        "visits_section": file_timeline(file=file),
-        "can_log_visit": can_record and bool(visit_kinds_for(file=file)),
-        "can_record_help": can_record and file.status in (FileStatus.ON_FILE, FileStatus.EXITED),
-        "can_pair": can_record and file.status == FileStatus.ON_FILE,
-        "can_work_follow_ups": can_record,
+        "visits_section": section,
+        "visits_allowed": {
+            "log_visit": may_log_visit(user, file),
+            "record_help": may_record_help(user, file),
+            "start_pairing": may_start_pairing(user, file),
+        },
         "visits_today": timezone.localdate(),
     }
 
@@ -337,6 +555,7 @@ def file_timeline(*, file: HardshipFile) -> FileVisits:
         follow_up.closed_by = closers.get(follow_up.closed_by_id)
         follow_up.return_visit = visits_by_id.get(follow_up.return_visit_id)
         follow_up.visit = visits_by_id[follow_up.visit_id]
+        follow_up.file = file
     helps = list(
         HelpService.objects.filter(file=file)
         .select_related("campaign", "visit", "recorded_by")

@@ -1,11 +1,14 @@
 """Writes: pairing (结对帮扶), visits (走访慰问), follow-ups (跟踪督办) and help services (帮扶服务).
 
-Each public function is one transaction, takes keyword arguments, checks the
-role and the branch of whoever acts, and lists its side effects. A refusal a
-person can act on raises ``RuleBroken`` (a ValidationError, keyed by field
-where there is one); acting outside one's role or branch raises
-``PermissionDenied``. The views fetch every object through the access rules
-first, so a stranger meets a 404 before any of this runs.
+Each public function is one transaction, takes keyword arguments, and lists
+its side effects. Whether whoever acts may do it to this record now is one
+predicate of ``visits.selectors`` (``may_log_visit``…), the one the page asks
+before offering the action, enforced here: acting outside one's role or branch
+raises ``PermissionDenied``, a record in the wrong state ``RuleBroken``. The
+input is checked here too; a refusal a person can act on raises ``RuleBroken``
+(a ValidationError, keyed by field where there is one). The views fetch every
+object through the access rules first, so a stranger meets a 404 before any of
+this runs.
 
 Which files take what:
 
@@ -43,8 +46,8 @@ from documents.uploads import CheckedUpload, upload_check_content, upload_measur
 from hardship.choices import FileStatus
 from hardship.identity import validate_credit_code
 from hardship.models import ABSURD_YUAN, HardshipFile
-from people.access import require_in_branch, require_role
-from people.models import Role, UnionUnit, User
+from people.access import require_in_branch
+from people.models import UnionUnit, User
 from visits.choices import FollowUpStatus, HelpKind, PairingRole, VisitKind
 from visits.models import (
     Cadre,
@@ -57,7 +60,22 @@ from visits.models import (
     VisitListRow,
     VisitPhoto,
 )
-from visits.selectors import visit_kinds_for
+from visits.selectors import (
+    campaign_fits,
+    campaign_takes_visit,
+    may_cancel_follow_up,
+    may_close_follow_up,
+    may_create_cadre,
+    may_end_enterprise_pairing,
+    may_end_pairing,
+    may_log_visit,
+    may_own_follow_ups,
+    may_raise_follow_up,
+    may_record_help,
+    may_start_enterprise_pairing,
+    may_start_pairing,
+    visit_kinds_for,
+)
 
 # More photos than this from one visit are a mistake (or the whole camera roll).
 MAX_PHOTOS_PER_VISIT = 10
@@ -84,14 +102,6 @@ def _lock_file(file: HardshipFile) -> HardshipFile:
     return HardshipFile.objects.select_for_update().select_related("unit").get(pk=file.pk)
 
 
-def _require_on_file(file: HardshipFile, *, what: str) -> None:
-    if file.status != FileStatus.ON_FILE:
-        raise RuleBroken(
-            _("%(what)s only for a household on file; this file is “%(status)s”.")
-            % {"what": what, "status": file.get_status_display()}
-        )
-
-
 def _require_cadre_in_branch(by: User, cadre: Cadre, *, field: str = "cadre") -> None:
     if by.is_superuser:
         return
@@ -111,34 +121,14 @@ def _check_not_future(day: date, *, field: str, message: str) -> None:
         raise RuleBroken({field: message})
 
 
-def campaign_fits(*, campaign: Campaign, file: HardshipFile, on: date) -> bool:
-    """Whether a visit or help to ``file`` on ``on`` can belong to ``campaign``.
-
-    The campaign's organiser must hold the file's unit in its branch, and the
-    day must fall within the campaign's dates.
-    """
-    return (
-        file.unit.is_in_branch_of(campaign.organiser)
-        and campaign.starts_on <= on <= campaign.ends_on
-    )
-
-
-def _check_campaign(campaign: Campaign | None, *, file: HardshipFile, on: date) -> None:
+def _check_campaign(
+    campaign: Campaign | None, *, file: HardshipFile, on: date, rule=campaign_fits
+) -> None:
+    """The campaign chosen for a visit (``rule=campaign_takes_visit``) or help, beside its field."""
     if campaign is None:
         return
-    if not file.unit.is_in_branch_of(campaign.organiser):
-        raise RuleBroken(
-            {"campaign": _("This campaign's organiser is not above the household's unit.")}
-        )
-    if not campaign.starts_on <= on <= campaign.ends_on:
-        raise RuleBroken(
-            {
-                "campaign": _(
-                    "The campaign runs from %(start)s to %(end)s; the date is outside it."
-                )
-                % {"start": campaign.starts_on, "end": campaign.ends_on}
-            }
-        )
+    if not (decision := rule(campaign=campaign, file=file, on=on)):
+        raise RuleBroken({"campaign": decision.reason})
 
 
 def _check_money(value: Decimal, *, field: str) -> None:
@@ -168,8 +158,7 @@ def cadre_create(
     linked to their user account, which must be in the same branch.
     Side effects: one Cadre row.
     """
-    require_role(by, Role.CASEWORKER, Role.UNIT_ADMIN)
-    require_in_branch(by, unit)
+    may_create_cadre(by, unit).enforce()
     if not name.strip():
         raise RuleBroken({"name": _("Give the cadre's name.")})
     if user is not None and not _is_in_branch(user, by):
@@ -201,11 +190,9 @@ def pairing_start(
     Side effects: may set ``ends_on`` on the previous pairing of the role; one
     new Pairing row.
     """
-    require_role(by, Role.CASEWORKER)
     file = _lock_file(file)
-    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
+    may_start_pairing(by, file).enforce()
     _require_cadre_in_branch(by, cadre)
-    _require_on_file(file, what=_("Helpers are paired"))
     if role not in PairingRole.values:
         raise RuleBroken({"role": _("Choose the role of the pairing.")})
     if role == PairingRole.LEADING_CADRE and not cadre.is_leading_cadre:
@@ -266,13 +253,10 @@ def pairing_end(*, pairing: Pairing, ends_on: date, by: User) -> Pairing:
 
     Side effects: sets ``ends_on``; the row stays, as history.
     """
-    require_role(by, Role.CASEWORKER)
     pairing = (
         Pairing.objects.select_for_update().select_related("file__unit", "cadre").get(pk=pairing.pk)
     )
-    require_in_branch(by, pairing.file.unit, _("This file is not in your unit's branch."))
-    if pairing.ends_on is not None:
-        raise RuleBroken(_("This pairing has already ended."))
+    may_end_pairing(by, pairing).enforce()
     if ends_on < pairing.starts_on:
         raise RuleBroken(
             {
@@ -304,9 +288,8 @@ def enterprise_pairing_start(
 
     Side effects: one EnterprisePairing row.
     """
-    require_role(by, Role.CASEWORKER)
+    may_start_enterprise_pairing(by, cadre).enforce()
     require_in_branch(by, unit)
-    _require_cadre_in_branch(by, cadre)
     name = enterprise_name.strip()
     if not name:
         raise RuleBroken({"enterprise_name": _("Give the enterprise's name.")})
@@ -344,15 +327,12 @@ def enterprise_pairing_end(
     *, enterprise_pairing: EnterprisePairing, ends_on: date, by: User
 ) -> EnterprisePairing:
     """End a cadre's pairing with an enterprise on ``ends_on``. Side effects: sets ``ends_on``."""
-    require_role(by, Role.CASEWORKER)
     pairing = (
         EnterprisePairing.objects.select_for_update()
         .select_related("unit")
         .get(pk=enterprise_pairing.pk)
     )
-    require_in_branch(by, pairing.unit)
-    if pairing.ends_on is not None:
-        raise RuleBroken(_("This pairing has already ended."))
+    may_end_enterprise_pairing(by, pairing).enforce()
     if ends_on < pairing.starts_on:
         raise RuleBroken(
             {
@@ -398,16 +378,6 @@ def _check_people(by: User, visitors: list[User], cadres: list[Cadre]) -> None:
         _require_cadre_in_branch(by, cadre, field="cadres")
 
 
-def _may_own(user: User, file: HardshipFile) -> bool:
-    """Whether ``user`` can see ``file`` and work on it, so can be given its follow-up."""
-    return (
-        user.is_active
-        and (user.is_superuser or user.has_role(Role.CASEWORKER))
-        and user.unit is not None
-        and file.unit.is_in_branch_of(user.unit)
-    )
-
-
 def _check_follow_ups(
     by: User, file: HardshipFile, visited_on: date, follow_ups: list[FollowUpInput]
 ) -> None:
@@ -425,7 +395,7 @@ def _check_follow_ups(
             errors.setdefault(key % "due_on", []).append(
                 _("The due date cannot be before the visit date (%(date)s).") % {"date": visited_on}
             )
-        if not _may_own(item.owner, file):
+        if not (item.owner.is_active and may_own_follow_ups(item.owner, file)):
             errors.setdefault(key % "owner", []).append(
                 _("%(name)s cannot work on this file: choose a caseworker whose branch holds it.")
                 % {"name": item.owner.get_full_name()}
@@ -475,36 +445,19 @@ def _check_photos(photos: list[UploadedFile]) -> list[CheckedUpload]:
 
 
 def _check_visit_allowed(
-    file: HardshipFile, *, kind: str, campaign, goods_value, cash_amount, goods, follow_ups
-) -> None:
-    kinds = visit_kinds_for(file=file)
-    if not kinds:
-        if file.is_active:
-            message = _(
-                "This application is not on file yet: record the home verification on the file's page instead."
-            )
-        else:
-            message = _("This file is closed (%(reason)s): it takes no more visits.") % {
-                "reason": file.get_close_reason_display()
-            }
-        raise RuleBroken(message)
-    if kind not in kinds:
+    file: HardshipFile, *, by: User, kind: str, visited_on: date, campaign, goods_value,
+    cash_amount, goods, follow_ups,
+) -> None:  # fmt: skip
+    """What the file's status allows of this visit, checked on the locked file."""
+    may_log_visit(by, file).enforce()
+    if kind not in visit_kinds_for(file=file):
         raise RuleBroken({"kind": _("A household out of hardship gets phone calls only.")})
-    if file.status == FileStatus.ON_FILE:
-        return
-    if campaign is not None:
-        raise RuleBroken(
-            {"campaign": _("A household out of hardship is on no campaign's visit list.")}
-        )
-    if goods_value or cash_amount or goods.strip():
+    _check_campaign(campaign, file=file, on=visited_on, rule=campaign_takes_visit)
+    if follow_ups:
+        may_raise_follow_up(by, file).enforce()
+    if file.status != FileStatus.ON_FILE and (goods_value or cash_amount or goods.strip()):
         raise RuleBroken(
             _("Nothing is handed over to a household out of hardship: leave goods and money empty.")
-        )
-    if follow_ups:
-        raise RuleBroken(
-            _(
-                "A household out of hardship gets no new follow-ups: if it is in hardship again, it applies again."
-            )
         )
 
 
@@ -544,8 +497,7 @@ def visit_log(
     field; follow-up rows as ``follow_ups-<index>-<field>``) or PermissionDenied.
     """
     follow_ups, photos = list(follow_ups), list(photos)
-    require_role(by, Role.CASEWORKER)
-    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
+    may_log_visit(by, file).enforce()
     if kind not in VisitKind.values:
         raise RuleBroken({"kind": _("Choose the kind of visit.")})
     _check_not_future(
@@ -564,17 +516,17 @@ def visit_log(
     if goods_value and not goods.strip():
         raise RuleBroken({"goods": _("Say which goods were handed over.")})
     _check_people(by, visitors, cadres)
-    _check_campaign(campaign, file=file, on=visited_on)
+    _check_campaign(campaign, file=file, on=visited_on, rule=campaign_takes_visit)
     _check_follow_ups(by, file, visited_on, follow_ups)
     checked_photos = _check_photos(photos)
     stored: list[VisitPhoto] = []
     try:
         with transaction.atomic():
             file = _lock_file(file)
-            require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
             _check_visit_allowed(
-                file, kind=kind, campaign=campaign, goods_value=goods_value,
-                cash_amount=cash_amount, goods=goods, follow_ups=follow_ups,
+                file, by=by, kind=kind, visited_on=visited_on, campaign=campaign,
+                goods_value=goods_value, cash_amount=cash_amount, goods=goods,
+                follow_ups=follow_ups,
             )  # fmt: skip
             visit = Visit.objects.create(
                 file=file,
@@ -622,19 +574,12 @@ def visit_log(
 # ====================================================================== follow-ups
 
 
-def _lock_follow_up(follow_up: FollowUp, by: User) -> FollowUp:
-    follow_up = (
+def _lock_follow_up(follow_up: FollowUp) -> FollowUp:
+    return (
         FollowUp.objects.select_for_update()
         .select_related("file__unit", "visit")
         .get(pk=follow_up.pk)
     )
-    require_in_branch(by, follow_up.file.unit)
-    if follow_up.status != FollowUpStatus.OPEN:
-        raise RuleBroken(
-            _("This follow-up is already “%(status)s”.")
-            % {"status": follow_up.get_status_display()}
-        )
-    return follow_up
 
 
 @transaction.atomic
@@ -648,8 +593,8 @@ def follow_up_close(
     do). Closing is allowed whatever the file's status now.
     Side effects: status, resolution, return visit, who closed it and when.
     """
-    require_role(by, Role.CASEWORKER)
-    follow_up = _lock_follow_up(follow_up, by)
+    follow_up = _lock_follow_up(follow_up)
+    may_close_follow_up(by, follow_up).enforce()
     if not resolution.strip():
         raise RuleBroken({"resolution": _("Write down how the problem was resolved.")})
     if return_visit is not None:
@@ -689,8 +634,8 @@ def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str) -> FollowUp:
 
     Side effects: status, reason, who cancelled it and when.
     """
-    require_role(by, Role.CASEWORKER)
-    follow_up = _lock_follow_up(follow_up, by)
+    follow_up = _lock_follow_up(follow_up)
+    may_cancel_follow_up(by, follow_up).enforce()
     if not reason.strip():
         raise RuleBroken({"reason": _("Give the reason for cancelling.")})
     follow_up.status = FollowUpStatus.CANCELLED
@@ -763,21 +708,17 @@ def help_service_record(
     same household on or before the help, and the campaign is the visit's.
     Side effects: one HelpService row.
     """
-    require_role(by, Role.CASEWORKER)
     file = _lock_file(file)
-    require_in_branch(by, file.unit, _("This file is not in your unit's branch."))
-    if file.status == FileStatus.EXITED:
-        if file.ended_on is None or provided_on > file.ended_on:
-            raise RuleBroken(
-                {
-                    "provided_on": _(
-                        "The household left the record on %(date)s: only help given until then can be recorded."
-                    )
-                    % {"date": file.ended_on}
-                }
-            )
-    else:
-        _require_on_file(file, what=_("Help is recorded"))
+    may_record_help(by, file).enforce()
+    if file.status == FileStatus.EXITED and (file.ended_on is None or provided_on > file.ended_on):
+        raise RuleBroken(
+            {
+                "provided_on": _(
+                    "The household left the record on %(date)s: only help given until then can be recorded."
+                )
+                % {"date": file.ended_on}
+            }
+        )
     if kind not in HelpKind.values:
         raise RuleBroken({"kind": _("Choose the kind of help.")})
     _check_not_future(

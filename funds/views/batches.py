@@ -13,18 +13,25 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from common.forms import report_refusal, show_refusal
 from funds import batches
 from funds.choices import BatchStatus, DisbursementStatus
 from funds.forms import FundChoiceField, ReasonForm
 from funds.models import Disbursement, DisbursementBatch, Fund
-from funds.selectors import batches_visible_to, fund_balance, funds_for_batch
-from funds.views.funds import _attach
+from funds.selectors import (
+    batches_visible_to,
+    fund_balance,
+    funds_for_batch,
+    may_approve_batch,
+    may_reject_batch,
+)
 from hardship.choices import Category
 from people.access import branch_view, get_object_for_user, is_in_branch
 from people.models import Role, UnionUnit, User
@@ -82,13 +89,9 @@ def _batch_url(batch: DisbursementBatch) -> str:
     return reverse("funds:batch_detail", kwargs={"pk": batch.pk})
 
 
-def _may_decide(user: User, batch: DisbursementBatch) -> bool:
-    """Whether to offer ``user`` approve and reject; ``funds.batches`` checks again."""
-    return (
-        batch.status == BatchStatus.PROPOSED
-        and (user.is_superuser or user.has_role(Role.APPROVER))
-        and batch.proposed_by_id != user.pk
-    )
+def _may(user: User, batch: DisbursementBatch) -> dict:
+    """The decisions on ``batch`` that ``user`` may take now (what its page offers)."""
+    return {"approve": may_approve_batch(user, batch), "reject": may_reject_batch(user, batch)}
 
 
 # ====================================================================== pages
@@ -107,7 +110,7 @@ def batch_new(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRespo
                 campaign=campaign, unit=unit, fund=form.cleaned_data["fund"], by=user
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             figures = batches.batch_figures(batch)
             messages.success(
@@ -164,16 +167,7 @@ def _batch_page(
         ),
         PAYMENTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    may_decide = _may_decide(user, batch)
     forms = forms or {}
-    # A refused step whose form is no longer offered (someone decided first, or the
-    # proposer tried) is explained on top of the page.
-    action_errors = [
-        message
-        for form in ([] if may_decide else forms.values())
-        for errors in form.errors.values()
-        for message in errors
-    ]
     fund_in_branch = is_in_branch(user, batch.fund.unit)
     return render(
         request,
@@ -205,11 +199,10 @@ def _batch_page(
             ],
             "balance": fund_balance(batch.fund) if fund_in_branch else None,
             "fund_in_branch": fund_in_branch,
-            "may_decide": may_decide,
+            "may": _may(user, batch),
             "is_proposer": batch.proposed_by_id == user.pk,
             "approve_form": forms.get("approve") or ApproveBatchForm(prefix="approve"),
             "reject_form": forms.get("reject") or ReasonForm(prefix="reject"),
-            "action_errors": action_errors,
             "tab": "batches",
         },
         status=status,
@@ -219,21 +212,28 @@ def _batch_page(
 def _decide(request: HttpRequest, pk: int, *, step: str, form_class, act, done: str):
     """Run one decision on a batch from its page's form, or show the page with the refusal."""
     batch = _get_batch(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = form_class(request.POST, prefix=step)
+    refused = None
     if form.is_valid():
         try:
             act(batch, request.user, form.cleaned_data)
-        except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+        except (PermissionDenied, ValidationError) as refusal:
+            refused = refusal
         else:
             messages.success(request, done)
             return redirect(_batch_url(batch))
-    return _batch_page(request, _get_batch(request, pk), forms={step: form}, status=400)
+    batch = _get_batch(request, pk)
+    if refused is not None and _may(request.user, batch)[step]:
+        show_refusal(form, refused)
+    elif refused is not None:
+        # The step's form is no longer offered (someone decided first, or the proposer
+        # tried): say why on top.
+        report_refusal(request, refused)
+    return _batch_page(request, batch, forms={step: form}, status=400)
 
 
 @branch_view(roles=APPROVE)
+@require_POST
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
@@ -246,6 +246,7 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=APPROVE)
+@require_POST
 def batch_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,

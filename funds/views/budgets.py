@@ -13,18 +13,25 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from common.forms import report_refusal, show_refusal
 from funds import services
 from funds.forms import AmountField, FundChoiceField
-from funds.ledger import NotEnoughMoney
 from funds.models import Allocation, Budget, Fund, LedgerTransaction, Receipt
-from funds.selectors import fund_balance, funds_visible_to
-from funds.views.funds import _attach, _has_any
+from funds.selectors import (
+    MONEY_IN,
+    fund_balance,
+    funds_visible_to,
+    may_reverse_movement,
+    may_set_budget,
+    may_split_budget,
+)
 from people.access import branch_view, get_object_for_user, scope_to_user, units_visible_to
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
@@ -32,7 +39,6 @@ from visits.forms import UNIT_LEVELS_OFFERED
 from visits.models import Campaign
 
 APPROVE = (Role.APPROVER,)
-MONEY_IN = (Role.CASEWORKER, Role.APPROVER)
 LIST_CAP = 200
 
 
@@ -179,7 +185,8 @@ def _budgets_page(request, campaign: Campaign, *, forms=None, status: int = 200)
     forms = forms or {}
     budgets = _budgets(user, campaign)
     rows = list(budgets[: LIST_CAP + 1])
-    may_decide = _has_any(user, APPROVE)
+    # Every budget listed is in the user's branch, so they may split all of them or none.
+    may_split = any(may_split_budget(user, budget) for budget in rows)
     return render(
         request,
         "funds/budget_list.html",
@@ -187,7 +194,8 @@ def _budgets_page(request, campaign: Campaign, *, forms=None, status: int = 200)
             "campaign": campaign,
             "budgets": rows[:LIST_CAP],
             "more": len(rows) > LIST_CAP,
-            "may_decide": may_decide,
+            "may_set": may_set_budget(user, campaign),
+            "may_split": may_split,
             "set_form": forms.get("set")
             or BudgetSetForm(
                 prefix="set",
@@ -195,7 +203,11 @@ def _budgets_page(request, campaign: Campaign, *, forms=None, status: int = 200)
                 funds=_budget_funds(user, campaign),
             ),
             "split_form": forms.get("split")
-            or BudgetSplitForm(prefix="split", budgets=budgets, units=_split_units(user, campaign)),
+            or BudgetSplitForm(
+                prefix="split",
+                budgets=budgets if may_split else budgets.none(),
+                units=_split_units(user, campaign),
+            ),
             "tab": "budgets",
         },
         status=status,
@@ -232,10 +244,9 @@ def budget_list(request: HttpRequest, campaign_pk: int) -> HttpResponse:
 
 
 @branch_view(roles=APPROVE)
+@require_POST
 def budget_set(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     campaign = _get_campaign(request, campaign_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     user: User = request.user
     form = BudgetSetForm(
         request.POST,
@@ -254,7 +265,7 @@ def budget_set(request: HttpRequest, campaign_pk: int) -> HttpResponse:
                 by=user,
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request,
@@ -266,10 +277,9 @@ def budget_set(request: HttpRequest, campaign_pk: int) -> HttpResponse:
 
 
 @branch_view(roles=APPROVE)
+@require_POST
 def budget_split(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     campaign = _get_campaign(request, campaign_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     user: User = request.user
     form = BudgetSplitForm(
         request.POST,
@@ -283,12 +293,8 @@ def budget_split(request: HttpRequest, campaign_pk: int) -> HttpResponse:
             child = services.budget_split(
                 parent=data["parent"], unit=data["unit"], amount=data["amount"], by=user
             )
-        except NotEnoughMoney as short:
-            # The parent's remainder does not cover the amount: say so beside it.
-            for message in short.messages:
-                form.add_error("amount", message)
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request,
@@ -336,10 +342,12 @@ def _reverse(request: HttpRequest, *, original: LedgerTransaction, fund: Fund, c
                 original=original, by=request.user, reason=form.cleaned_data["reason"]
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The movement is reversed."))
             return redirect(fund)
+        # Afresh: the refused attempt may have left its reversal in the object's cache.
+        original = LedgerTransaction.objects.select_related("fund__unit").get(pk=original.pk)
     return render(
         request,
         "funds/movement_reverse.html",
@@ -347,6 +355,7 @@ def _reverse(request: HttpRequest, *, original: LedgerTransaction, fund: Fund, c
             **context,
             "fund": fund,
             "form": form,
+            "may_reverse": may_reverse_movement(request.user, original),
             "reversal": _reversal_of(original),
             "balance": fund_balance(fund),
             "tab": "funds",
@@ -381,21 +390,16 @@ def allocation_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=MONEY_IN)
+@require_POST
 def allocation_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    """The receiving unit confirms an allocation arrived (a button on its fund's page)."""
+    """The receiving unit confirms an allocation arrived (a button on its fund's page); a
+    refusal is said on top of the fund's page."""
     allocation = _get_allocation(request, pk, side="to_fund")
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         services.allocation_confirm_receipt(allocation=allocation, by=request.user)
     except (PermissionDenied, ValidationError) as refused:
-        errors = getattr(refused, "messages", None) or [str(refused) or _("You may not do this.")]
-        return render(
-            request,
-            "funds/allocation_confirm.html",
-            {"allocation": allocation, "errors": errors, "tab": "funds"},
-            status=400,
-        )
+        report_refusal(request, refused)
+        return redirect(allocation.to_fund)
     messages.success(
         request,
         _("The receipt of %(amount)s yuan from %(unit)s is confirmed.")

@@ -3,18 +3,21 @@
 Every object is fetched through the access rules (404 for "missing" and "not
 yours" alike), every write goes through one service in ``funds.services``,
 and a refused write is shown beside the field it is about, with nothing saved.
-Buttons are offered only to the roles that may use them; the services decide.
+A button is offered exactly when its service would accept it: both ask the same
+``may_<verb>_<thing>`` predicate of ``funds.selectors``.
 """
 
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from common.forms import report_refusal, show_refusal
 from funds import services
 from funds.choices import DisbursementStatus, Purpose, ReceiptSource
 from funds.forms import (
@@ -30,6 +33,8 @@ from funds.forms import (
 from funds.models import Disbursement, Fund
 from funds.rules import PaymentProposal, payment_rules_check
 from funds.selectors import (
+    FUND_OPENERS,
+    MONEY_IN,
     disbursements_visible_to,
     disbursements_waiting,
     fund_balance,
@@ -37,16 +42,24 @@ from funds.selectors import (
     fund_recent_receipts,
     fund_statement,
     funds_with_balances,
+    may_allocate_down,
+    may_approve_payment,
+    may_cancel_payment,
+    may_confirm_allocation,
+    may_open_fund,
+    may_pay_payment,
+    may_print_statement,
+    may_record_receipt,
+    may_reject_payment,
+    may_reverse_movement,
 )
 from hardship.models import HardshipFile
-from people.access import branch_view, get_object_for_user, is_in_branch
+from people.access import branch_view, get_object_for_user
 from people.models import Role, User
 
 Status = DisbursementStatus
 CASEWORK = (Role.CASEWORKER,)
 APPROVE = (Role.APPROVER,)
-MONEY_IN = (Role.CASEWORKER, Role.APPROVER)
-FUND_OPENERS = (Role.APPROVER, Role.UNIT_ADMIN)
 LIST_CAP = 200
 
 
@@ -90,34 +103,13 @@ def _get_disbursement(request: HttpRequest, pk: int) -> Disbursement:
     )
 
 
-def _attach(error: ValidationError | PermissionDenied, form) -> None:
-    """Put a service's refusal beside the field it names, or above the form."""
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for name, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
-
-
-def _has_any(user: User, roles) -> bool:
-    return user.is_superuser or any(user.has_role(role) for role in roles)
-
-
-def _may(user: User, disbursement: Disbursement) -> dict[str, bool]:
-    """Which actions on ``disbursement`` to offer ``user``; the services check again."""
-    deciding_unit = is_in_branch(user, disbursement.unit)
-    approver = deciding_unit and _has_any(user, APPROVE)
-    proposer = disbursement.proposed_by_id == user.pk
-    status = disbursement.status
+def _may(user: User, disbursement: Disbursement) -> dict:
+    """Which steps of ``disbursement``'s life ``user`` may take now (what its page offers)."""
     return {
-        "decide": status == Status.PROPOSED and approver and not proposer,
-        "cancel": status in (Status.PROPOSED, Status.APPROVED) and (approver or proposer),
-        "pay": status == Status.APPROVED and deciding_unit and _has_any(user, MONEY_IN),
+        "approve": may_approve_payment(user, disbursement),
+        "reject": may_reject_payment(user, disbursement),
+        "cancel": may_cancel_payment(user, disbursement),
+        "pay": may_pay_payment(user, disbursement),
     }
 
 
@@ -134,7 +126,7 @@ def fund_list(request: HttpRequest) -> HttpResponse:
         {
             "funds": funds[:LIST_CAP],
             "more": len(funds) > LIST_CAP,
-            "can_create": _has_any(request.user, FUND_OPENERS),
+            "can_create": may_open_fund(request.user, request.user.unit),
             "tab": "funds",
         },
     )
@@ -151,7 +143,7 @@ def fund_new(request: HttpRequest) -> HttpResponse:
                 unit=data["unit"], name=data["name"].strip(), kind=data["kind"], by=user
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The fund “%(name)s” is open.") % {"name": fund.name})
             return redirect(fund)
@@ -172,7 +164,6 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         first_day, last_day = defaults["first_day"], defaults["last_day"]
     statement = fund_statement(fund, first_day=first_day, last_day=last_day)
-    in_branch = is_in_branch(user, fund.unit)
     return render(
         request,
         "funds/fund_detail.html",
@@ -189,10 +180,22 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (Purpose(purpose).label, amount)
                 for purpose, amount in sorted(statement.paid_out.items())
             ],
-            "receipts": fund_recent_receipts(fund),
-            "allocations": fund_recent_allocations(fund),
-            "can_record_receipt": fund.is_active and in_branch and _has_any(user, MONEY_IN),
-            "can_allocate": fund.is_active and in_branch and _has_any(user, APPROVE),
+            # Each row with what the user may do to it: reverse it, confirm it arrived.
+            "receipts": [
+                (receipt, may_reverse_movement(user, receipt.transaction))
+                for receipt in fund_recent_receipts(fund)
+            ],
+            "allocations": [
+                (
+                    allocation,
+                    may_confirm_allocation(user, allocation),
+                    may_reverse_movement(user, allocation.transaction),
+                )
+                for allocation in fund_recent_allocations(fund)
+            ],
+            "can_record_receipt": may_record_receipt(user, fund),
+            "can_allocate": may_allocate_down(user, fund),
+            "can_print_statement": may_print_statement(user, fund),
             "tab": "funds",
         },
         status=400 if period.is_bound and not period.is_valid() else 200,
@@ -208,7 +211,7 @@ def receipt_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.receipt_record(fund=fund, by=request.user, **data)
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request, _("%(amount)s yuan received is recorded.") % {"amount": data["amount"]}
@@ -227,7 +230,7 @@ def allocation_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             allocation = services.allocation_make(from_fund=fund, by=request.user, **data)
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request,
@@ -272,7 +275,7 @@ def disbursement_new(request: HttpRequest, file_pk: int) -> HttpResponse:
                 by=user,
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request,
@@ -316,19 +319,8 @@ def disbursement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _disbursement_page(request, disbursement: Disbursement, *, forms=None, status=200):
-    may = _may(request.user, disbursement)
     rules = _rules_of(disbursement) if disbursement.status != Status.REJECTED else []
     forms = forms or {}
-    offered = {"approve": may["decide"], "reject": may["decide"], "cancel": may["cancel"]}
-    offered["pay"] = may["pay"]
-    # A refused step whose form is no longer offered (someone acted first) is explained on top.
-    action_errors = [
-        message
-        for step, form in forms.items()
-        if not offered[step]
-        for errors in form.errors.values()
-        for message in errors
-    ]
     return render(
         request,
         "funds/disbursement_detail.html",
@@ -337,12 +329,11 @@ def _disbursement_page(request, disbursement: Disbursement, *, forms=None, statu
             "file": disbursement.file,
             "rules": rules,
             "overridable": bool(rules) and all(rule.overridable for rule in rules),
-            "may": may,
+            "may": _may(request.user, disbursement),
             "approve_form": forms.get("approve") or ApproveForm(prefix="approve"),
             "reject_form": forms.get("reject") or ReasonForm(prefix="reject"),
             "cancel_form": forms.get("cancel") or ReasonForm(prefix="cancel"),
             "pay_form": forms.get("pay") or PayForm(prefix="pay"),
-            "action_errors": action_errors,
             "tab": "waiting",
         },
         status=status,
@@ -352,22 +343,27 @@ def _disbursement_page(request, disbursement: Disbursement, *, forms=None, statu
 def _decide(request: HttpRequest, pk: int, *, step: str, form_class, act, done: str):
     """Run one step of a payment's life from its page's form, or show the page with the error."""
     disbursement = _get_disbursement(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = form_class(request.POST, prefix=step)
+    refused = None
     if form.is_valid():
         try:
             act(disbursement, request.user, form.cleaned_data)
-        except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+        except (PermissionDenied, ValidationError) as refusal:
+            refused = refusal
         else:
             messages.success(request, done)
             return redirect(disbursement)
     disbursement = _get_disbursement(request, pk)
+    if refused is not None and _may(request.user, disbursement)[step]:
+        show_refusal(form, refused)
+    elif refused is not None:
+        # The step's form is no longer offered (someone acted first): say why on top.
+        report_refusal(request, refused)
     return _disbursement_page(request, disbursement, forms={step: form}, status=400)
 
 
 @branch_view(roles=APPROVE)
+@require_POST
 def disbursement_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
@@ -382,6 +378,7 @@ def disbursement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=APPROVE)
+@require_POST
 def disbursement_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
@@ -396,6 +393,7 @@ def disbursement_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=MONEY_IN)
+@require_POST
 def disbursement_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
@@ -410,6 +408,7 @@ def disbursement_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=MONEY_IN)
+@require_POST
 def disbursement_pay(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,

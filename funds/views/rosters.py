@@ -12,22 +12,28 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from common.forms import show_refusal
-from documents.services import JobAlreadyRunning, document_request
+from common.forms import report_refusal, show_refusal
+from documents.services import JobAlreadyRunning
 from documents.uploads import UploadForm, accepts_upload, upload_response
 from funds import rosters
 from funds.forms import PeriodForm
 from funds.models import Disbursement, Fund, RosterScan
+from funds.selectors import (
+    SIGNERS,
+    may_print_roster,
+    may_tick_roster_lines,
+    may_upload_roster_scan,
+)
 from people.access import branch_view, get_object_for_user
-from people.models import Role, UnionUnit, User
+from people.models import Role, UnionUnit
 from visits.campaigns import campaigns_for_user
 from visits.models import Campaign
 
@@ -48,14 +54,6 @@ def _get_roster_scope(request: HttpRequest, campaign_pk: int, unit_pk: int):
     if campaign is None:
         raise Http404
     return campaign, unit
-
-
-def _may_sign(user: User, unit: UnionUnit) -> bool:
-    return user.is_superuser or (
-        any(user.has_role(role) for role in rosters.SIGNERS)
-        and user.unit is not None
-        and unit.is_in_branch_of(user.unit)
-    )
 
 
 def _roster_url(campaign: Campaign, unit: UnionUnit) -> str:
@@ -84,13 +82,12 @@ def _roster_page(
     unit: UnionUnit,
     *,
     scan_form: RosterScanForm | None = None,
-    sign_errors: list[str] = (),
     status: int = 200,
 ) -> HttpResponse:
     roster = rosters.roster_for(campaign=campaign, unit=unit)
     overdue = set(rosters.roster_unsigned_overdue(campaign, unit).values_list("pk", flat=True))
     scans = list(rosters.roster_scans(campaign=campaign, unit=unit))
-    may_sign = _may_sign(request.user, unit)
+    may_upload = may_upload_roster_scan(request.user, unit)
     return render(
         request,
         "funds/roster_detail.html",
@@ -102,10 +99,10 @@ def _roster_page(
             "overdue_count": len(overdue),
             "signed_count": sum(1 for line in roster.lines if line.signed_at),
             "scans": scans,
-            "may_sign": may_sign,
-            "can_tick": may_sign and bool(scans),
-            "scan_form": scan_form or (RosterScanForm() if may_sign else None),
-            "sign_errors": sign_errors,
+            "may_upload": may_upload,
+            "may_tick": may_tick_roster_lines(request.user, campaign, unit),
+            "may_print": may_print_roster(request.user, campaign, unit),
+            "scan_form": scan_form or (RosterScanForm() if may_upload else None),
             "campaign_ended": campaign.ends_on < timezone.localdate(),
             "tab": "rosters",
         },
@@ -114,33 +111,22 @@ def _roster_page(
 
 
 @branch_view()
+@require_POST
 def roster_document(request: HttpRequest, campaign_pk: int, unit_pk: int, kind: str):
     """Ask for the roster as a PDF to print and sign, or as a spreadsheet."""
     campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    kinds = {
-        "pdf": ("roster_pdf", _("Roster (PDF)")),
-        "xlsx": ("roster_xlsx", _("Roster (Excel)")),
-    }
-    if kind not in kinds:
+    if kind not in rosters.roster_document_kinds():
         raise Http404
-    producer_kind, label = kinds[kind]
     try:
-        document = document_request(
-            kind=producer_kind,
-            title=f"{label} · {unit.name} · {campaign.name}",
-            by=request.user,
-            unit=unit,
-            params={"campaign_id": campaign.pk, "unit_id": unit.pk},
-            dedupe_key=f"{producer_kind}:{campaign.pk}:{unit.pk}:{request.user.pk}",
+        document = rosters.roster_print_request(
+            campaign=campaign, unit=unit, kind=kind, by=request.user
         )
     except JobAlreadyRunning as running:
         return redirect(running.running)
     return redirect(document)
 
 
-@branch_view(roles=rosters.SIGNERS)
+@branch_view(roles=SIGNERS)
 @require_http_methods(["GET", "HEAD", "POST"])
 @accepts_upload
 def roster_scan_upload(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
@@ -174,22 +160,20 @@ def roster_scan_download(request: HttpRequest, pk: int) -> FileResponse:
     return upload_response(scan)
 
 
-@branch_view(roles=rosters.SIGNERS)
+@branch_view(roles=SIGNERS)
+@require_POST
 def roster_sign(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
     """Tick the lines whose signature is on the signed roster (POST ``line``: their ids)."""
     campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     ids = [int(value) for value in request.POST.getlist("line") if value.isdigit()]
     # Only this roster's (campaign, unit) lines, whatever their state: the service says
     # why a line that is not approved or paid cannot be signed for.
     chosen = list(Disbursement.objects.filter(campaign=campaign, unit=unit, pk__in=ids))
     try:
         signed = rosters.roster_lines_sign(disbursements=chosen, by=request.user)
-    except ValidationError as error:
-        return _roster_page(request, campaign, unit, sign_errors=error.messages, status=400)
-    except PermissionDenied as error:
-        return _roster_page(request, campaign, unit, sign_errors=[str(error)], status=400)
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return _roster_page(request, campaign, unit, status=400)
     messages.success(
         request,
         _("Lines ticked as signed: %(count)s.") % {"count": len(signed)},
@@ -198,13 +182,12 @@ def roster_sign(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRes
 
 
 @branch_view()
+@require_POST
 def fund_statement_document(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for the fund's statement of a period as a PDF (the fund page's statement form)."""
     fund = get_object_for_user(
         Fund.objects.select_related("unit"), user=request.user, unit_path="unit__path", pk=pk
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     period = PeriodForm(request.POST)
     if not period.is_valid():
         messages.error(request, _("Choose a period whose end is not before its start."))
@@ -212,18 +195,8 @@ def fund_statement_document(request: HttpRequest, pk: int) -> HttpResponse:
     first_day: date = period.cleaned_data["first_day"]
     last_day: date = period.cleaned_data["last_day"]
     try:
-        document = document_request(
-            kind="fund_statement_pdf",
-            title=_("Statement of %(fund)s, %(first)s to %(last)s")
-            % {"fund": f"{fund.unit.name} · {fund.name}", "first": first_day, "last": last_day},
-            by=request.user,
-            unit=fund.unit,
-            params={
-                "fund_id": fund.pk,
-                "first_day": first_day.isoformat(),
-                "last_day": last_day.isoformat(),
-            },
-            dedupe_key=f"fund_statement_pdf:{fund.pk}:{first_day}:{last_day}:{request.user.pk}",
+        document = rosters.fund_statement_request(
+            fund=fund, first_day=first_day, last_day=last_day, by=request.user
         )
     except JobAlreadyRunning as running:
         return redirect(running.running)

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from common.forms import show_refusal
 from documents.uploads import UploadForm, accepts_upload, upload_response
-from hardship.attachments import attachment_add, attachment_can_add, attachments_of_file
+from hardship.attachments import attachment_add, attachments_of_file
 from hardship.choices import AttachmentKind
 from hardship.models import Attachment, HardshipFile
+from hardship.selectors import may_add_attachment
 from people.access import branch_view, get_object_for_user
 from people.models import Role, User
 
@@ -35,7 +36,7 @@ class AttachmentForm(UploadForm):
 
 def attachments_panel_context(*, file: HardshipFile, user: User) -> dict:
     """What ``hardship/attachments_panel.html`` needs, for a file already fetched for ``user``."""
-    can_upload = attachment_can_add(file=file, user=user)
+    can_upload = may_add_attachment(user, file)
     return {
         "attachments": attachments_of_file(file=file),
         "can_upload_attachments": can_upload,
@@ -84,7 +85,7 @@ def _upload_page(
         {
             "file": file,
             "attachment_form": form,
-            "can_upload_attachments": attachment_can_add(file=file, user=request.user),
+            "can_upload_attachments": may_add_attachment(request.user, file),
         },
         status=status,
     )

@@ -2,17 +2,20 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from common.crypto import keyed_hash
+from common.errors import RuleBroken
+from common.forms import report_refusal, show_refusal
 from common.paging import capped_count, keyset_page
 from hardship import services
-from hardship.choices import ACTIVE_STATUSES, FileStatus, TransferStatus
+from hardship.choices import FileStatus, TransferStatus
 from hardship.filters import FileFilter
 from hardship.forms import (
     CloseForm,
@@ -37,8 +40,21 @@ from hardship.selectors import (
     files_search,
     files_unchanged_for_a_year,
     files_with_same_name_and_birth_date,
+    may_approve_file,
+    may_close_file,
+    may_decide_transfer,
+    may_edit_file,
+    may_exit_file,
+    may_first_review_file,
+    may_reject_file,
+    may_request_file_card,
+    may_request_transfer,
+    may_reveal_id_number,
+    may_review_file,
+    may_see_full_id_numbers,
+    may_verify_file,
 )
-from hardship.services import can_see_full_id_numbers, category_propose
+from hardship.services import category_propose
 from hardship.slots import FILE_PAGE
 from people.access import branch_view, get_object_for_user, units_visible_to
 from people.models import Role, User
@@ -52,6 +68,8 @@ SORTS = {
     "number": ("file_number",),
 }
 CASEWORK = (Role.CASEWORKER,)
+# The step a file in these statuses waits for, which not everyone with the role may take.
+NEXT_STEP = {FileStatus.FIRST_REVIEWED: "verify", FileStatus.VERIFIED: "approve"}
 
 
 def _get_file(request: HttpRequest, pk: int) -> HardshipFile:
@@ -108,7 +126,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "sorts": list(SORT_LABELS.items()),
             "query": query.urlencode(),
             "can_open": request.user.has_role(Role.CASEWORKER),
-            "can_see_full_ids": can_see_full_id_numbers(request.user),
+            "can_see_full_ids": may_see_full_id_numbers(request.user),
             "id_search_form": IdSearchForm(),
         },
     )
@@ -157,9 +175,8 @@ def file_new(request: HttpRequest) -> HttpResponse:
 
 
 @branch_view(roles=CASEWORK)
+@require_POST
 def file_create(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("hardship:file_new")
     starting = "start" in request.POST
     if starting:
         form = HardshipFileForm(
@@ -179,10 +196,10 @@ def file_create(request: HttpRequest) -> HttpResponse:
 @branch_view(roles=CASEWORK)
 def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
     file = _get_file(request, pk)
-    if file.status not in ACTIVE_STATUSES:
-        messages.error(
-            request, _("Exited and closed files are kept as they were and cannot be changed.")
-        )
+    try:
+        may_edit_file(request.user, file).enforce()
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
         return redirect(file)
     if request.method == "POST":
         form = HardshipFileForm(request.POST, instance=file)
@@ -306,8 +323,8 @@ def _save_file_form(request, form, members, file):
         else:
             saved = services.hardship_file_update(file=file, **arguments)
             messages.success(request, _("The file is saved."))
-    except ValidationError as error:
-        _attach_errors(error, form, members)
+    except (PermissionDenied, ValidationError) as refused:
+        _show_file_refusal(refused, form, members)
         return _render_file_form(
             request, form, members, file, proposal=proposal, near_matches=near, status=400
         )
@@ -322,23 +339,24 @@ def _save_file_form(request, form, members, file):
     return redirect(saved)
 
 
-def _attach_errors(error: ValidationError, form, members) -> None:
-    """Put a service's refusal beside the field it is about, or above the form."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
+def _show_file_refusal(refused: ValidationError | PermissionDenied, form, members) -> None:
+    """Show a service's refusal on the file form: what it says of the n-th member it was
+    handed (``members-<n>-<field>``) on that member's row, the rest on the form."""
+    by_field = getattr(refused, "error_dict", None)
+    if by_field is None:
+        show_refusal(form, refused)
         return
-    changed = [m for m in members.forms if m.has_changed() and not m.cleaned_data.get("DELETE")]
-    for key, errors in error.message_dict.items():
-        if key.startswith("members-"):
-            _prefix, index, field = key.split("-", 2)
-            target = changed[int(index)] if int(index) < len(changed) else None
-            if target is not None:
-                for message in errors:
-                    target.add_error(field if field in target.fields else None, message)
-                continue
-        for message in errors:
-            form.add_error(key if key in form.fields else None, message)
+    handed = [m for m in members.forms if m.has_changed() and not m.cleaned_data.get("DELETE")]
+    rest = dict(by_field)
+    for index, row in enumerate(handed):
+        prefix = f"members-{index}-"
+        about_row = {
+            key.removeprefix(prefix): rest.pop(key) for key in list(rest) if key.startswith(prefix)
+        }
+        if about_row:
+            show_refusal(row, RuleBroken(about_row))
+    if rest:
+        show_refusal(form, RuleBroken(rest))
 
 
 @branch_view()
@@ -361,17 +379,14 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         or any(c.is_sudden for c in file.secondary_causes.all()),
         year=timezone.localdate().year,
     )
-    colleagues = (
-        User.objects.filter(unit__in=units_visible_to(user), is_active=True)
-        .exclude(pk=file.entered_by_id)
-        .order_by("username")
-    )
     forms = forms or {}
     action_forms = {
         "first_review": forms.get("first_review") or NotesForm(prefix="first_review"),
         "verify": forms.get("verify")
         or VerificationForm(
-            prefix="verify", colleagues=colleagues, initial={"visited_on": timezone.localdate()}
+            prefix="verify",
+            colleagues=_colleagues(user, file),
+            initial={"visited_on": timezone.localdate()},
         ),
         "approve": forms.get("approve") or NotesForm(prefix="approve"),
         "reject": forms.get("reject") or RejectForm(prefix="reject"),
@@ -380,31 +395,38 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "close": forms.get("close") or CloseForm(prefix="close"),
         "transfer": forms.get("transfer") or TransferForm(prefix="transfer"),
     }
-    is_caseworker = user.is_superuser or user.has_role(Role.CASEWORKER)
-    is_approver = user.is_superuser or user.has_role(Role.APPROVER)
+    # Read once, for the timeline and for the rule that one transfer waits at a time.
+    prefetch_related_objects(
+        [file],
+        Prefetch(
+            "transfers",
+            queryset=FileTransfer.objects.select_related("from_unit", "to_unit", "requested_by"),
+        ),
+    )
+    transfers = list(file.transfers.all())
     allowed = {
-        "edit": is_caseworker and file.is_active,
-        "first_review": (is_caseworker or is_approver) and file.status == FileStatus.APPLIED,
-        "verify": (is_caseworker or is_approver)
-        and file.status == FileStatus.FIRST_REVIEWED
-        and user.pk != file.entered_by_id,
-        "approve": is_approver
-        and file.status == FileStatus.VERIFIED
-        and user.pk != file.entered_by_id,
-        "reject": is_approver
-        and file.status in (FileStatus.APPLIED, FileStatus.FIRST_REVIEWED, FileStatus.VERIFIED),
-        "review": (is_caseworker or is_approver) and file.status == FileStatus.ON_FILE,
-        "exit": is_approver and file.status == FileStatus.ON_FILE,
-        "close": is_approver and file.is_active,
-        "transfer": (is_caseworker or is_approver) and file.is_active,
+        "edit": may_edit_file(user, file),
+        "first_review": may_first_review_file(user, file),
+        "verify": may_verify_file(user, file),
+        "approve": may_approve_file(user, file),
+        "reject": may_reject_file(user, file),
+        "review": may_review_file(user, file),
+        "exit": may_exit_file(user, file),
+        "close": may_close_file(user, file),
+        "transfer": may_request_transfer(user, file),
+        "reveal_id": may_reveal_id_number(user, file),
+        "file_card": may_request_file_card(user, file),
     }
+    # The step the file waits for: when it is not offered to someone whose role takes it,
+    # the page says why (they entered or verified the file, it has no category).
+    next_step = allowed.get(NEXT_STEP.get(file.status, ""))
+    why_not = ""
+    if next_step is not None and not next_step.allowed and not next_step.denied:
+        why_not = next_step.reason
     from hardship.views.attachments import attachments_panel_context
 
-    transfers = list(file.transfers.select_related("from_unit", "to_unit", "requested_by"))
     incoming = [
-        t
-        for t in transfers
-        if t.status == TransferStatus.PENDING and user.unit and t.to_unit.is_in_branch_of(user.unit)
+        t for t in transfers if t.status == TransferStatus.PENDING and may_decide_transfer(user, t)
     ]
     return render(
         request,
@@ -423,8 +445,8 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "incoming_transfers": incoming,
             "decision_form": TransferDecisionForm(prefix="decide"),
             "full_id_number": full_id_number,
-            "can_reveal": can_see_full_id_numbers(user),
             "allowed": allowed,
+            "why_not": why_not,
             "action_forms": action_forms,
             **attachments_panel_context(file=file, user=user),
             "sections": FILE_PAGE.sections(file=file, user=user),
@@ -450,15 +472,14 @@ def _colleagues(user: User, file: HardshipFile):
 
 
 @branch_view()
+@require_POST
 def file_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the full ID number once, recording who saw it; never put it in a URL."""
     file = _get_file(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         number = services.id_number_reveal(file=file, by=request.user)
-    except PermissionDenied as denied:
-        messages.error(request, str(denied))
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
         return redirect(file)
     response = _render_detail(request, file, full_id_number=number)
     response["Cache-Control"] = "no-store"
@@ -517,11 +538,10 @@ ACTIONS = {
 
 
 @branch_view()
+@require_POST
 def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One step of the file's life; the service checks state, role and four-eyes rules."""
     file = _get_file(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     if action == "verify":
         colleagues = _colleagues(request.user, file)
         form = VerificationForm(request.POST, prefix="verify", colleagues=colleagues)
@@ -540,23 +560,12 @@ def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         def run(data):
             call(file, request.user, data)
     else:
-        from django.http import Http404
-
         raise Http404
     if form.is_valid():
         try:
-            with transaction.atomic():
-                run(form.cleaned_data)
-        except PermissionDenied as denied:
-            form.add_error(None, str(denied) or _("You may not do this."))
-        except ValidationError as refused:
-            for key, errors in (
-                refused.message_dict.items()
-                if hasattr(refused, "error_dict")
-                else [(None, refused.messages)]
-            ):
-                for message in errors:
-                    form.add_error(key if key in form.fields else None, message)
+            run(form.cleaned_data)
+        except (PermissionDenied, ValidationError) as refused:
+            show_refusal(form, refused)
         else:
             messages.success(request, done)
             return redirect(file)
@@ -565,6 +574,7 @@ def file_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @branch_view()
+@require_POST
 def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiving unit answers a transfer. Only the receiving branch reaches the request."""
     transfer = get_object_for_user(
@@ -573,8 +583,6 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
         unit_path="to_unit__path",
         pk=pk,
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = TransferDecisionForm(request.POST, prefix="decide")
     if form.is_valid():
         try:
@@ -585,7 +593,7 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except (PermissionDenied, ValidationError) as refused:
-            messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+            report_refusal(request, refused)
         else:
             messages.success(request, _("The transfer is answered."))
     else:
@@ -601,7 +609,10 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @branch_view()
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """Transfers waiting for this branch's answer (the files are not ours yet)."""
-    incoming = get_incoming_transfers(request.user)
+    incoming = [
+        (transfer, may_decide_transfer(request.user, transfer))
+        for transfer in get_incoming_transfers(request.user)
+    ]
     return render(
         request,
         "hardship/transfer_list.html",
@@ -635,7 +646,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @branch_view()
 def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered list as xlsx or CSV; full ID numbers only when asked and allowed, and recorded."""
-    from django.http import Http404, StreamingHttpResponse
+    from django.http import StreamingHttpResponse
 
     from documents.spreadsheets import csv_chunks, xlsx_bytes
     from hardship.exporting import file_rows, record_full_id_export
@@ -645,7 +656,7 @@ def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
     scoped = files_for_user(user=request.user)
     filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
     queryset = filters.qs if filters.is_bound and filters.is_valid() else scoped
-    full_ids = request.GET.get("full_ids") == "1" and can_see_full_id_numbers(request.user)
+    full_ids = request.GET.get("full_ids") == "1" and bool(may_see_full_id_numbers(request.user))
     if full_ids:
         record_full_id_export(queryset=queryset, by=request.user)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -663,11 +674,10 @@ def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @branch_view()
+@require_POST
 def file_find_by_id(request: HttpRequest) -> HttpResponse:
     """Find a household by a full ID number (the worker's or a member's), sent by POST so
     the number never appears in a link, browser history or a server log."""
-    if request.method != "POST":
-        return redirect("hardship:file_list")
     form = IdSearchForm(request.POST)
     matches = []
     if form.is_valid():
@@ -687,22 +697,18 @@ def file_find_by_id(request: HttpRequest) -> HttpResponse:
 
 
 @branch_view()
+@require_POST
 def file_card(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for the file card (困难职工档案表) as a PDF to print and sign."""
-    from documents.services import JobAlreadyRunning, document_request
+    from documents.services import JobAlreadyRunning
+    from hardship.file_card import file_card_request
 
     file = _get_file(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
-        document = document_request(
-            kind="file_card_pdf",
-            title=_("Hardship file card of %(name)s") % {"name": file.name},
-            by=request.user,
-            unit=file.unit,
-            params={"file_id": file.pk, "language": request.LANGUAGE_CODE},
-            dedupe_key=f"file_card:{file.pk}:{request.user.pk}",
-        )
+        document = file_card_request(file=file, by=request.user, language=request.LANGUAGE_CODE)
     except JobAlreadyRunning as running:
         return redirect(running.running)
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return redirect(file)
     return redirect(document)

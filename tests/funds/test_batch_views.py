@@ -275,10 +275,10 @@ def test_the_proposer_is_not_offered_approval_and_is_refused_if_they_try(
     response = browser.post(reverse("funds:batch_approve", args=[batch.pk]))
 
     assert response.status_code == 400
-    assert response.context["action_errors"] == [
+    assert [str(message) for message in response.context["messages"]] == [
         "A payment is approved by someone other than who proposed it."
     ]
-    assert b'data-testid="action-errors"' in response.content
+    assert b'data-testid="approve-form"' not in response.content
     assert DisbursementBatch.objects.get().status == BatchStatus.PROPOSED
 
 

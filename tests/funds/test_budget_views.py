@@ -397,9 +397,9 @@ def test_confirming_an_allocation_twice_is_refused(allocation, district_casework
     url = reverse("funds:allocation_confirm", args=[allocation.pk])
     signed_in(district_caseworker).post(url)
 
-    again = signed_in(approver).post(url)
+    again = signed_in(approver).post(url, follow=True)
 
-    assert again.status_code == 400
+    assert again.redirect_chain == [(allocation.to_fund.get_absolute_url(), 302)]
     assert "Its receipt has been confirmed already." in again.content.decode()
     allocation.refresh_from_db()
     assert allocation.received_by == district_caseworker

@@ -6,10 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 
 from documents.models import GeneratedDocument
-from documents.services import document_run
+from documents.services import document_request, document_run
 from funds.choices import FundKind, PaymentMethod, Purpose, ReceiptSource
 from funds.models import SchoolingStandard
 from funds.services import (
@@ -25,6 +26,7 @@ from hardship.models import HouseholdMember
 from people.models import UnionUnit
 from reports import charts
 from reports.documents import (
+    CAMPAIGN_KIND,
     campaign_report_request,
     made_by_label,
     periodic_report_request,
@@ -240,11 +242,18 @@ def test_the_campaign_report_prints_coverage_money_and_students_of_the_organiser
     assert f"第 {pages} 页，共 {pages} 页" in pdf_words(pdf, page=pages)
 
 
-def test_a_campaign_report_job_for_a_child_units_user_fails_without_printing(
+def test_a_child_units_user_is_refused_the_campaign_report_and_its_job_fails_without_printing(
     tree, wuhan_year, media
 ):
     county_user = UserFactory(username="jiangan.cw", unit=tree.jiangan)
-    document = campaign_report_request(campaign=wuhan_year, by=county_user)
+    with pytest.raises(PermissionDenied):
+        campaign_report_request(campaign=wuhan_year, by=county_user)
+
+    # A job asked for while they still worked for the organiser: the worker asks again.
+    document = document_request(
+        kind=CAMPAIGN_KIND, title="report", by=county_user, unit=wuhan_year.organiser,
+        params={"campaign_id": wuhan_year.pk},
+    )  # fmt: skip
 
     assert document_run(document_id=document.pk) == Status.FAILED
 

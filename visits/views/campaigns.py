@@ -1,14 +1,19 @@
-"""Pages of campaigns: the list, creating one, coverage with drill-down, visit lists."""
+"""Pages of campaigns: the list, creating one, coverage with drill-down, visit lists.
+
+Whether a page offers an action is the predicate its service enforces
+(``visits.selectors.may_<verb>_<thing>``); a refusal is shown through ``common.forms``.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from documents.services import JobAlreadyRunning, document_request
+from common.forms import report_refusal, show_refusal
+from documents.services import JobAlreadyRunning
 from people.access import branch_view, get_object_for_user, units_visible_to
 from people.models import Role, UnionUnit
 from visits.campaigns import (
@@ -16,11 +21,20 @@ from visits.campaigns import (
     campaign_create,
     campaigns_for_user,
     visit_list_approve,
+    visit_list_documents,
+    visit_list_request_document,
     visit_lists_for_user,
     visit_lists_request_build,
 )
 from visits.forms_campaigns import CampaignForm
 from visits.models import Campaign, VisitList, VisitListRow
+from visits.selectors import (
+    may_approve_visit_list,
+    may_build_visit_lists,
+    may_create_campaign,
+    may_log_campaign_visit,
+    may_print_visit_list,
+)
 from visits.slots import CAMPAIGN_ACTIONS, CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 
 LISTS_PER_PAGE = 50
@@ -56,9 +70,9 @@ def _viewing_unit(request: HttpRequest, campaign: Campaign) -> UnionUnit:
 @branch_view()
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = campaigns_for_user(user=request.user).select_related("organiser")[:100]
-    can_create = request.user.is_superuser or request.user.has_role(Role.APPROVER)
+    allowed = {"create_campaign": may_create_campaign(request.user, request.user.unit)}
     return render(
-        request, "visits/campaign_list.html", {"campaigns": campaigns, "can_create": can_create}
+        request, "visits/campaign_list.html", {"campaigns": campaigns, "allowed": allowed}
     )
 
 
@@ -79,8 +93,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 aid_standards=form.aid_standards(),
             )
         except (ValidationError, PermissionDenied) as refused:
-            for message in getattr(refused, "messages", [str(refused)]):
-                form.add_error(None, message)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The campaign is created. Build its visit lists next."))
             return redirect(campaign)
@@ -100,11 +113,6 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("unit__path"),
         LISTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    can_build = (
-        request.user.is_superuser
-        or request.user.has_role(Role.APPROVER)
-        or request.user.has_role(Role.CASEWORKER)
-    )
     trail = [
         u
         for u in units_visible_to(request.user).filter(pk__in=unit.ancestor_ids)
@@ -119,7 +127,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "total": total,
             "children": children,
             "lists": lists,
-            "can_build": can_build,
+            "allowed": {"build_lists": may_build_visit_lists(request.user, campaign, unit=unit)},
             "actions": CAMPAIGN_ACTIONS.sections(**page),
             "sections": CAMPAIGN_PAGE.sections(**page, has_lists=bool(lists.paginator.count)),
         },
@@ -127,11 +135,10 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view()
+@require_POST
 def campaign_build(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask the worker to build (or rebuild) the lists of the unit being viewed."""
     campaign = _get_campaign(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     unit = _viewing_unit(request, campaign)
     try:
         document = visit_lists_request_build(campaign=campaign, by=request.user, unit=unit)
@@ -139,7 +146,7 @@ def campaign_build(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("These lists are being built already; here is that job."))
         return redirect(running.running)
     except (PermissionDenied, ValidationError) as refused:
-        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+        report_refusal(request, refused)
         return redirect(campaign)
     return redirect(document)
 
@@ -176,67 +183,60 @@ def _get_list(request: HttpRequest, pk: int) -> VisitList:
 @branch_view()
 def visit_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit_list = _get_list(request, pk)
-    rows = visit_list.rows.select_related("visit").order_by("township", "community", "priority")
-    can_approve = (
-        request.user.is_superuser or request.user.has_role(Role.APPROVER)
-    ) and visit_list.status == "ready"
-    campaign = visit_list.campaign
+    rows = list(
+        visit_list.rows.select_related("visit", "file__unit", "campaign__organiser").order_by(
+            "township", "community", "priority"
+        )
+    )
     # Each household not yet visited links to the visit form with this campaign chosen.
-    can_log_visits = (
-        request.user.is_superuser or request.user.has_role(Role.CASEWORKER)
-    ) and campaign.starts_on <= timezone.localdate() <= campaign.ends_on
+    for row in rows:
+        row.may_log_visit = may_log_campaign_visit(request.user, row)
     return render(
         request,
         "visits/visit_list_detail.html",
         {
             "visit_list": visit_list,
             "rows": rows,
-            "can_approve": can_approve,
-            "can_log_visits": can_log_visits,
+            "allowed": {
+                "approve": may_approve_visit_list(request.user, visit_list),
+                "print": may_print_visit_list(request.user, visit_list),
+            },
             "actions": VISIT_LIST_ACTIONS.sections(visit_list=visit_list, user=request.user),
         },
     )
 
 
 @branch_view(roles=(Role.APPROVER,))
+@require_POST
 def visit_list_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     visit_list = _get_list(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         visit_list_approve(visit_list=visit_list, by=request.user)
     except (PermissionDenied, ValidationError) as refused:
-        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+        report_refusal(request, refused)
     else:
         messages.success(request, _("The list is approved: it no longer changes."))
     return redirect("visits:visit_list_detail", pk=visit_list.pk)
 
 
 @branch_view()
+@require_POST
 def visit_list_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Ask for the list as a PDF to print and sign, or as a spreadsheet."""
     visit_list = _get_list(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    kinds = {
-        "pdf": ("visit_list_pdf", _("Visit list (PDF)")),
-        "xlsx": ("visit_list_xlsx", _("Visit list (Excel)")),
-    }
-    if kind not in kinds:
+    if kind not in visit_list_documents():
         raise Http404
-    producer_kind, label = kinds[kind]
     helper = request.POST.get("helper", "")
     try:
-        document = document_request(
-            kind=producer_kind,
-            title=f"{label} · {visit_list.unit.name} · {visit_list.campaign.name}",
+        document = visit_list_request_document(
+            visit_list=visit_list,
+            kind=kind,
             by=request.user,
-            unit=visit_list.unit,
-            params={
-                "visit_list_id": visit_list.pk,
-                **({"helper_id": int(helper)} if helper.isdigit() else {}),
-            },
+            helper_id=int(helper) if helper.isdigit() else None,
         )
     except JobAlreadyRunning as running:
         return redirect(running.running)
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return redirect("visits:visit_list_detail", pk=visit_list.pk)
     return redirect(document)

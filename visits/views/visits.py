@@ -4,29 +4,32 @@ The file page shows a visits section (``visits/file_section.html``, context
 from ``visits.selectors.file_visits_context``); the pages here log and change
 what it shows. Every object is fetched through the access rules (404 for
 "missing" and "not yours" alike), every write goes through one service, and a
-refused write is shown beside the field it is about, with nothing saved.
+refused write is shown beside the field it is about, with nothing saved
+(``common.forms``). Whether a page offers an action is the predicate its service
+enforces (``visits.selectors.may_<verb>_<thing>``).
 """
 
 import logging
+import re
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from common.forms import show_refusal
 from common.paging import capped_count, keyset_page
 from documents.uploads import accepts_upload, upload_response
-from hardship.choices import FileStatus
 from hardship.models import HardshipFile
 from people.access import branch_view, get_object_for_user, units_visible_to
 from people.models import Role, User
 from visits import services
-from visits.choices import FollowUpStatus, PairingRole, VisitKind
+from visits.choices import PairingRole
 from visits.forms import (
     CadreForm,
     EndForm,
@@ -53,19 +56,31 @@ from visits.selectors import (
     file_helpers,
     files_without_current_helper,
     help_person_times,
-    may_record,
+    may_cancel_follow_up,
+    may_close_follow_up,
+    may_create_cadre,
+    may_end_enterprise_pairing,
+    may_end_pairing,
+    may_log_visit,
+    may_raise_follow_up,
+    may_record_help,
+    may_start_enterprise_pairing,
+    may_start_pairing,
     my_follow_ups,
     overdue_by_owner,
     overdue_by_unit,
     overdue_follow_ups,
     visit_figures,
     visit_kinds_for,
+    with_follow_up_decisions,
 )
 
 logger = logging.getLogger(__name__)
 
 CASEWORK = (Role.CASEWORKER,)
 PAGE_SIZE = 50
+# How visit_log names a field of the n-th follow-up it was given.
+FOLLOW_UP_ROW_KEY = re.compile(r"follow_ups-(?P<index>\d+)-(?P<field>\w+)")
 
 
 # ====================================================================== helpers
@@ -78,25 +93,6 @@ def _get_file(request: HttpRequest, pk: int) -> HardshipFile:
         unit_path="unit__path",
         pk=pk,
     )
-
-
-def _attach(error: ValidationError | PermissionDenied, form, rows=()) -> None:
-    """Put a service's refusal beside the field it names (follow-up rows included), or above."""
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or _("You may not do this."))
-        return
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for key, errors in error.message_dict.items():
-        target, name = form, key
-        if key.startswith("follow_ups-"):
-            _prefix, index, name = key.split("-", 2)
-            if int(index) < len(rows):
-                target = rows[int(index)]
-        for message in errors:
-            target.add_error(name if name in target.fields else None, message)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -130,16 +126,10 @@ def visit_create(request: HttpRequest, file_pk: int) -> HttpResponse:
     """Log a visit to a household, with its follow-ups and photos."""
     file = _get_file(request, file_pk)
     user: User = request.user
-    kinds = visit_kinds_for(file=file)
-    if not kinds:
-        messages.error(
-            request,
-            _(
-                "Visits are logged for households on file, and by phone for households out of hardship; this file is “%(status)s”."
-            )
-            % {"status": file.get_status_display()},
-        )
+    if not (allowed := may_log_visit(user, file)):
+        messages.error(request, allowed.reason)
         return redirect(file)
+    kinds = visit_kinds_for(file=file)
     owners = follow_up_owners(file=file, user=user)
     row_kwargs = {"owners": owners, "owner": owners.filter(pk=user.pk).first()}
     if request.method != "POST":
@@ -196,7 +186,7 @@ def visit_create(request: HttpRequest, file_pk: int) -> HttpResponse:
                 photos=data["photos"],
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form, changed)
+            _show_visit_refusal(refused, form, changed)
         else:
             messages.success(
                 request,
@@ -206,6 +196,23 @@ def visit_create(request: HttpRequest, file_pk: int) -> HttpResponse:
     # A browser never sends chosen files again: say so beside the photos.
     form.photos_lost = bool(request.FILES.getlist("photos")) or refusal is not None
     return _visit_page(request, file, form, rows, status=400)
+
+
+def _show_visit_refusal(refusal: ValidationError | PermissionDenied, form, rows) -> None:
+    """Show a refusal of ``visit_log``: what it says of follow-up ``n`` (keyed
+    ``follow_ups-<n>-<field>``) beside that row's field, the rest on the visit's form."""
+    if not (isinstance(refusal, ValidationError) and hasattr(refusal, "error_dict")):
+        show_refusal(form, refusal)
+        return
+    about_the_visit = {}
+    for key, errors in refusal.error_dict.items():
+        row = FOLLOW_UP_ROW_KEY.fullmatch(key)
+        if row and int(row["index"]) < len(rows):
+            show_refusal(rows[int(row["index"])], ValidationError({row["field"]: errors}))
+        else:
+            about_the_visit[key] = errors
+    if about_the_visit:
+        show_refusal(form, ValidationError(about_the_visit))
 
 
 def _with_one_more_row(request, file, row_kwargs, kinds):
@@ -230,7 +237,7 @@ def _visit_page(request, file, form, rows, status=200) -> HttpResponse:
             "file": file,
             "form": form,
             "rows": rows,
-            "takes_follow_ups": visit_kinds_for(file=file) == tuple(VisitKind.values),
+            "allowed": {"raise_follow_up": may_raise_follow_up(request.user, file)},
             "can_add_row": rows.total_form_count() < services.MAX_FOLLOW_UPS_PER_VISIT,
         },
         status=status,
@@ -245,6 +252,11 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         unit_path="file__unit__path",
         pk=pk,
     )
+    follow_ups = with_follow_up_decisions(
+        list(visit.follow_ups.select_related("owner", "closed_by", "return_visit")),
+        file=visit.file,
+        user=request.user,
+    )
     return render(
         request,
         "visits/visit_detail.html",
@@ -254,12 +266,10 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visitors": list(visit.visitors.all()),
             "cadres": list(visit.cadres.all()),
             "photos": list(visit.photos.all()),
-            "follow_ups": list(
-                visit.follow_ups.select_related("owner", "closed_by", "return_visit")
-            ),
+            "follow_ups": follow_ups,
             "returned": list(visit.returned_follow_ups.select_related("visit")),
             "help_services": list(visit.help_services.all()),
-            "can_record": may_record(user=request.user, file=visit.file),
+            "allowed": {"record_help": may_record_help(request.user, visit.file)},
             "visits_today": timezone.localdate(),
         },
     )
@@ -297,19 +307,21 @@ def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _follow_up_page(
     request, follow_up: FollowUp, *, close_form=None, cancel_form=None, status=200
 ) -> HttpResponse:
-    can_work = follow_up.status == FollowUpStatus.OPEN and may_record(
-        user=request.user, file=follow_up.file
-    )
+    allowed = {
+        "close": may_close_follow_up(request.user, follow_up),
+        "cancel": may_cancel_follow_up(request.user, follow_up),
+        "log_return_visit": may_log_visit(request.user, follow_up.file),
+    }
     return render(
         request,
         "visits/follow_up_detail.html",
         {
             "follow_up": follow_up,
             "file": follow_up.file,
-            "can_work": can_work,
+            "allowed": allowed,
             "close_form": close_form
-            or (FollowUpCloseForm(follow_up=follow_up) if can_work else None),
-            "cancel_form": cancel_form or (FollowUpCancelForm() if can_work else None),
+            or (FollowUpCloseForm(follow_up=follow_up) if allowed["close"] else None),
+            "cancel_form": cancel_form or (FollowUpCancelForm() if allowed["cancel"] else None),
             "next": _next_url(request, ""),
             "visits_today": timezone.localdate(),
         },
@@ -318,10 +330,9 @@ def _follow_up_page(
 
 
 @branch_view(roles=CASEWORK)
+@require_POST
 def follow_up_close(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = _get_follow_up(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = FollowUpCloseForm(request.POST, follow_up=follow_up)
     if form.is_valid():
         try:
@@ -332,7 +343,7 @@ def follow_up_close(request: HttpRequest, pk: int) -> HttpResponse:
                 return_visit=form.cleaned_data["return_visit"],
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The follow-up is closed as done."))
             return redirect(_next_url(request, _file_anchor(follow_up.file, "follow-ups")))
@@ -341,10 +352,9 @@ def follow_up_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=CASEWORK)
+@require_POST
 def follow_up_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     follow_up = _get_follow_up(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = FollowUpCancelForm(request.POST)
     if form.is_valid():
         try:
@@ -352,7 +362,7 @@ def follow_up_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 follow_up=follow_up, by=request.user, reason=form.cleaned_data["reason"]
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The follow-up is cancelled."))
             return redirect(_next_url(request, _file_anchor(follow_up.file, "follow-ups")))
@@ -429,9 +439,7 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "q": query,
-            "can_add": request.user.is_superuser
-            or request.user.has_role(Role.CASEWORKER)
-            or request.user.has_role(Role.UNIT_ADMIN),
+            "allowed": {"create_cadre": may_create_cadre(request.user, None)},
             "tab": "cadres",
         },
     )
@@ -453,7 +461,7 @@ def cadre_new(request: HttpRequest) -> HttpResponse:
                 is_leading_cadre=data["is_leading_cadre"],
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("%(name)s is added.") % {"name": cadre.name})
             return redirect(cadre)
@@ -477,10 +485,11 @@ def cadre_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _cadre_page(request, cadre: Cadre, *, form=None, failed=None, status=200) -> HttpResponse:
     user: User = request.user
-    can_pair = user.is_superuser or user.has_role(Role.CASEWORKER)
+    pair = may_start_enterprise_pairing(user, cadre)
     current = list(cadre_households(cadre=cadre, user=user)[: LIST_CAP + 1])
     enterprises = list(cadre_enterprises(cadre=cadre, user=user)[:LIST_CAP])
     for pairing in enterprises:
+        pairing.may_end = may_end_enterprise_pairing(user, pairing)
         pairing.end_form = (
             failed if failed is not None and failed.prefix == f"end-{pairing.pk}" else None
         ) or EndForm(prefix=f"end-{pairing.pk}")
@@ -495,8 +504,7 @@ def _cadre_page(request, cadre: Cadre, *, form=None, failed=None, status=200) ->
                 cadre_households(cadre=cadre, user=user, current=False)[:LIST_CAP]
             ),
             "enterprises": enterprises,
-            "can_pair": can_pair,
-            "enterprise_form": form or (EnterprisePairingForm(user=user) if can_pair else None),
+            "enterprise_form": form or (EnterprisePairingForm(user=user) if pair else None),
             "tab": "cadres",
         },
         status=status,
@@ -504,10 +512,9 @@ def _cadre_page(request, cadre: Cadre, *, form=None, failed=None, status=200) ->
 
 
 @branch_view(roles=CASEWORK)
+@require_POST
 def enterprise_pairing_new(request: HttpRequest, pk: int) -> HttpResponse:
     cadre = _get_cadre(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = EnterprisePairingForm(request.POST, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
@@ -521,7 +528,7 @@ def enterprise_pairing_new(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(
                 request, _("The enterprise is paired with %(name)s.") % {"name": cadre.name}
@@ -531,6 +538,7 @@ def enterprise_pairing_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=CASEWORK)
+@require_POST
 def enterprise_pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = get_object_for_user(
         EnterprisePairing.objects.select_related("cadre", "cadre__unit", "cadre__user"),
@@ -538,8 +546,6 @@ def enterprise_pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
         unit_path="unit__path",
         pk=pk,
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = EndForm(request.POST, prefix=f"end-{pairing.pk}")
     if form.is_valid():
         try:
@@ -547,7 +553,7 @@ def enterprise_pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
                 enterprise_pairing=pairing, ends_on=form.cleaned_data["ends_on"], by=request.user
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The pairing has ended."))
             return redirect(pairing.cadre)
@@ -574,7 +580,7 @@ def file_pairings(request: HttpRequest, file_pk: int) -> HttpResponse:
                     by=request.user,
                 )
             except (PermissionDenied, ValidationError) as refused:
-                _attach(refused, form)
+                show_refusal(form, refused)
             else:
                 messages.success(
                     request,
@@ -588,13 +594,17 @@ def file_pairings(request: HttpRequest, file_pk: int) -> HttpResponse:
 
 def _pairings_page(request, file, *, form=None, failed=None, status=200) -> HttpResponse:
     user: User = request.user
-    can_pair = may_record(user=user, file=file)
+    allowed = {
+        "start_pairing": may_start_pairing(user, file),
+        "create_cadre": may_create_cadre(user, None),
+    }
     helpers = file_helpers(file=file)
     for pairing in helpers.current:
+        pairing.file = file
+        pairing.may_end = may_end_pairing(user, pairing)
         pairing.end_form = (
             failed if failed is not None and failed.prefix == f"end-{pairing.pk}" else None
         ) or EndForm(prefix=f"end-{pairing.pk}")
-    offer_form = can_pair and file.status == FileStatus.ON_FILE
     role = request.GET.get("role")
     return render(
         request,
@@ -602,7 +612,7 @@ def _pairings_page(request, file, *, form=None, failed=None, status=200) -> Http
         {
             "file": file,
             "helpers": helpers,
-            "can_pair": can_pair,
+            "allowed": allowed,
             "form": form
             or (
                 PairingForm(
@@ -610,7 +620,7 @@ def _pairings_page(request, file, *, form=None, failed=None, status=200) -> Http
                     user=user,
                     initial={"role": role if role in PairingRole.values else None},
                 )
-                if offer_form
+                if allowed["start_pairing"]
                 else None
             ),
         },
@@ -619,6 +629,7 @@ def _pairings_page(request, file, *, form=None, failed=None, status=200) -> Http
 
 
 @branch_view(roles=CASEWORK)
+@require_POST
 def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = get_object_for_user(
         Pairing.objects.select_related("file", "file__unit", "cadre"),
@@ -626,8 +637,6 @@ def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
         unit_path="file__unit__path",
         pk=pk,
     )
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = EndForm(request.POST, prefix=f"end-{pairing.pk}")
     if form.is_valid():
         try:
@@ -635,7 +644,7 @@ def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
                 pairing=pairing, ends_on=form.cleaned_data["ends_on"], by=request.user
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The pairing has ended; it stays in the history."))
             return redirect(_file_anchor(pairing.file, "helpers"))
@@ -656,6 +665,8 @@ def pairing_coverage(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
     )
     total, more = capped_count(files)
+    for file in page.rows:
+        file.may_pair = may_start_pairing(request.user, file)
     return render(
         request,
         "visits/pairing_coverage.html",
@@ -669,7 +680,6 @@ def pairing_coverage(request: HttpRequest) -> HttpResponse:
                 (PairingRole.LEADING_CADRE.value, _("No leading cadre")),
                 (PairingRole.RESPONSIBLE_HELPER.value, _("No union helper")),
             ],
-            "can_pair": request.user.is_superuser or request.user.has_role(Role.CASEWORKER),
             "tab": "coverage",
         },
     )
@@ -681,6 +691,9 @@ def pairing_coverage(request: HttpRequest) -> HttpResponse:
 @branch_view(roles=CASEWORK)
 def help_service_new(request: HttpRequest, file_pk: int) -> HttpResponse:
     file = _get_file(request, file_pk)
+    if not (allowed := may_record_help(request.user, file)):
+        messages.error(request, allowed.reason)
+        return redirect(file)
     if request.method != "POST":
         visit = request.GET.get("visit", "")
         form = HelpServiceForm(
@@ -706,7 +719,7 @@ def help_service_new(request: HttpRequest, file_pk: int) -> HttpResponse:
                 amount_recovered=data["amount_recovered"],
             )
         except (PermissionDenied, ValidationError) as refused:
-            _attach(refused, form)
+            show_refusal(form, refused)
         else:
             messages.success(request, _("The help is recorded."))
             return redirect(_file_anchor(file))
