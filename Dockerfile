@@ -25,17 +25,14 @@ RUN groupadd --system --gid 10001 warmth \
  && useradd --system --uid 10001 --gid warmth --create-home --home-dir /home/warmth \
       --shell /usr/sbin/nologin warmth
 
-# Dependencies before the source, so a code change does not reinstall them.
-# pyproject.toml declares no packages (packages = []), so the wheel carries only
-# the dependencies; the code runs from /app, which manage.py, gunicorn and
-# Celery's Django fix-up put on sys.path. If pyproject ever lists packages, this
-# step must move after `COPY . .`. The in-tree build leaves build/ and
-# *.egg-info behind; they would only confuse importlib.metadata.
-COPY pyproject.toml ./
+# Dependencies before the source, so a code change does not reinstall them: the
+# production lock (requirements/base.txt, the versions the tests ran, each file
+# checked by its hash), as the Makefile installs requirements/dev.txt. The code
+# runs from /app, which manage.py, gunicorn and Celery's Django fix-up put on
+# sys.path; the project itself is not installed (pyproject.toml lists no packages).
+COPY requirements/base.txt requirements/base.txt
 RUN python -m venv .venv \
- && pip install --upgrade pip \
- && pip install . \
- && rm -rf build warmth.egg-info
+ && pip install --require-hashes -r requirements/base.txt
 
 COPY . .
 

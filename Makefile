@@ -16,13 +16,15 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base6
 	ALLOWED_HOSTS=warmth.example.org DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 	SECURE_SSL_REDIRECT=1 SESSION_COOKIE_SECURE=1 CSRF_COOKIE_SECURE=1 STATIC_MANIFEST=1 DEMO_DATA=0
 
-.PHONY: run test setup system-packages system-packages-test lint format migrate messages bench clean
+.PHONY: lock run test setup system-packages system-packages-test lint format migrate messages bench clean
 
-$(STAMP): pyproject.toml
+# Exactly the versions and files in the lock (requirements/dev.txt), checked by their hashes,
+# so every machine runs what the tests ran. pyproject.toml declares the ranges; `make lock`
+# turns them into the lock files.
+$(STAMP): requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warmth needs Python 3.11 or newer.")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -81,6 +83,15 @@ messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --no-obsolete \
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	DEBUG=1 $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+## make lock: resolve pyproject.toml's ranges afresh into requirements/base.txt (production,
+## the Dockerfile) and requirements/dev.txt (make run, make test), with every file's hash.
+## Upgrade one package: make lock UV_ARGS="--upgrade-package django"; all: UV_ARGS=--upgrade.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet $(UV_ARGS)
+lock: $(STAMP)
+	$(UV_COMPILE) -o requirements/base.txt
+	$(UV_COMPILE) --extra dev -o requirements/dev.txt
 
 ## make bench: the benchmarks under bench/, on PostgreSQL (BENCH_DATABASE_URL).
 bench: $(STAMP)
