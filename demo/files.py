@@ -21,6 +21,7 @@ from hardship.models import (
     HardshipCause,
     HardshipFile,
     HardshipFileEvent,
+    HomeVerification,
     HouseholdMemberEvent,
 )
 from hardship.services import (
@@ -268,19 +269,17 @@ def _spread_dates(files, *, rng, today) -> None:
                 created_at=file.created_at - shift,
                 content_changed_at=file.created_at - shift + timedelta(days=rng.randrange(0, 15)),
             )
-            HardshipFileEvent.objects.filter(pgh_obj_id=file.pk).update(
-                pgh_created_at=F("pgh_created_at") - shift
-            )
-            HouseholdMemberEvent.objects.filter(file_id=file.pk).update(
-                pgh_created_at=F("pgh_created_at") - shift
-            )
             step = 0
-            for transition in FileTransition.objects.filter(file=file).order_by("pk"):
-                step += rng.randrange(3, 25)
+            moments = []
+            for number, transition in enumerate(
+                FileTransition.objects.filter(file=file).order_by("pk")
+            ):
+                # The entry keeps the file's creation date; each later step follows it by days.
+                step += rng.randrange(3, 25) if number else 0
                 moved = max(transition.at - shift + timedelta(days=step), transition.at - shift)
-                FileTransition.objects.filter(pk=transition.pk).update(
-                    at=min(moved, timezone.now())
-                )
+                moments.append((transition, min(moved, timezone.now())))
+                FileTransition.objects.filter(pk=transition.pk).update(at=moments[-1][1])
+            _align_history(file, moments, shift=shift)
             opened = (
                 HardshipFile.objects.filter(pk=file.pk, status=FileStatus.ON_FILE)
                 .values_list("opened_on", flat=True)
@@ -295,6 +294,33 @@ def _spread_dates(files, *, rng, today) -> None:
                 HardshipFile.objects.filter(pk=file.pk).update(
                     opened_on=new_opened, review_due_on=due
                 )
+
+
+def _align_history(file, moments, *, shift: timedelta) -> None:
+    """Give the file's change history and its home verification the dates of its timeline.
+
+    Each step of the file's life wrote one history event of the file, in order (the entry
+    first), and the members were entered with it; so the change history shows each change
+    on the day the timeline says it happened.
+    """
+    events = list(HardshipFileEvent.objects.filter(pgh_obj_id=file.pk).order_by("pgh_id"))
+    if len(events) != len(moments):
+        # Not the walk of _walk(): keep the order and move everything back alike.
+        HardshipFileEvent.objects.filter(pgh_obj_id=file.pk).update(
+            pgh_created_at=F("pgh_created_at") - shift
+        )
+        HouseholdMemberEvent.objects.filter(file_id=file.pk).update(
+            pgh_created_at=F("pgh_created_at") - shift
+        )
+        return
+    for event, (_transition, at) in zip(events, moments, strict=True):
+        HardshipFileEvent.objects.filter(pgh_id=event.pgh_id).update(pgh_created_at=at)
+    HouseholdMemberEvent.objects.filter(file_id=file.pk).update(pgh_created_at=moments[0][1])
+    for transition, at in moments:
+        if transition.to_status == FileStatus.VERIFIED:
+            HomeVerification.objects.filter(file=file).update(
+                visited_on=timezone.localdate(at), recorded_at=at
+            )
 
 
 def _history_paused():
