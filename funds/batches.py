@@ -199,14 +199,15 @@ def _insert_payments(*, batch: DisbursementBatch, payer: UnionUnit, rule: AidRul
 
 
 def _left_out(*, batch: DisbursementBatch, rule: AidRule | None) -> tuple[list[dict], int]:
+    # The rows that break a rule, read from the same candidates as the INSERT: one pass,
+    # whatever the planner believes. Asking instead which rows have no payment in the
+    # batch probed the just-inserted payments once per household, and with statistics
+    # that predate the insert that went quadratic (a province's proposal never ended).
     sql = f"""
         SELECT candidate.file_id, candidate.name, candidate.status, candidate.standard,
                candidate.this_year, candidate.already
         FROM ({_CANDIDATES}) candidate
-        WHERE NOT EXISTS (
-            SELECT 1 FROM funds_disbursement mine
-            WHERE mine.batch_id = %(batch)s AND mine.file_id = candidate.file_id
-        )
+        WHERE NOT COALESCE({_keeps_rules(rule)}, false)
         ORDER BY candidate.file_id
     """  # noqa: S608 - our own SQL; every value is a parameter
     with connection.cursor() as cursor:
