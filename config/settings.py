@@ -174,6 +174,8 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often the dashboard's figures are brought up to date (reports/tallies.py).
+TALLY_REFRESH_MINUTES = env_int("TALLY_REFRESH_MINUTES", 10, minimum=1)
 # Every periodic task, in one place; each names a task by its explicit name=.
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -196,7 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard's precomputed figures (reports/tallies.py says how they are kept).
     "refresh-figures": {
         "task": "reports.refresh_recent_figures",
-        "schedule": env_int("TALLY_REFRESH_MINUTES", 10, minimum=1) * 60.0,
+        "schedule": TALLY_REFRESH_MINUTES * 60.0,
     },
     "refresh-figures-nightly": {
         "task": "reports.refresh_all_figures",

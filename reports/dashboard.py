@@ -330,6 +330,10 @@ class UnitDashboard:
         return self.statistics.counted_directly
 
     @property
+    def preparing(self) -> bool:
+        return self.statistics.preparing
+
+    @property
     def period_value(self) -> str:
         return period_value(self.period)
 
@@ -373,10 +377,10 @@ def unit_dashboard(unit: UnionUnit, *, period_text: str, today: date) -> UnitDas
             "(2026-q3) or a month (2026-10) that has begun. Showing the year to date instead."
         ) % {"text": period_text[:20]}
     try:
-        statistics = unit_statistics(unit, period, today=today)
+        statistics = unit_statistics(unit, period, today=today, on_a_page=True)
     except PeriodTooOld:
         period = Period.year_to_date(today)
-        statistics = unit_statistics(unit, period, today=today)
+        statistics = unit_statistics(unit, period, today=today, on_a_page=True)
         error = _(
             "Figures are kept for this year and the %(years)s years before, and each period is "
             "compared with the same period a year earlier, so the earliest period shown is "

@@ -36,6 +36,8 @@ from reports.models import AS_AT_REFRESH, TallyRefresh
 from reports.periods import Period, month_number
 from reports.tallies import (
     Tally,
+    figures_refresh_ask,
+    large_branches_not_kept,
     last_refresh,
     precomputed_unit_ids,
     read_tallies,
@@ -212,6 +214,9 @@ class UnitStatistics:
     # The unit's branch is small, so counted from its records now rather than read from the
     # last refresh (pages say so instead of a time the figures are not "as at").
     counted_directly: bool = False
+    # The branch is large and its figures have not been counted yet: the page says they are
+    # being prepared (a refresh was asked for) rather than show zeros or count on the spot.
+    preparing: bool = False
 
 
 # ---------------------------------------------------------------- labels
@@ -442,20 +447,42 @@ def _child_figures(unit: UnionUnit, tally: Tally, period: Period, today: date) -
 
 
 def unit_statistics(
-    unit: UnionUnit, period: Period, *, today: date | None = None, with_children: bool = True
+    unit: UnionUnit,
+    period: Period,
+    *,
+    today: date | None = None,
+    with_children: bool = True,
+    on_a_page: bool = False,
 ) -> UnitStatistics:
     """The figures of ``unit``'s branch for ``period``, and of each child unit's branch.
+
+    ``on_a_page``: a web request is waiting. A large branch (``TALLY_MIN_FILES``) is then
+    never counted on the spot: where its precomputed figures do not exist yet, it is marked
+    as being prepared (no figures) and a refresh is asked for. A job (a report PDF, an
+    email) may count it directly instead, as it runs on a worker.
 
     Raises PeriodTooOld when the year before ``period`` is no longer kept.
     """
     today = today or timezone.localdate()
     months = _months_needed(period, today)
     children = list(UnionUnit.objects.filter(parent=unit).order_by("code")) if with_children else []
-    kept = precomputed_unit_ids([unit.pk])
-    tallies = read_tallies([unit.pk], months=months, today=today, precomputed=kept)
+    child_ids = [child.pk for child in children]
+    kept = precomputed_unit_ids([unit.pk, *child_ids])
+    preparing = large_branches_not_kept([unit.pk, *child_ids], kept) if on_a_page else set()
+    if preparing:
+        figures_refresh_ask()
+    # A branch being prepared is read from the (empty) precomputed rows, never counted.
+    read_as_kept = kept | preparing
+    tallies = read_tallies(
+        [unit.pk], months=months, today=today, precomputed=read_as_kept & {unit.pk}
+    )
     if children:
         tallies |= read_tallies(
-            [child.pk for child in children], months=months, today=today, measures=CHILD_MEASURES
+            child_ids,
+            months=months,
+            today=today,
+            measures=CHILD_MEASURES,
+            precomputed=read_as_kept & set(child_ids),
         )
     campaign_ids = {
         int(key)
@@ -471,8 +498,13 @@ def unit_statistics(
     refreshed = last_refresh()
     return UnitStatistics(
         figures=_branch_figures(unit, tallies[unit.pk], period, today, campaigns, refreshed),
-        children=[_child_figures(child, tallies[child.pk], period, today) for child in children],
-        counted_directly=not kept,
+        children=[
+            _child_figures(child, tallies[child.pk], period, today)
+            for child in children
+            if child.pk not in preparing
+        ],
+        counted_directly=unit.pk not in read_as_kept,
+        preparing=unit.pk in preparing,
     )
 
 

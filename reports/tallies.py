@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -225,6 +226,60 @@ def precomputed_unit_ids(unit_ids: list[int]) -> set[int]:
             "ancestor_id", flat=True
         )
     )
+
+
+def large_branches_not_kept(unit_ids: list[int], kept: set[int]) -> set[int]:
+    """Which of these units (not in ``kept``) have units below them and at least
+    ``TALLY_MIN_FILES`` files in their branch: the branches a page must not count on the spot.
+
+    One statement; each unit's count stops at the minimum (``LIMIT``), so asking costs a few
+    thousand index entries per unit however large its branch, where counting its figures
+    directly would read all of them (a province's page took 28 s before its first refresh).
+    """
+    asked = [unit_id for unit_id in unit_ids if unit_id not in kept]
+    if not asked:
+        return set()
+    paths = dict(UnionUnit.objects.filter(pk__in=asked).values_list("pk", "path"))
+    parts, params = [], []
+    for unit_id, path in paths.items():
+        # A constant prefix per unit, so the path's pattern index serves each one.
+        parts.append(
+            """
+            SELECT %s WHERE EXISTS (SELECT 1 FROM people_unionunit c WHERE c.parent_id = %s)
+              AND (SELECT count(*) FROM (
+                       SELECT 1 FROM hardship_hardshipfile f
+                       JOIN people_unionunit b ON b.id = f.unit_id
+                       WHERE b.path LIKE %s LIMIT %s) capped) >= %s
+            """
+        )
+        minimum = settings.TALLY_MIN_FILES
+        params += [unit_id, unit_id, path + "%", max(minimum, 1), minimum]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+# Set while a refresh asked for by a page is on its way, so a hundred page loads send one.
+REFRESH_ASKED_KEY = "reports:figures-refresh-asked"
+
+
+def figures_refresh_ask() -> bool:
+    """Ask a worker to count every kept month now (a page found a large branch without
+    figures: a new installation, a fresh import, a stopped beat). Deduplicated for
+    ``TALLY_REFRESH_MINUTES``, and the refresh itself runs one at a time; if the broker cannot
+    take the message, the next page load asks again. True when a message was sent."""
+    from celery import current_app
+
+    if not cache.add(REFRESH_ASKED_KEY, True, timeout=settings.TALLY_REFRESH_MINUTES * 60):
+        return False
+    try:
+        # retry=False: a page must not wait on a broker that is down.
+        current_app.send_task("reports.refresh_all_figures", retry=False)
+    except Exception:
+        cache.delete(REFRESH_ASKED_KEY)
+        logger.warning("could not ask for a refresh of the figures; the next page will ask again")
+        return False
+    return True
 
 
 def read_tallies(

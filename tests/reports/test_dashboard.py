@@ -369,3 +369,103 @@ def test_the_home_page_names_the_unit_and_keeps_the_units_below_table(caseworker
     assert 'id="children-heading"' in html
     assert "HB-WH-JA" in html  # the child's code
     assert 'data-testid="figures-as-at"' in html
+
+
+@pytest.fixture
+def refresh_asks(monkeypatch):
+    """The refreshes the pages ask a worker for (the message is recorded, not sent)."""
+    from celery import current_app
+    from django.core.cache import cache
+
+    from reports.tallies import REFRESH_ASKED_KEY
+
+    cache.delete(REFRESH_ASKED_KEY)
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, **options: sent.append(name))
+    yield sent
+    cache.delete(REFRESH_ASKED_KEY)
+
+
+def test_a_large_branch_without_figures_is_prepared_not_counted_on_the_page(
+    client, settings, tree, caseworker, refresh_asks
+):
+    # A province whose figures were never counted (a new installation, a fresh import, a
+    # stopped beat), with branches above the minimum: the page must not count them itself.
+    settings.TALLY_MIN_FILES = 2
+    province_caseworker = UserFactory(username="hubei.cw", unit=tree.hubei)
+    for _n in range(3):
+        _on_record(tree.dazhi, caseworker, opened_on=timezone.localdate())
+    _on_record(tree.yichang, province_caseworker, opened_on=timezone.localdate())
+    client.force_login(province_caseworker)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(unit_url(tree.hubei))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="figures-preparing"' in html
+    assert 'data-testid="key-figures"' not in html
+    # 武汉 (3 files) is being prepared; 宜昌 (1 file, no units below) is counted as it stands.
+    rows = {row.unit.code: row.figures for row in response.context["child_rows"]}
+    assert rows["HB-WH"] is None
+    assert rows["HB-YC"].on_record.value == 1
+    assert refresh_asks == ["reports.refresh_all_figures"]
+    # The large branches read no records: a fixed number of statements (the rest count the
+    # small 宜昌 directly, as it stands).
+    assert len(queries) <= 35, "\n".join(query["sql"] for query in queries.captured_queries)
+
+    client.get(unit_url(tree.wuhan))
+    assert refresh_asks == ["reports.refresh_all_figures"], "asked once, not per page load"
+
+    _refresh()
+    response = client.get(unit_url(tree.hubei))
+    assert 'data-testid="figures-preparing"' not in response.content.decode()
+    assert _figures(response)["on_record"] == 4
+
+
+def test_a_province_pages_queries_do_not_grow_with_its_files(
+    client, settings, tree, caseworker, refresh_asks
+):
+    settings.TALLY_MIN_FILES = 2
+    client.force_login(UserFactory(username="hubei.cw", unit=tree.hubei))
+
+    def queries_of_the_page() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(unit_url(tree.hubei)).status_code == 200
+        return len(queries)
+
+    for _n in range(3):
+        _on_record(tree.dazhi, caseworker, opened_on=timezone.localdate())
+    with_three = queries_of_the_page()
+    for _n in range(30):
+        _on_record(tree.dazhi, caseworker, opened_on=timezone.localdate())
+
+    assert queries_of_the_page() == with_three
+
+
+def test_a_refresh_not_sent_because_the_broker_is_down_is_asked_again_by_the_next_page(
+    client, settings, tree, caseworker, monkeypatch
+):
+    from celery import current_app
+    from django.core.cache import cache
+
+    from reports.tallies import REFRESH_ASKED_KEY
+
+    cache.delete(REFRESH_ASKED_KEY)
+    settings.TALLY_MIN_FILES = 2
+    for _n in range(3):
+        _on_record(tree.dazhi, caseworker, opened_on=timezone.localdate())
+    attempts = []
+
+    def broker_down(name, **options):
+        attempts.append(name)
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(current_app, "send_task", broker_down)
+    client.force_login(UserFactory(username="hubei.cw", unit=tree.hubei))
+
+    assert client.get(unit_url(tree.hubei)).status_code == 200
+    assert client.get(unit_url(tree.hubei)).status_code == 200
+
+    assert len(attempts) == 2
+    cache.delete(REFRESH_ASKED_KEY)
