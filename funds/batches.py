@@ -89,7 +89,8 @@ def batch_propose(
     Every list of the campaign in ``unit``'s branch must be approved (frozen).
     Side effects: a batch, one proposed disbursement per household that keeps
     the rules, the households left out recorded on the batch with their
-    reasons. No money moves until approval.
+    reasons. No money moves until approval. RuleBroken, and no batch, when no
+    household is left to propose.
     """
     may_propose_batch(by, campaign, unit).enforce()
     _require_open_fund(fund)
@@ -105,8 +106,18 @@ def batch_propose(
             campaign=campaign, unit=unit, fund=fund, budget=budget, purpose=Purpose.VISIT_MONEY,
             proposed_by=by,
         )  # fmt: skip
-        _insert_payments(batch=batch, payer=payer, rule=rule)
+        proposed = _insert_payments(batch=batch, payer=payer, rule=rule)
         exceptions, left_out = _left_out(batch=batch, rule=rule)
+        if not proposed:
+            # An empty batch would only send the approver a page with nothing to approve.
+            raise RuleBroken(
+                _(
+                    "Nothing new to propose: every household on these lists already has "
+                    "visit money proposed or paid in this campaign, or breaks a rule "
+                    "(%(left_out)s left out). No batch was made."
+                )
+                % {"left_out": left_out}
+            )
         batch.exceptions = exceptions
         batch.left_out = left_out
         batch.save(update_fields=["exceptions", "left_out"])

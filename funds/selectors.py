@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from common.rules import ALLOWED, Decision, refuse
 from funds.choices import (
@@ -34,8 +35,8 @@ from hardship.models import HardshipFile
 from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
-from visits.choices import VisitListStatus
 from visits.models import Campaign, VisitList
+from visits.selectors import visit_lists_awaiting_approval
 
 ZERO = Decimal(0)
 
@@ -506,17 +507,29 @@ def may_propose_batch(user: User, campaign: Campaign, unit: UnionUnit) -> Decisi
         return refuse(_("This unit is not in your branch."), denied=True)
     if not unit.is_in_branch_of(campaign.organiser):
         return refuse(_("The unit is not covered by this campaign."))
-    lists = VisitList.objects.filter(campaign=campaign, unit__path__startswith=unit.path)
-    counted = lists.aggregate(
-        lists=Count("id"), open=Count("id", filter=~Q(status=VisitListStatus.APPROVED))
-    )
-    if not counted["lists"]:
+    if not VisitList.objects.filter(campaign=campaign, unit__path__startswith=unit.path).exists():
         return refuse(_("There are no visit lists of this campaign for this unit yet."))
-    if counted["open"]:
+    awaiting = list(
+        visit_lists_awaiting_approval(campaign=campaign, unit=unit).values_list(
+            "unit__name", flat=True
+        )[: LISTS_NAMED + 1]
+    )
+    if awaiting:
+        named = pgettext("between names in a list", ", ").join(awaiting[:LISTS_NAMED])
+        if len(awaiting) > LISTS_NAMED:
+            named += "…"
         return refuse(
-            _("Payments are proposed for approved (frozen) visit lists: approve them first.")
+            _(
+                "Payments are proposed for approved (frozen) visit lists: approve these "
+                "first: %(lists)s."
+            )
+            % {"lists": named}
         )
     return ALLOWED
+
+
+# How many lists still waiting for approval a refusal names (the page links to all of them).
+LISTS_NAMED = 5
 
 
 def _may_decide_batch(user: User, batch: DisbursementBatch) -> Decision:
@@ -609,6 +622,20 @@ def funds_for_batch(*, unit, campaign, user: User) -> QuerySet[Fund]:
         .filter(reachable, unit_id__in=units, is_active=True)
         .order_by("-unit__path", "name")
     )
+
+
+def budgeted_fund_for_batch(*, unit, campaign, funds: QuerySet[Fund]) -> Fund | None:
+    """The fund to offer first for ``campaign``'s visit money in ``unit``'s branch: the one the
+    nearest budget of the campaign at or above ``unit`` names, when ``funds`` offers it."""
+    budget = (
+        Budget.objects.filter(
+            campaign=campaign, unit_id__in=[*unit.ancestor_ids, unit.pk], fund__in=funds
+        )
+        .order_by("-unit__path")
+        .select_related("fund")
+        .first()
+    )
+    return budget.fund if budget else None
 
 
 def batches_visible_to(user: User, *, status: str = ""):

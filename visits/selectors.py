@@ -439,6 +439,17 @@ def may_build_visit_lists(
     return ALLOWED
 
 
+def visit_lists_awaiting_approval(*, campaign: Campaign, unit: UnionUnit) -> QuerySet[VisitList]:
+    """The campaign's visit lists in ``unit``'s branch not yet approved (frozen), by unit:
+    what stands between a caseworker and proposing the campaign's money."""
+    return (
+        VisitList.objects.filter(campaign=campaign, unit__path__startswith=unit.path)
+        .exclude(status=VisitListStatus.APPROVED)
+        .select_related("unit")
+        .order_by("unit__path")
+    )
+
+
 def may_approve_visit_list(user: User, visit_list: VisitList) -> Decision:
     """Approve (freeze) ``visit_list``: later rebuilds and file edits leave it as it is."""
     if not (decision := may_act_as(user, Role.APPROVER)):

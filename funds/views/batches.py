@@ -27,6 +27,7 @@ from funds.forms import FundChoiceField, ReasonForm
 from funds.models import Disbursement, DisbursementBatch, Fund
 from funds.selectors import (
     batches_visible_to,
+    budgeted_fund_for_batch,
     fund_balance,
     funds_for_batch,
     may_approve_batch,
@@ -37,6 +38,7 @@ from people.access import branch_view, get_object_for_user, is_in_branch
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
 from visits.models import Campaign
+from visits.selectors import visit_lists_awaiting_approval
 
 CASEWORK = (Role.CASEWORKER,)
 APPROVE = (Role.APPROVER,)
@@ -103,7 +105,11 @@ def batch_new(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRespo
     campaign, unit = _get_scope(request, campaign_pk, unit_pk)
     user: User = request.user
     funds = funds_for_batch(unit=unit, campaign=campaign, user=user)
-    form = BatchForm(request.POST or None, funds=funds)
+    form = BatchForm(
+        request.POST or None,
+        funds=funds,
+        initial={"fund": budgeted_fund_for_batch(unit=unit, campaign=campaign, funds=funds)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             batch = batches.batch_propose(
@@ -134,6 +140,8 @@ def batch_new(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpRespo
             "unit": unit,
             "form": form,
             "standards": campaign.aid_standards.order_by("category"),
+            # What still stands in the way, each with its link (the approver approves them).
+            "awaiting": visit_lists_awaiting_approval(campaign=campaign, unit=unit)[:LIST_CAP],
             "tab": "batches",
         },
         status=400 if form.is_bound else 200,

@@ -12,9 +12,9 @@ from funds.models import Disbursement, DisbursementBatch
 from funds.selectors import fund_balance
 from funds.services import budget_set
 from tests.factories import UnionUnitFactory, UserFactory
-from tests.funds.test_batches import frozen_lists, households
+from tests.funds.test_batches import frozen_lists, households, list_a_newcomer
 from tests.funds.test_views import signed_in
-from visits.campaigns import campaign_create
+from visits.campaigns import campaign_create, visit_lists_build
 from visits.models import VisitList
 
 pytestmark = pytest.mark.django_db
@@ -320,13 +320,14 @@ def test_the_list_puts_waiting_batches_first_and_filters_by_status(
 ):
     first = batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
     batch_approve(batch=first, by=approver)
+    list_a_newcomer(tree, winter, caseworker, approver, number=1)
     second = batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
     browser = signed_in(caseworker)
 
     page = browser.get(reverse("funds:batch_list"))
     assert [b.pk for b in page.context["batches"]] == [second.pk, first.pk]
     assert [(b.payments, b.total) for b in page.context["batches"]] == [
-        (0, Decimal(0)),
+        (1, Decimal("1000")),
         (3, Decimal("2600")),
     ]
 
@@ -337,9 +338,11 @@ def test_the_list_puts_waiting_batches_first_and_filters_by_status(
 
 @pytest.mark.parametrize("count", [1, 3])
 def test_the_batch_list_takes_the_same_queries_for_one_and_three_batches(
-    count, lists, winter, tree, funded, caseworker, django_assert_num_queries
+    count, lists, winter, tree, funded, caseworker, approver, django_assert_num_queries
 ):
-    for _ in range(count):
+    for number in range(count):
+        if number:
+            list_a_newcomer(tree, winter, caseworker, approver, number=number)
         batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
     browser = signed_in(caseworker)
 
@@ -353,3 +356,37 @@ def test_the_funds_tabs_link_to_the_bulk_payments(caseworker):
     page = signed_in(caseworker).get(reverse("funds:fund_list")).content.decode()
 
     assert f'href="{reverse("funds:batch_list")}"' in page
+
+
+def test_the_proposal_page_links_the_lists_still_to_approve(
+    tree, community, winter, funded, caseworker
+):
+    households(caseworker, community, ["deep", "relative"])
+    visit_lists_build(campaign=winter, unit=tree.wuhan)
+    waiting = VisitList.objects.get(campaign=winter)
+
+    response = signed_in(caseworker).get(new_url(winter, tree.jiangan))
+
+    html = response.content.decode()
+    assert 'data-testid="lists-awaiting-approval"' in html
+    assert reverse("visits:visit_list_detail", args=[waiting.pk]) in html
+    assert "大智路社区联合工会" in html
+
+
+def test_the_fund_the_campaigns_budget_names_is_chosen_beforehand(
+    lists, winter, tree, funded, caseworker, approver, superuser
+):
+    from funds.choices import FundKind
+    from funds.services import fund_create
+
+    other = fund_create(unit=tree.wuhan, name="另一资金", kind=FundKind.WARMTH, by=superuser)
+    assert (
+        signed_in(caseworker).get(new_url(winter, tree.jiangan)).context["form"]["fund"].value()
+        is None
+    )
+    budget_set(campaign=winter, unit=tree.jiangan, fund=funded, amount="5000", by=approver)
+
+    form = signed_in(caseworker).get(new_url(winter, tree.jiangan)).context["form"]
+
+    assert set(form.fields["fund"].queryset) == {funded, other}
+    assert form["fund"].value() == funded.pk

@@ -71,6 +71,24 @@ def frozen_lists(winter, tree, approver):
         visit_list_approve(visit_list=visit_list, by=approver)
 
 
+def list_a_newcomer(tree, winter, caseworker, approver, *, number: int) -> HardshipFile:
+    """A household of a new community of 大智, put on the campaign's lists after the first
+    lists were frozen (its new list built and approved): new work for another batch."""
+    community = UnionUnitFactory(
+        name=f"新社区{number}", code=f"DZ-N{number}", level=6, parent=tree.dazhi
+    )
+    newcomer = on_file(
+        open_file(by=caseworker, unit=community, name=f"新户{number}",
+                  id_number=make_id_number(sequence=7901 + 2 * number)),
+        category="deep",
+    )  # fmt: skip
+    visit_lists_build(campaign=winter, unit=tree.wuhan)
+    visit_list_approve(
+        visit_list=VisitList.objects.get(campaign=winter, unit=community), by=approver
+    )
+    return newcomer
+
+
 def test_a_branchs_frozen_lists_are_proposed_at_the_standard_and_approved_at_once(
     tree, community, funded, winter, caseworker, approver
 ):
@@ -100,7 +118,7 @@ def test_a_branchs_frozen_lists_are_proposed_at_the_standard_and_approved_at_onc
 def test_lists_not_yet_frozen_take_no_payments(tree, community, funded, winter, caseworker):
     households(caseworker, community, ["deep"])
     visit_lists_build(campaign=winter, unit=tree.wuhan)
-    with pytest.raises(RuleBroken, match="approve them first"):
+    with pytest.raises(RuleBroken, match="approve these first"):
         batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
     assert DisbursementBatch.objects.count() == 0
 
@@ -135,17 +153,42 @@ def test_households_that_break_a_rule_are_left_out_with_why(
     }
 
 
-def test_proposing_twice_lists_each_household_once(
+def test_a_second_proposal_with_nothing_new_is_refused_and_makes_no_batch(
     tree, community, funded, winter, caseworker, approver
 ):
     households(caseworker, community, ["deep", "relative"])
     frozen_lists(winter, tree, approver)
     batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
+
+    with pytest.raises(RuleBroken, match="Nothing new to propose") as refused:
+        batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
+
+    assert "2 left out" in str(refused.value)
+    assert Disbursement.objects.count() == 2
+    assert DisbursementBatch.objects.count() == 1
+
+
+def test_a_proposal_after_new_households_were_listed_takes_only_the_new_ones(
+    tree, community, funded, winter, caseworker, approver
+):
+    households(caseworker, community, ["deep", "relative"])
+    frozen_lists(winter, tree, approver)
+    batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
+    newcomer = list_a_newcomer(tree, winter, caseworker, approver, number=1)
+
     again = batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
 
-    assert Disbursement.objects.count() == 2
+    assert list(again.disbursements.values_list("file_id", flat=True)) == [newcomer.pk]
     assert again.left_out == 2
     assert {row["reason"] for row in again.exceptions} == {ALREADY_PROPOSED}
+
+
+def test_the_refusal_names_the_lists_still_to_approve(tree, community, funded, winter, caseworker):
+    households(caseworker, community, ["deep"])
+    visit_lists_build(campaign=winter, unit=tree.wuhan)
+
+    with pytest.raises(RuleBroken, match="approve these first: 大智路社区联合工会"):
+        batch_propose(campaign=winter, unit=tree.jiangan, fund=funded, by=caseworker)
 
 
 def test_a_batch_beyond_the_budget_approves_nothing(
