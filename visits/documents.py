@@ -132,6 +132,7 @@ def visit_list_selection(*, params: dict, user: User) -> Selection:
             "township",
             "community",
             "priority",
+            "pk",
             "visit_list__unit__path",
             "visit_list__unit__level",
             "visit_list__unit__name",
@@ -139,7 +140,9 @@ def visit_list_selection(*, params: dict, user: User) -> Selection:
     )
     # The unit tree's order (the materialized path read as numbers, whatever the
     # database's collation) keeps each street's communities together.
-    values.sort(key=lambda row: (_path_key(row["visit_list__unit__path"]), row["priority"]))
+    values.sort(
+        key=lambda row: (_path_key(row["visit_list__unit__path"]), row["priority"], row["pk"])
+    )
     return Selection(unit=unit, campaign=campaign, helper=helper, rows=values)
 
 

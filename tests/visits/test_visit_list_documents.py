@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -366,3 +367,26 @@ def test_a_real_worker_renders_a_long_list_in_parts_and_the_parts_helpers_render
     assert rendered == [True, True, True]
     assert again is False  # done already: not rendered twice
     assert [pdf[:5] for pdf in parts] == [b"%PDF-"] * 3
+
+
+def test_the_page_numbers_households_in_the_walking_order_the_print_uses(
+    county, caseworker, client
+):
+    # Equal priorities (as a rebuild beside rows already visited can leave them): the page
+    # numbers the households 1..n in the order the printed list and the spreadsheet put
+    # them, and shows the priority beside it under its own heading.
+    campaign, _files = county
+    visit_list = VisitList.objects.get(campaign=campaign, unit__name="大智路社区")
+    VisitListRow.objects.filter(visit_list=visit_list).update(priority=4)
+    client.force_login(caseworker)
+
+    page = client.get(reverse("visits:visit_list_detail", args=[visit_list.pk]))
+
+    rows = page.context["rows"]
+    assert [row.number for row in rows] == [1, 2, 3]
+    assert len({row.priority for row in rows}) == 1
+    printed = visit_list_selection(params={"visit_list_id": visit_list.pk}, user=caseworker).rows
+    assert [row.name for row in rows] == [row["name"] for row in printed]
+    html = page.content.decode()
+    assert html.count('data-testid="walking-number"') == 3
+    assert 'data-testid="priority"' in html

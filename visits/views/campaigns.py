@@ -38,6 +38,9 @@ from visits.selectors import (
 from visits.slots import CAMPAIGN_ACTIONS, CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 
 LISTS_PER_PAGE = 50
+# The walking order of a list's rows, the order visits/documents.py prints them in: priority
+# (ties by when the row was written), grouped by street and community.
+VISIT_LIST_ROW_ORDER = ("township", "community", "priority", "pk")
 
 
 def _get_campaign(request: HttpRequest, pk: int) -> Campaign:
@@ -161,7 +164,7 @@ def campaign_unvisited(request: HttpRequest, pk: int) -> HttpResponse:
             campaign=campaign, visit__isnull=True, visit_list__unit__path__startswith=unit.path
         )
         .select_related("visit_list__unit")
-        .order_by("visit_list__unit__path", "priority")
+        .order_by("visit_list__unit__path", "priority", "pk")
     )
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     return render(
@@ -185,11 +188,13 @@ def visit_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit_list = _get_list(request, pk)
     rows = list(
         visit_list.rows.select_related("visit", "file__unit", "campaign__organiser").order_by(
-            "township", "community", "priority"
+            *VISIT_LIST_ROW_ORDER
         )
     )
-    # Each household not yet visited links to the visit form with this campaign chosen.
-    for row in rows:
+    # Each household not yet visited links to the visit form with this campaign chosen; the
+    # number is the walking order, as the printed list and the spreadsheet number it.
+    for number, row in enumerate(rows, start=1):
+        row.number = number
         row.may_log_visit = may_log_campaign_visit(request.user, row)
     return render(
         request,
