@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from common.forms import report_refusal, show_refusal
 from funds import services
-from funds.choices import DisbursementStatus, Purpose, ReceiptSource
+from funds.choices import BatchStatus, DisbursementStatus, Purpose, ReceiptSource
 from funds.forms import (
     AllocationForm,
     ApproveForm,
@@ -35,6 +35,7 @@ from funds.rules import PaymentProposal, payment_rules_check
 from funds.selectors import (
     FUND_OPENERS,
     MONEY_IN,
+    batches_visible_to,
     disbursements_visible_to,
     disbursements_waiting,
     fund_balance,
@@ -425,9 +426,24 @@ def disbursement_pay(request: HttpRequest, pk: int) -> HttpResponse:
 @branch_view()
 def disbursement_waiting(request: HttpRequest) -> HttpResponse:
     """Payments of the branch waiting for an approver's decision, oldest first (待审批)."""
-    rows = list(disbursements_waiting(request.user)[: LIST_CAP + 1])
+    # A batch is decided as one (its page shows its lines and who was left out), so the queue
+    # lists it as one line with its totals, above the payments proposed one by one.
+    rows = list(
+        disbursements_waiting(request.user)
+        .filter(batch__isnull=True)
+        .select_related("fund", "campaign")[: LIST_CAP + 1]
+    )
+    waiting_batches = list(
+        batches_visible_to(request.user, status=BatchStatus.PROPOSED)[: LIST_CAP + 1]
+    )
     return render(
         request,
         "funds/disbursement_waiting.html",
-        {"payments": rows[:LIST_CAP], "more": len(rows) > LIST_CAP, "tab": "waiting"},
+        {
+            "payments": rows[:LIST_CAP],
+            "more": len(rows) > LIST_CAP,
+            "batches": waiting_batches[:LIST_CAP],
+            "more_batches": len(waiting_batches) > LIST_CAP,
+            "tab": "waiting",
+        },
     )

@@ -390,3 +390,15 @@ def test_the_fund_the_campaigns_budget_names_is_chosen_beforehand(
 
     assert set(form.fields["fund"].queryset) == {funded, other}
     assert form["fund"].value() == funded.pk
+
+
+def test_the_approvers_queue_shows_a_batch_as_one_line_with_its_totals(batch, approver):
+    response = signed_in(approver).get(reverse("funds:disbursement_waiting"))
+
+    assert [b.pk for b in response.context["batches"]] == [batch.pk]
+    line = response.context["batches"][0]
+    assert (line.payments, line.total, line.left_out) == (3, Decimal("2600"), 1)
+    assert response.context["payments"] == []
+    html = response.content.decode()
+    assert html.count('data-testid="waiting-batch"') == 1
+    assert reverse("funds:batch_detail", args=[batch.pk]) in html

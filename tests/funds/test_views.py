@@ -481,7 +481,7 @@ def test_the_waiting_list_takes_the_same_queries_for_one_and_three_payments(
         propose(caseworker, file, funded, purpose=Purpose.SPECIAL)
     client = signed_in(approver)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("funds:disbursement_waiting"))
 
     assert len(response.context["payments"]) == count
