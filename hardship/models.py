@@ -585,6 +585,9 @@ class ImportBatch(models.Model):
     """
 
     class Status(models.TextChoices):
+        # The web process only looks at the zip's table of contents; the first full read
+        # is a job, on a worker whose memory is capped (hardship/importing/reading.py).
+        READING = "reading", _("Being read")
         UPLOADED = "uploaded", _("Columns to be matched")
         PENDING = "pending", _("Waiting to be checked")
         VALIDATING = "validating", _("Being checked")
@@ -657,6 +660,7 @@ class ImportBatch(models.Model):
     def is_working(self) -> bool:
         """Whether a worker has (or is about to have) this batch in hand: the page refreshes."""
         return self.status in (
+            self.Status.READING,
             self.Status.PENDING,
             self.Status.VALIDATING,
             self.Status.IMPORTING,
