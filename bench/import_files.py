@@ -159,6 +159,8 @@ def main() -> None:
     batch = import_batch_create(
         by=user, unit=unit, upload=SimpleUploadedFile("bench.xlsx", content), language="zh-hans"
     )
+    batch.refresh_from_db()  # its read job ran as the upload committed
+    assert batch.status == "uploaded", (batch.status, batch.error)
     check_seconds, _batch = timed(
         lambda: import_batch_match_columns(
             batch=batch, by=user, mapping=batch.mapping, language="zh-hans"

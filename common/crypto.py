@@ -9,6 +9,10 @@ Exact-match search cannot use ciphertext, so each ID number also gets an
 HMAC-SHA256 under ``ID_HASH_KEY``: the same number always hashes the same, and
 without the key the hash reveals nothing (an ID number has too little entropy
 for a plain hash: all 18-digit numbers of one birth day can be enumerated).
+Every column holding such a hash is a ``HashedIdField``: that is how key
+rotation (common/rotation.py) finds them all. While ``ID_HASH_KEY`` is being
+rotated, ``ID_HASH_PREVIOUS_KEY`` holds the key used until then, and lookups
+match a hash under either (``keyed_hashes``).
 """
 
 import hashlib
@@ -41,7 +45,27 @@ def reencrypt(token: str) -> str:
 
 def keyed_hash(value: str) -> str:
     """The search hash of an identifier: hex HMAC-SHA256 under ID_HASH_KEY."""
-    return hmac.new(settings.ID_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return _hmac(settings.ID_HASH_KEY, value)
+
+
+def previous_keyed_hash(value: str) -> str | None:
+    """The hash under ``ID_HASH_PREVIOUS_KEY``, while a rotation is under way; else None."""
+    previous = getattr(settings, "ID_HASH_PREVIOUS_KEY", "")
+    return _hmac(previous, value) if previous else None
+
+
+def keyed_hashes(value: str) -> list[str]:
+    """Every hash ``value`` may be stored under now: the current key's, and the previous
+    key's while a rotation is under way (rows not yet rewritten still hold it)."""
+    hashes = [keyed_hash(value)]
+    previous = previous_keyed_hash(value)
+    if previous and previous != hashes[0]:
+        hashes.append(previous)
+    return hashes
+
+
+def _hmac(key: str, value: str) -> str:
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def clear_key_cache() -> None:
@@ -66,3 +90,26 @@ class EncryptedCharField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt(value)
+
+
+class HashedIdField(models.CharField):
+    """A column holding ``keyed_hash`` of an identifier: hex, 64 characters.
+
+    ``source`` names the EncryptedCharField of the same row whose value it hashes; a
+    hash kept of a value stored elsewhere (a snapshot, such as the student's on a
+    schooling grant) has none, and rotation maps it from the old key's hash to the
+    new one's through every identifier it knows. Write these columns only through
+    ``keyed_hash``: rotation finds every one by this class.
+    """
+
+    def __init__(self, *args, source: str = "", **kwargs) -> None:
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        self.source = source
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.source:
+            kwargs["source"] = self.source
+        return name, path, args, kwargs

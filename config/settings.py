@@ -434,6 +434,15 @@ if len(ID_HASH_KEY) < 32:
     raise ImproperlyConfigured(
         "The environment variable ID_HASH_KEY must be at least 32 characters."
     )
+# How often one person may ask which unit, anywhere, holds an ID number.
+ID_HOLDER_LOOKUPS_PER_HOUR = env_int("ID_HOLDER_LOOKUPS_PER_HOUR", 30, minimum=1)
+# Only while ID_HASH_KEY is being rotated: the key used until then. Lookups match
+# either, and rotate_encryption_keys carries every stored hash over to the new key.
+ID_HASH_PREVIOUS_KEY = env_str("ID_HASH_PREVIOUS_KEY", "")
+if ID_HASH_PREVIOUS_KEY and len(ID_HASH_PREVIOUS_KEY) < 32:
+    raise ImproperlyConfigured(
+        "The environment variable ID_HASH_PREVIOUS_KEY must be at least 32 characters."
+    )
 
 # ---------------------------------------------------------------- access
 # Views under these URL namespaces enforce access themselves (Django admin:

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.crypto import HashedIdField
 from documents.uploads import StoredUpload
 from funds.choices import (
     ASSET_ACCOUNTS,
@@ -534,7 +535,7 @@ class Disbursement(models.Model):
     batch = _optional(DisbursementBatch, _("batch"), related_name="disbursements")
     # Schooling grants: the student, and their ID hash (checked across all files).
     student = _optional(HouseholdMember, _("student"))
-    student_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    student_id_hash = HashedIdField(blank=True)
     school_stage = models.CharField(
         _("school stage"), max_length=12, choices=SchoolStage.choices, blank=True
     )

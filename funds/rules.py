@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from common.crypto import keyed_hashes
 from funds.choices import COUNTING_STATUSES, Purpose
 from funds.models import AidRule, Disbursement, SchoolingStandard
 from hardship.choices import FileStatus
@@ -230,8 +231,11 @@ def _schooling_rules(proposal: PaymentProposal) -> list[BrokenRule]:
     same_student = Disbursement.objects.filter(
         purpose=Purpose.SCHOOLING, aid_year=proposal.aid_year, status__in=COUNTING_STATUSES
     ).exclude(pk=proposal.disbursement_id)
-    if student.id_hash:
-        same_student = same_student.filter(student_id_hash=student.id_hash)
+    # Either key's hash while ID_HASH_KEY is being rotated (common/rotation.py).
+    hashes = {student.id_hash, *(keyed_hashes(student.id_number) if student.id_number else ())}
+    hashes.discard("")
+    if hashes:
+        same_student = same_student.filter(student_id_hash__in=sorted(hashes))
     else:
         same_student = same_student.filter(student=student)
     if same_student.exists():

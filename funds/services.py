@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.crypto import keyed_hash
 from common.errors import RuleBroken
 from funds.choices import (
     RECORDABLE_SOURCES,
@@ -418,7 +419,7 @@ def disbursement_propose(*, proposal: DisbursementInput, by: User) -> Disburseme
                     budget=budget,
                     visit=proposal.visit,
                     student=proposal.student,
-                    student_id_hash=proposal.student.id_hash if proposal.student else "",
+                    student_id_hash=_student_id_hash(proposal.student),
                     school_stage=proposal.student.school_stage if proposal.student else "",
                     out_of_pocket=out_of_pocket,
                     broken_rules=[rule.code for rule in broken],
@@ -605,3 +606,11 @@ def disbursement_pay(
             update_fields=["status", "payment", "paid_by", "paid_at", "method", "bank_reference"]
         )
     return disbursement
+
+
+def _student_id_hash(student: HouseholdMember | None) -> str:
+    # Hashed afresh under the current key: the member's own hash may still be under the
+    # previous one while ID_HASH_KEY is being rotated.
+    if student is None:
+        return ""
+    return keyed_hash(student.id_number) if student.id_number else student.id_hash

@@ -20,12 +20,14 @@ from hardship.models import (
     FileNumberCounter,
     FileTransfer,
     FileTransition,
+    FullIdExport,
     HardshipCause,
     HardshipFile,
     HardshipFileEvent,
     HomeVerification,
     HouseholdMember,
     HouseholdMemberEvent,
+    IdHolderLookup,
     IdNumberView,
     ImportBatch,
     MinimumLivingStandard,
@@ -214,6 +216,28 @@ class IdNumberViewAdmin(ReadOnlyBranchAdmin):
     list_filter = ["purpose"]
     search_fields = ["user__username", "user__full_name", "file__file_number"]
     list_select_related = ["user", "file"]
+    ordering = ["-at", "-id"]
+
+
+@admin.register(FullIdExport)
+class FullIdExportAdmin(ReadOnlyBranchAdmin):
+    """Exports with full ID numbers: who, why, how many rows, when. Nobody edits it."""
+
+    unit_path = "user__unit__path"
+    list_display = ["at", "user", "row_count", "reason"]
+    search_fields = ["user__username", "user__full_name"]
+    list_select_related = ["user"]
+    ordering = ["-at", "-id"]
+
+
+@admin.register(IdHolderLookup)
+class IdHolderLookupAdmin(ReadOnlyBranchAdmin):
+    """Who asked which unit anywhere holds an ID number, and when (not the number)."""
+
+    unit_path = "user__unit__path"
+    list_display = ["at", "user", "found"]
+    search_fields = ["user__username", "user__full_name"]
+    list_select_related = ["user"]
     ordering = ["-at", "-id"]
 
 

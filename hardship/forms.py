@@ -266,3 +266,14 @@ class TransferDecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class FullIdExportForm(forms.Form):
+    """Why a list is exported with full ID numbers; the list's filters ride along."""
+
+    reason = forms.CharField(
+        label=_("Why do you need the full ID numbers?"),
+        max_length=300,
+        help_text=_("Recorded with your name, the time and the number of files exported."),
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from common.crypto import EncryptedCharField
+from common.crypto import EncryptedCharField, HashedIdField
 from documents.uploads import StoredUpload
 from hardship.choices import (
     ACTIVE_STATUSES,
@@ -147,7 +147,7 @@ class HardshipFile(models.Model):
     # The worker
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = EncryptedCharField(_("national ID number"))
-    id_hash = models.CharField(max_length=64, editable=False)
+    id_hash = HashedIdField(source="id_number")
     # Region and last four only (420102********1234): what lists and printed
     # rosters show, kept beside the ciphertext so they can be built in SQL.
     id_number_masked = models.CharField(
@@ -368,7 +368,7 @@ class HouseholdMember(models.Model):
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = EncryptedCharField(_("national ID number"), blank=True)
-    id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_hash = HashedIdField(source="id_number", blank=True)
     birth_date = models.DateField(_("birth date"))
     health = models.CharField(
         _("health"), max_length=12, choices=Health.choices, default=Health.HEALTHY
@@ -513,6 +513,51 @@ class IdNumberView(models.Model):
         return f"{self.user_id} {self.file_id} {self.at:%Y-%m-%d %H:%M}"
 
 
+class FullIdExport(models.Model):
+    """One export of a file list with full ID numbers: who, why, how many rows, when.
+
+    Recorded once per export (not once per file), as the export is made.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    row_count = models.PositiveIntegerField(_("rows"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export with full ID numbers")
+        verbose_name_plural = _("exports with full ID numbers")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "-at"], name="fullidexport_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.row_count} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdHolderLookup(models.Model):
+    """One nationwide look-up of which unit holds an ID number: who, when, whether found.
+
+    The number itself is not kept: the record says that someone asked, not what.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    found = models.BooleanField(_("found"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("look-up of an ID number's unit")
+        verbose_name_plural = _("look-ups of ID numbers' units")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "-at"], name="idlookup_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+
+
 class FileTransfer(models.Model):
     """A request to move a file to another unit, accepted or refused by that unit."""
 
@@ -585,6 +630,9 @@ class ImportBatch(models.Model):
     """
 
     class Status(models.TextChoices):
+        # The web process only looks at the zip's table of contents; the first full read
+        # is a job, on a worker whose memory is capped (hardship/importing/reading.py).
+        READING = "reading", _("Being read")
         UPLOADED = "uploaded", _("Columns to be matched")
         PENDING = "pending", _("Waiting to be checked")
         VALIDATING = "validating", _("Being checked")
@@ -657,6 +705,7 @@ class ImportBatch(models.Model):
     def is_working(self) -> bool:
         """Whether a worker has (or is about to have) this batch in hand: the page refreshes."""
         return self.status in (
+            self.Status.READING,
             self.Status.PENDING,
             self.Status.VALIDATING,
             self.Status.IMPORTING,

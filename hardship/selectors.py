@@ -11,7 +11,7 @@ from django.db.models import ForeignKey, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.crypto import keyed_hash
+from common.crypto import keyed_hashes
 from common.rules import ALLOWED, Decision, refuse
 from hardship.choices import ACTIVE_STATUSES, Category, FileStatus, TransferStatus
 from hardship.identity import mask_id_number
@@ -52,17 +52,18 @@ def minimum_living_standard_for(*, division_code: str, year: int) -> MinimumLivi
 
 
 def active_file_holding_id(
-    *, id_hash: str, exclude_file_id: int | None = None
+    *, id_number: str, exclude_file_id: int | None = None
 ) -> HardshipFile | None:
     """An active file anywhere in the country whose worker or a member has this ID number.
 
     Deliberately not scoped to the user: one household has one file nationwide.
     Callers may show only the holding unit's name, nothing else of the file.
     """
-    if not id_hash:
+    if not id_number:
         return None
-    as_worker = HardshipFile.objects.filter(id_hash=id_hash, status__in=ACTIVE_STATUSES)
-    as_member = HardshipFile.objects.filter(members__id_hash=id_hash, status__in=ACTIVE_STATUSES)
+    hashes = keyed_hashes(id_number)
+    as_worker = HardshipFile.objects.filter(id_hash__in=hashes, status__in=ACTIVE_STATUSES)
+    as_member = HardshipFile.objects.filter(members__id_hash__in=hashes, status__in=ACTIVE_STATUSES)
     if exclude_file_id is not None:
         as_worker = as_worker.exclude(pk=exclude_file_id)
         as_member = as_member.exclude(pk=exclude_file_id)
@@ -100,10 +101,10 @@ def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[Har
     if not text:
         return queryset
     if ID_NUMBER_LIKE.match(text):
-        digest = keyed_hash(text.upper())
+        digests = keyed_hashes(text.upper())
         return queryset.filter(
-            Q(id_hash=digest)
-            | Q(pk__in=HouseholdMember.objects.filter(id_hash=digest).values("file_id"))
+            Q(id_hash__in=digests)
+            | Q(pk__in=HouseholdMember.objects.filter(id_hash__in=digests).values("file_id"))
         )
     if FILE_NUMBER_LIKE.match(text):
         return queryset.filter(file_number=text)

@@ -10,8 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
-import pgtrigger
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +36,7 @@ from hardship.models import (
     HardshipFile,
     HomeVerification,
     HouseholdMember,
+    IdHolderLookup,
     IdNumberView,
 )
 from hardship.selectors import (
@@ -245,7 +245,7 @@ def _check_identity_numbers(
             )
         seen[member.id_number] = member.name
     for number in seen:
-        holder = active_file_holding_id(id_hash=keyed_hash(number), exclude_file_id=exclude_file_id)
+        holder = active_file_holding_id(id_number=number, exclude_file_id=exclude_file_id)
         if holder is not None:
             field_name = (
                 "id_number"
@@ -730,69 +730,36 @@ def a_year_after(day: date) -> date:
         return day.replace(year=day.year + 1, day=28)
 
 
-# ====================================================================== key rotation
-
-ROTATION_BATCH = 1_000
+# ====================================================================== who holds an ID number
 
 
-def encryption_keys_rotate() -> dict[str, int]:
-    """Re-encrypt every stored ID number and bank account under the newest key, and recompute
-    every ID hash under the current ``ID_HASH_KEY``.
+def id_holder_lookup(*, by: User, id_number: str) -> HardshipFile | None:
+    """The active file anywhere in the country holding ``id_number``, for ``by`` to be told
+    only its unit's name; each look-up recorded, and limited per person per hour.
 
-    Run after putting a new key first in ``FIELD_ENCRYPTION_KEYS`` (and/or
-    changing ``ID_HASH_KEY``); afterwards the old key can be removed. History
-    rows are re-encrypted too, without writing new history. Works in batches,
-    each its own transaction, so it can be stopped and run again.
-    Returns the number of rows rewritten per table.
+    The answer crosses every branch, so a person could map the country's files by
+    asking it number after number: ``ID_HOLDER_LOOKUPS_PER_HOUR`` (Django's cache)
+    bounds that. Raises RuleBroken beyond the limit. Side effects: an
+    IdHolderLookup row (who, when, whether found; not the number); the counter.
     """
-    from common.crypto import reencrypt
-    from hardship.models import HardshipFileEvent, HouseholdMemberEvent
+    from django.conf import settings
+    from django.core.cache import cache
 
-    plans = [
-        (HardshipFile, ("id_number", "bank_account"), "id_hash"),
-        (HouseholdMember, ("id_number",), "id_hash"),
-        (HardshipFileEvent, ("id_number", "bank_account"), "id_hash"),
-        (HouseholdMemberEvent, ("id_number",), "id_hash"),
-    ]
-    counts = {}
-    for model, encrypted, hash_field in plans:
-        table = model._meta.db_table
-        columns = [model._meta.get_field(name).column for name in encrypted]
-        key_column = model._meta.pk.column
-        done, last = 0, None
-        while True:
-            with transaction.atomic(), _triggers_ignored(), connection.cursor() as cursor:
-                where = f"WHERE {key_column} > %s " if last is not None else ""
-                cursor.execute(
-                    f"SELECT {key_column}, {', '.join(columns)} FROM {table} {where}"  # noqa: S608 - model metadata
-                    f"ORDER BY {key_column} LIMIT %s",
-                    ([last] if last is not None else []) + [ROTATION_BATCH],
-                )
-                rows = cursor.fetchall()
-                for pk, *tokens in rows:
-                    new_tokens = [reencrypt(t) if t else t for t in tokens]
-                    first = tokens[0]
-                    digest = keyed_hash(decrypt_text(first)) if first else ""
-                    assignments = ", ".join(f"{c} = %s" for c in columns)
-                    cursor.execute(
-                        f"UPDATE {table} SET {assignments}, {hash_field} = %s WHERE {key_column} = %s",  # noqa: S608
-                        [*new_tokens, digest, pk],
-                    )
-            if not rows:
-                break
-            done += len(rows)
-            last = rows[-1][0]
-        counts[table] = done
-    return counts
-
-
-def decrypt_text(token: str) -> str:
-    from common.crypto import decrypt
-
-    return decrypt(token)
-
-
-def _triggers_ignored():
-    return pgtrigger.ignore(
-        "hardship.HardshipFile:update_update", "hardship.HouseholdMember:update_update"
-    )
+    limit = settings.ID_HOLDER_LOOKUPS_PER_HOUR
+    key = f"id-holder-lookups:{by.pk}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted in between
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > limit:
+        raise RuleBroken(
+            _(
+                "You have asked which unit holds an ID number %(limit)s times this hour, the most allowed. Try again next hour, or search your own branch's files."
+            )
+            % {"limit": limit}
+        )
+    holder = active_file_holding_id(id_number=id_number)
+    IdHolderLookup.objects.create(user=by, found=holder is not None)
+    return holder

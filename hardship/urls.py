@@ -7,6 +7,7 @@ app_name = "hardship"
 urlpatterns = [
     path("files/", files.file_list, name="file_list"),
     path("files/export.<slug:fmt>", files.file_export, name="file_export"),
+    path("files/export-full.<slug:fmt>", files.file_export_full, name="file_export_full"),
     path("files/find/", files.file_find_by_id, name="file_find_by_id"),
     path("files/new/", files.file_new, name="file_new"),
     path("files/new/form/", files.file_create, name="file_create"),

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common.crypto import keyed_hash
+from common.crypto import keyed_hashes
 from common.errors import RuleBroken
 from hardship.choices import ACTIVE_STATUSES, FileStatus
 from hardship.identity import mask_id_number, parse_id_number
@@ -503,10 +503,10 @@ class RowChecker:
                 if message:
                     problems.append(self.problem(row, key, message, number))
                 occurrences.append((row, key, number))
-        hashes = {number: keyed_hash(number) for _r, _k, number in occurrences}
-        holders = active_holders_by_hash(set(hashes.values()))
+        hashes = {number: keyed_hashes(number) for _r, _k, number in occurrences}
+        holders = active_holders_by_hash({h for each in hashes.values() for h in each})
         for row, key, number in occurrences:
-            unit_name = holders.get(hashes[number])
+            unit_name = next((holders[h] for h in hashes[number] if h in holders), None)
             if unit_name is not None:
                 message = _(
                     "This ID number is already on an active hardship file held by %(unit)s. One household has one file: ask that unit to transfer it."

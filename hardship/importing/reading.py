@@ -1,5 +1,17 @@
-"""Reading an uploaded workbook: the checks made before reading it (name, size, signature,
-size once unpacked, how far its sheets reach) and reading its first worksheet.
+"""Reading an uploaded workbook: the checks made before reading it and reading its first
+worksheet.
+
+Two kinds of check, so that no workbook can exhaust memory:
+
+- ``upload_problem`` is all a web process does: the name, the size, the signature and the
+  zip's table of contents (how many parts, how large each says it is once unpacked, how
+  much each says it is compressed), plus the first few kilobytes of each sheet. It never
+  unpacks a whole part, so it costs the same for any file.
+- ``read_spreadsheet`` runs only in the worker (whose address space is capped). Before
+  the reader allocates anything it streams every sheet through a pull parser, counting
+  bytes, rows, columns and cells as they really are, whatever the sheet's ``dimension``
+  says or whether it says anything, and checking every part's checksum; the first step
+  beyond a limit stops the scan. Only then does the reader build its grid.
 
 Reading uses python-calamine (about 13 times faster than openpyxl's read-only
 mode on 100,000 rows), imported inside the function that needs it so web
@@ -18,15 +30,25 @@ from hardship.importing.columns import COLUMNS, fold_header
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # A workbook is a zip of XML; a small file can unpack to gigabytes. Calamine also
-# holds a sheet as a dense grid from A1 to its last used cell, so one stray value
+# holds a sheet as a dense grid from A1 to its last used cell, so one stray cell
 # in row 1,048,576 would take gigabytes too: both are checked before reading.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_PARTS = 1_000
+# Sheet XML of real spreadsheets packs 5 to 20 times; a part packed far tighter is
+# mostly repetition (millions of empty cells), refused when it is large as well.
+MAX_PACKING_RATIO = 100
+PACKED_PART_LIMIT = 16 * 1024 * 1024
 MAX_COLUMNS = 500
 # One transaction holds the whole import, and its rows get slower as it grows:
 # bench/import_files.py measures 43 rows a second over 2,000 rows and 32 over 10,000
 # (two cores), about 5 minutes. Beyond this, split the spreadsheet.
 MAX_ROWS = 10_000
+# Blank rows and a title may sit above and between the data.
+MAX_ROW_NUMBER = MAX_ROWS + 100
+# Every cell the sheet's XML lists, empty or not: 10,000 rows of 100 columns.
+MAX_CELLS = 1_000_000
 XLSX_SIGNATURE = b"PK\x03\x04"
+SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 
 
 class SpreadsheetProblem(Exception):
@@ -69,6 +91,8 @@ def read_spreadsheet(source: IO[bytes]) -> Sheet:
     """
     from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+    bounds_check(source)
+    source.seek(0)
     try:
         workbook = CalamineWorkbook.from_filelike(source)
         sheets = [
@@ -82,9 +106,10 @@ def read_spreadsheet(source: IO[bytes]) -> Sheet:
         merged = sheet.merged_cell_ranges or []
         data = sheet.to_python(skip_empty_area=False)
     except CalamineError:
-        raise SpreadsheetProblem(
-            _("This file could not be read as an Excel workbook. Save it as .xlsx and try again.")
-        ) from None
+        raise SpreadsheetProblem(_unreadable()) from None
+    except MemoryError:
+        # The worker's address space is capped: a sheet that slipped past the scan ends here.
+        raise SpreadsheetProblem(_too_large()) from None
     if merged:
         names = [f"{_cell_name(*start)}:{_cell_name(*end)}" for start, end in merged[:10]]
         raise SpreadsheetProblem(
@@ -164,8 +189,40 @@ def shown(value, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _unreadable() -> str:
+    return _("This file could not be read as an Excel workbook. Save it as .xlsx and try again.")
+
+
+def _damaged() -> str:
+    return _(
+        "This workbook is damaged (a part of it is cut short or does not match its checksum). Open it in Excel, save it again as .xlsx and upload it again."
+    )
+
+
+def _too_large() -> str:
+    return _(
+        "This workbook is too large once unpacked. Keep only the sheet to import, or split it."
+    )
+
+
+def _too_far(cell: str) -> str:
+    return _(
+        "A sheet of this workbook reaches cell %(cell)s, beyond the %(rows)s rows and %(columns)s columns an import can hold. Delete the empty rows and columns after your data, or split the sheet, and upload it again."
+    ) % {"cell": cell, "rows": MAX_ROWS, "columns": MAX_COLUMNS}
+
+
+def _too_many_cells() -> str:
+    return _(
+        "A sheet of this workbook lists more than %(limit)s cells, most of them empty. Copy only your data into a new workbook and upload that."
+    ) % {"limit": MAX_CELLS}
+
+
 def upload_problem(upload: IO[bytes], *, name: str, size: int) -> str | None:
-    """Why an uploaded file cannot be an .xlsx workbook, by its name, size and content."""
+    """Why an uploaded file cannot be an .xlsx workbook, by its name, size and table of contents.
+
+    Cheap enough for a web process: it reads the zip's table of contents and at most
+    a few kilobytes of each sheet, never a whole part.
+    """
     if not name.lower().endswith(".xlsx"):
         return _("Choose an Excel workbook saved as .xlsx (Excel 2007 or later).")
     if size > MAX_UPLOAD_BYTES:
@@ -181,9 +238,12 @@ def upload_problem(upload: IO[bytes], *, name: str, size: int) -> str | None:
             "This file is not an .xlsx workbook, whatever its name says. Save it as .xlsx in Excel and try again."
         )
     try:
-        return _unpacked_problem(upload)
+        _contents_check(upload)
+    except SpreadsheetProblem as problem:
+        return problem.message
     finally:
         upload.seek(0)
+    return None
 
 
 def _column_number(letters: str) -> int:
@@ -193,31 +253,142 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _unpacked_problem(upload: IO[bytes]) -> str | None:
-    """Refuse a workbook too large once unpacked, or whose sheets reach far beyond any data."""
+CELL_REFERENCE = re.compile(r"\$?([A-Z]{1,3})\$?(\d{1,7})")
+
+
+def _reference_beyond(reference: str) -> str | None:
+    """The far corner of a ``dimension`` reference (``A1:BB1048576``), if beyond the limits."""
+    corner = reference.rpartition(":")[2].upper()
+    found = CELL_REFERENCE.fullmatch(corner)
+    if found is None:
+        return None
+    if int(found[2]) > MAX_ROW_NUMBER or _column_number(found[1]) > MAX_COLUMNS:
+        return found[1] + found[2]
+    return None
+
+
+def _open_archive(source: IO[bytes]):
     import zipfile
 
     try:
-        archive = zipfile.ZipFile(upload)
+        archive = zipfile.ZipFile(source)
         parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        return _(
-            "This file could not be read as an Excel workbook. Save it as .xlsx and try again."
-        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise SpreadsheetProblem(_unreadable()) from None
+    if len(parts) > MAX_PARTS:
+        raise SpreadsheetProblem(_unreadable())
+    return archive, parts
+
+
+def _contents_check(source: IO[bytes]) -> None:
+    """Refuse by the zip's table of contents and each sheet's opening: what it says it holds."""
+    import zipfile
+    import zlib
+
+    archive, parts = _open_archive(source)
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
-        return _(
-            "This workbook is too large once unpacked. Keep only the sheet to import, or split it."
-        )
+        raise SpreadsheetProblem(_too_large())
     for part in parts:
-        if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", part.filename):
+        packed = max(part.compress_size, 1)
+        if part.file_size > PACKED_PART_LIMIT and part.file_size / packed > MAX_PACKING_RATIO:
+            raise SpreadsheetProblem(_too_large())
+        if not SHEET_PART.fullmatch(part.filename):
             continue
-        with archive.open(part) as xml:
-            start = xml.read(4096)
-        found = re.search(rb'<dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"', start)
-        if found and (
-            int(found[2]) > MAX_ROWS + 100 or _column_number(found[1].decode()) > MAX_COLUMNS
-        ):
-            return _(
-                "A sheet of this workbook reaches cell %(cell)s, far beyond any data. Delete the empty rows and columns after your data and upload it again."
-            ) % {"cell": (found[1] + found[2]).decode()}
-    return None
+        try:
+            with archive.open(part) as xml:
+                start = xml.read(4096)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            raise SpreadsheetProblem(_damaged()) from None
+        found = re.search(rb'<(?:\w+:)?dimension\s+ref="([^"]{1,40})"', start)
+        beyond = found and _reference_beyond(found[1].decode("ascii", "replace"))
+        if beyond:
+            raise SpreadsheetProblem(_too_far(beyond))
+
+
+class _SheetExtent:
+    """Counts what a sheet's XML really lists, element by element, and stops at a limit.
+
+    Rows and cells may carry their position (``r="12"``, ``r="C12"``) or leave it
+    implied by their order; both count. Cells listed without a value count as well:
+    a reader still places them in its grid.
+    """
+
+    def __init__(self) -> None:
+        self.row = 0
+        self.column = 0
+        self.cells = 0
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if local == "c":
+            self._cell(attributes.get("r", ""))
+        elif local == "row":
+            position = attributes.get("r", "")
+            self.row = int(position) if position.isdigit() else self.row + 1
+            self.column = 0
+            if self.row > MAX_ROW_NUMBER:
+                raise SpreadsheetProblem(_too_far(f"A{self.row}"))
+        elif local == "dimension":
+            beyond = _reference_beyond(attributes.get("ref", ""))
+            if beyond:
+                raise SpreadsheetProblem(_too_far(beyond))
+
+    def _cell(self, reference: str) -> None:
+        found = CELL_REFERENCE.fullmatch(reference.upper()) if reference else None
+        if found:
+            self.column = _column_number(found[1])
+            self.row = max(self.row, int(found[2]))
+        else:
+            self.column += 1
+        self.cells += 1
+        if self.column > MAX_COLUMNS or self.row > MAX_ROW_NUMBER:
+            raise SpreadsheetProblem(_too_far(_cell_name(self.row - 1, self.column - 1)))
+        if self.cells > MAX_CELLS:
+            raise SpreadsheetProblem(_too_many_cells())
+
+
+def _refuse_declarations(*_args) -> None:
+    # A worksheet never needs a DTD; entities are how XML bombs multiply.
+    raise SpreadsheetProblem(_unreadable())
+
+
+def bounds_check(source: IO[bytes]) -> None:
+    """Stream every part of the workbook once, and refuse it beyond the import's limits.
+
+    For the worker, before any grid is allocated: every part is unpacked as a stream
+    (so its checksum is checked and its real size counted, whatever the table of
+    contents claims), and every sheet is parsed element by element, counting its
+    rows, columns and cells. Memory stays at one chunk; the first step beyond a limit
+    stops the scan. Raises SpreadsheetProblem.
+    """
+    import zipfile
+    import zlib
+    from xml.parsers import expat
+
+    source.seek(0)
+    _contents_check(source)
+    archive, parts = _open_archive(source)
+    unpacked = 0
+    for part in parts:
+        parser = None
+        if SHEET_PART.fullmatch(part.filename):
+            extent = _SheetExtent()
+            parser = expat.ParserCreate()
+            parser.StartElementHandler = extent.start
+            parser.StartDoctypeDeclHandler = _refuse_declarations
+            parser.EntityDeclHandler = _refuse_declarations
+        try:
+            with archive.open(part) as stream:
+                while chunk := stream.read(1024 * 1024):
+                    unpacked += len(chunk)
+                    if unpacked > MAX_UNPACKED_BYTES:
+                        raise SpreadsheetProblem(_too_large())
+                    if parser is not None:
+                        parser.Parse(chunk, False)
+            if parser is not None:
+                parser.Parse(b"", True)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            raise SpreadsheetProblem(_damaged()) from None
+        except expat.ExpatError:
+            raise SpreadsheetProblem(_unreadable()) from None
+    source.seek(0)

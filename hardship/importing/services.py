@@ -1,8 +1,9 @@
-"""The import's steps as services, the two jobs that run its dry run and its import, and the
-clean-up of imports nobody finished.
+"""The import's steps as services, the three jobs that read the spreadsheet, run its dry run
+and its import, and the clean-up of imports nobody finished.
 
-The dry run and the import are jobs of the documents engine (documents/services.py):
-matching the columns requests a check job, confirming requests an import job, and the
+Reading, the dry run and the import are jobs of the documents engine (documents/services.py):
+uploading requests a read job (a web process never reads a whole workbook), matching
+the columns requests a check job, confirming requests an import job, and the
 batch links to the latest (``ImportBatch.job``), whose progress bar its page shows. What the
 engine gives every job holds here too, and the import adds its own guards:
 
@@ -53,6 +54,7 @@ from hardship.importing.checking import (
 )
 from hardship.importing.columns import COLUMNS_BY_KEY, columns_missing, columns_proposed
 from hardship.importing.reading import (
+    Sheet,
     SpreadsheetProblem,
     read_spreadsheet,
     shown,
@@ -67,6 +69,7 @@ logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
 Progress = Callable[[int, int], None]
 
+READ_KIND = "hardship_import_read"
 CHECK_KIND = "hardship_import_check"
 IMPORT_KIND = "hardship_import"
 EXPIRED_PER_RUN = 1000
@@ -80,32 +83,68 @@ def _require_caseworker_in_branch(by: User, unit: UnionUnit) -> None:
 
 @transaction.atomic
 def import_batch_create(*, by: User, unit: UnionUnit, upload, language: str) -> ImportBatch:
-    """Keep an uploaded spreadsheet and propose how its columns match our fields.
+    """Keep an uploaded spreadsheet and request its first reading by a worker.
 
-    Side effects: an ImportBatch and the file under MEDIA_ROOT/imports/ (a
-    random name). Raises RuleBroken on ``upload`` when the file cannot be used.
+    Only cheap checks here (name, size, signature, the zip's table of contents): a
+    web process never reads a whole workbook, whose size once unpacked it cannot
+    trust. Side effects: an ImportBatch ("being read") and the file under
+    MEDIA_ROOT/imports/ (a random name); a read job (GeneratedDocument), sent to a
+    worker after commit. Raises RuleBroken on ``upload`` when the file cannot be used.
     """
     _require_caseworker_in_branch(by, unit)
     problem = upload_problem(upload, name=upload.name, size=upload.size)
     if problem:
         raise RuleBroken({"upload": problem})
-    try:
-        sheet = read_spreadsheet(upload)
-    except SpreadsheetProblem as error:
-        raise RuleBroken({"upload": error.message}) from None
-    upload.seek(0)
     batch = ImportBatch(
         created_by=by,
         unit=unit,
         original_name=shown(upload.name, limit=199),
         language=language,
-        headers=sheet.headers,
-        mapping=columns_proposed(sheet.headers),
-        row_count=len(sheet.rows),
+        status=Status.READING,
     )
     batch.upload.save("upload.xlsx", upload, save=False)
     batch.save()
+    batch.job = _job_request(
+        batch,
+        by=by,
+        kind=READ_KIND,
+        title=_("Reading of the spreadsheet %(name)s") % {"name": batch.original_name},
+    )
+    batch.save(update_fields=["job"])
     return batch
+
+
+def import_batch_read(
+    *, batch_id: int, job_id: int, progress: Progress | None = None
+) -> ImportBatch | None:
+    """The first full read of an uploaded spreadsheet: its headers, a proposed column matching.
+
+    Runs on a worker: ``read_spreadsheet`` first streams the whole workbook within the
+    import's limits, then reads its first sheet. Claims the batch for job ``job_id``
+    when that is its latest job and the batch is being read (or failed being read);
+    otherwise does nothing and returns None. Side effects: the batch's headers,
+    matching, row count and status ("columns to be matched", or "failed" with what
+    is wrong with the file).
+    """
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, job_id=job_id, status__in=[Status.READING, Status.FAILED]
+    ).update(status=Status.READING, error="", finished_at=None)
+    if not claimed:
+        return None
+    batch = ImportBatch.objects.get(pk=batch_id)
+    with translation.override(batch.language):
+        try:
+            sheet = _stored_sheet(batch)
+        except SpreadsheetProblem as error:
+            return _finish(batch, Status.FAILED, claimed_as=Status.READING, error=error.message)
+        return _finish(
+            batch,
+            Status.UPLOADED,
+            claimed_as=Status.READING,
+            headers=sheet.headers,
+            mapping=columns_proposed(sheet.headers),
+            row_count=len(sheet.rows),
+        )
 
 
 def _editable(batch: ImportBatch) -> bool:
@@ -209,15 +248,19 @@ def _job_request(batch: ImportBatch, *, by: User, kind: str, title: str) -> Gene
         ) from None
 
 
-def _checker_for(batch: ImportBatch) -> RowChecker:
+def _stored_sheet(batch: ImportBatch) -> Sheet:
     gone = SpreadsheetProblem(_("The uploaded spreadsheet is no longer kept. Upload it again."))
     if not batch.upload:
         raise gone
     try:
         with batch.upload.open("rb") as source:
-            sheet = read_spreadsheet(source)
+            return read_spreadsheet(source)
     except FileNotFoundError:
         raise gone from None
+
+
+def _checker_for(batch: ImportBatch) -> RowChecker:
+    sheet = _stored_sheet(batch)
     if sheet.headers != batch.headers:
         raise SpreadsheetProblem(_("The stored spreadsheet has changed since it was uploaded."))
     return RowChecker(sheet=sheet, mapping=batch.mapping, unit=batch.unit, by=batch.created_by)
@@ -468,6 +511,12 @@ def _run(job: JobContext, service: Callable[..., ImportBatch | None]) -> None:
         raise ImportJobFailed(batch.error)
 
 
+@producer(READ_KIND)
+def import_read_job(job: JobContext) -> None:
+    """params: batch_id. The first full read of one uploaded spreadsheet (``import_batch_read``)."""
+    _run(job, import_batch_read)
+
+
 @producer(CHECK_KIND)
 def import_check_job(job: JobContext) -> None:
     """params: batch_id. The dry run of one batch (``import_batch_check``)."""
@@ -480,6 +529,7 @@ def import_job(job: JobContext) -> None:
     _run(job, import_batch_import)
 
 
+@back_link(READ_KIND)
 @back_link(CHECK_KIND)
 @back_link(IMPORT_KIND)
 def import_job_back(document: GeneratedDocument, user: User) -> BackLink | None:

@@ -3,14 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from common.crypto import keyed_hash
 from common.errors import RuleBroken
 from common.forms import report_refusal, show_refusal
 from common.paging import capped_count, keyset_page
@@ -21,6 +20,7 @@ from hardship.forms import (
     CloseForm,
     ExitForm,
     FileSearchForm,
+    FullIdExportForm,
     HardshipFileForm,
     IdSearchForm,
     MemberFormSet,
@@ -33,7 +33,6 @@ from hardship.forms import (
 )
 from hardship.models import FileTransfer, HardshipFile
 from hardship.selectors import (
-    active_file_holding_id,
     file_changes,
     files_due_for_review,
     files_for_user,
@@ -128,6 +127,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "can_open": request.user.has_role(Role.CASEWORKER),
             "can_see_full_ids": may_see_full_id_numbers(request.user),
             "id_search_form": IdSearchForm(),
+            "full_id_export_form": FullIdExportForm(initial={"query": query.urlencode()}),
         },
     )
 
@@ -157,7 +157,13 @@ def file_new(request: HttpRequest) -> HttpResponse:
         in_branch = files_search(files_for_user(user=request.user), text=name).select_related(
             "unit"
         )[:20]
-        holder = active_file_holding_id(id_hash=keyed_hash(number)) if number else None
+        holder = None
+        if number:
+            try:
+                holder = services.id_holder_lookup(by=request.user, id_number=number)
+            except RuleBroken as refused:
+                form.add_error("id_number", refused.messages)
+                return render(request, "hardship/file_new.html", context, status=429)
         visible_ids = (
             set(files_for_user(user=request.user).filter(pk=holder.pk).values_list("pk", flat=True))
             if holder
@@ -643,34 +649,65 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@branch_view()
-def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filtered list as xlsx or CSV; full ID numbers only when asked and allowed, and recorded."""
+def _export_queryset(request: HttpRequest, query: QueryDict):
+    scoped = files_for_user(user=request.user)
+    filters = FileFilter(query or None, queryset=scoped, user=request.user)
+    return filters.qs if filters.is_bound and filters.is_valid() else scoped
+
+
+def _export(request: HttpRequest, *, fmt: str, query: QueryDict, reason: str = "") -> HttpResponse:
+    """A small export as the answer, a large one as a job whose page shows its progress."""
     from django.http import StreamingHttpResponse
 
     from documents.spreadsheets import csv_chunks, xlsx_bytes
-    from hardship.exporting import file_rows, record_full_id_export
+    from hardship import exporting
 
-    if fmt not in ("xlsx", "csv"):
-        raise Http404
-    scoped = files_for_user(user=request.user)
-    filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
-    queryset = filters.qs if filters.is_bound and filters.is_valid() else scoped
-    full_ids = request.GET.get("full_ids") == "1" and bool(may_see_full_id_numbers(request.user))
+    full_ids = bool(reason)
+    queryset = _export_queryset(request, query)
+    count = exporting.export_row_count(queryset, limit=exporting.WEB_EXPORT_ROWS + 1)
+    if count > exporting.WEB_EXPORT_ROWS:
+        document = exporting.file_export_request(
+            by=request.user, query=query.urlencode(), fmt=fmt, full_ids=full_ids, reason=reason
+        )
+        return redirect(document)
     if full_ids:
-        record_full_id_export(queryset=queryset, by=request.user)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    rows = file_rows(queryset, full_ids=full_ids)
+        exporting.full_id_export_record(by=request.user, reason=reason, row_count=count)
+    rows = exporting.file_rows(queryset, full_ids=full_ids)
     if fmt == "csv":
         response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(
-            xlsx_bytes(rows, title=_("Hardship files")),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx_bytes(rows, title=_("Hardship files")), content_type=exporting.XLSX_TYPE
         )
-    response["Content-Disposition"] = f'attachment; filename="hardship-files-{stamp}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{exporting.export_file_name(fmt)}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@branch_view()
+def file_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered list as xlsx or CSV, ID numbers masked; a large one is made by a worker."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    return _export(request, fmt=fmt, query=request.GET)
+
+
+@branch_view()
+@require_POST
+def file_export_full(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered list with full ID numbers: a POST stating why, recorded once per export."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    may_see_full_id_numbers(request.user).enforce()
+    form = FullIdExportForm(request.POST)
+    if not form.is_valid():
+        return render(request, "hardship/file_export_full.html", {"form": form}, status=400)
+    return _export(
+        request,
+        fmt=fmt,
+        query=QueryDict(form.cleaned_data["query"]),
+        reason=form.cleaned_data["reason"],
+    )
 
 
 @branch_view()

@@ -2,9 +2,10 @@
 
 Caseworkers only. A batch is seen only by the person who uploaded it, inside
 their branch; anyone else gets the same 404 as for a batch that does not exist.
-The dry run and the import run as jobs of the documents engine
-(hardship/importing/services.py); these pages start them and show where they
-stand, with the current job's progress bar.
+Reading the spreadsheet, the dry run and the import run as jobs of the documents
+engine (hardship/importing/services.py); the upload page only checks the file's
+table of contents. These pages start the jobs and show where they stand, with the
+current job's progress bar.
 """
 
 from django import forms
@@ -130,7 +131,8 @@ def import_start(request: HttpRequest) -> HttpResponse:
         except RuleBroken as error:
             _add_rule_errors(form, error)
         else:
-            return redirect("hardship:import_mapping", pk=batch.pk)
+            # The worker reads it first; the batch's page follows that, then offers the matching.
+            return redirect(batch)
     batches = scope_to_user(
         ImportBatch.objects.filter(created_by=request.user).select_related("unit"),
         user=request.user,

@@ -342,23 +342,6 @@ def test_the_export_is_masked_and_scoped(caseworker_client, caseworker, sibling,
     assert not IdNumberView.objects.exists()
 
 
-def test_an_export_with_full_ids_is_recorded_per_file(caseworker_client, caseworker, standards):
-    file = open_file(by=caseworker, id_number=make_id_number(sequence=1301))
-
-    response = caseworker_client.get(
-        reverse("hardship:file_export", args=["xlsx"]), {"full_ids": "1"}
-    )
-
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(BytesIO(response.content)).active
-    values = [cell.value for row in sheet.iter_rows() for cell in row]
-    assert file.id_number in values
-    assert IdNumberView.objects.get().purpose == "export"
-
-
 def test_a_viewer_asking_for_full_ids_gets_masked_ones(client, tree, caseworker, standards):
     file = open_file(by=caseworker, id_number=make_id_number(sequence=1401))
     client.force_login(UserFactory(unit=tree.wuhan, is_caseworker=False, is_viewer=True))

@@ -22,15 +22,15 @@ from documents.services import document_back_link, document_retry, document_run
 from hardship.importing.services import (
     CHECK_KIND,
     IMPORT_KIND,
+    READ_KIND,
     import_batch_check,
     import_batch_confirm,
-    import_batch_create,
     import_batch_match_columns,
 )
 from hardship.models import FileNumberCounter, HardshipFile, ImportBatch
 from hardship.tasks import import_batches_expire
 from tests.factories import open_file
-from tests.hardship.test_importing import checked, household, spreadsheet, work, xlsx
+from tests.hardship.test_importing import checked, household, read, spreadsheet, work
 
 Status = ImportBatch.Status
 Job = GeneratedDocument.Status
@@ -49,12 +49,7 @@ def media_root(settings, tmp_path):
 
 
 def uploaded(by, rows: int = 1) -> ImportBatch:
-    return import_batch_create(
-        by=by,
-        unit=by.unit,
-        upload=xlsx(spreadsheet([household(n) for n in range(1, rows + 1)])),
-        language="en",
-    )
+    return read(by, spreadsheet([household(n) for n in range(1, rows + 1)]))
 
 
 def progress_writes(queries: CaptureQueriesContext) -> list[tuple[int, int]]:
@@ -304,7 +299,9 @@ def test_a_batch_cannot_be_imported_while_its_check_is_still_running(caseworker,
 
     batch.refresh_from_db()
     assert batch.confirmed_at is None
-    assert GeneratedDocument.objects.filter(dedupe_key=f"hardship_import:{batch.pk}").count() == 1
+    # Its read job and its check job: no import job.
+    jobs = GeneratedDocument.objects.filter(dedupe_key=f"hardship_import:{batch.pk}")
+    assert sorted(jobs.values_list("kind", flat=True)) == [CHECK_KIND, READ_KIND]
 
 
 # ---------------------------------------------------------------------- the clean-up

@@ -12,11 +12,10 @@ from django.utils import timezone, translation
 from documents.models import GeneratedDocument
 from hardship.importing.services import (
     import_batch_confirm,
-    import_batch_create,
     import_batch_match_columns,
 )
 from hardship.models import HardshipFile, ImportBatch
-from tests.hardship.test_importing import household, spreadsheet, xlsx
+from tests.hardship.test_importing import household, read, spreadsheet
 from tests.workers import database_url_for_other_processes, wait_for, worker_process
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -41,9 +40,7 @@ def test_an_import_killed_half_way_is_redelivered_and_imports_every_row_once(
     for row in rows[100:]:
         row["main_cause"] = "disaster"
     with translation.override("en"):
-        batch = import_batch_create(
-            by=caseworker, unit=caseworker.unit, upload=xlsx(spreadsheet(rows)), language="en"
-        )
+        batch = read(caseworker, spreadsheet(rows))
     env = {
         "DATABASE_URL": database_url_for_other_processes(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),

@@ -25,6 +25,7 @@ def test_rotation_moves_every_id_to_the_new_keys(caseworker, standards, settings
     new_key = Fernet.generate_key().decode()
 
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    settings.ID_HASH_PREVIOUS_KEY = settings.ID_HASH_KEY
     settings.ID_HASH_KEY = "a-brand-new-hash-key-for-this-test-0123456789"
     clear_key_cache()
     call_command("rotate_encryption_keys")
