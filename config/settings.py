@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the sign-in and access checks, so that their answers are marked too.
+    "common.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "people.access.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -385,6 +387,8 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "warmth@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", address) for address in env_list("ADMIN_EMAILS", [])]
+# Error reports hide posted personal data (ID numbers, bank accounts, phones, passwords).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "common.error_reports.PersonalDataReporterFilter"
 # Emails link back to the site: its address as people reach it, without a trailing slash.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 

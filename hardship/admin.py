@@ -7,14 +7,12 @@ never shown in admin, only masked (see ``HardshipFileAdmin``). Nothing that
 records a file's life is ever deleted.
 """
 
-import re
-
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hardship.identity import mask_id_number
+from hardship.identity import mask_account, mask_id_number
 from hardship.models import (
     Attachment,
     FileNumberCounter,
@@ -45,14 +43,6 @@ class OfAFileAdmin(ReadOnlyBranchAdmin):
     @admin.display(description=_("hardship file"), ordering="file")
     def hardship_file(self, obj) -> str:
         return str(obj.file)
-
-
-def mask_account(number: str) -> str:
-    """``**** 1234``: enough to tell accounts apart, not enough to pay into one."""
-    digits = re.sub(r"\s", "", number or "")
-    if not digits:
-        return ""
-    return f"**** {digits[-4:]}" if len(digits) > 8 else "*" * len(digits)
 
 
 def download_link(attachment: Attachment) -> str:

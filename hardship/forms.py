@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hardship.choices import Category, CloseReason, ExitReason
-from hardship.identity import parse_id_number
+from hardship.identity import mask_account, mask_id_number, parse_id_number
 from hardship.models import HardshipCause, HardshipFile, HouseholdMember
 from hardship.services import FILE_INPUT_FIELDS, MemberInput
 from people.models import User
@@ -16,8 +16,35 @@ from people.models import User
 MONEY_FIELDS = ("annual_income", "medical_costs", "schooling_costs", "disaster_costs")
 
 
-class IdNumberField(forms.CharField):
+class KeepsStoredValue:
+    """A field showing a stored number masked (the edit page records no view of it).
+
+    Sent back exactly as shown, the mask keeps the stored number; anything else
+    is a new value, and a value still holding the mask's stars is refused.
+    """
+
+    mask = staticmethod(str)
+    stored = ""
+
+    def keep(self, stored: str) -> None:
+        self.stored = stored or ""
+        self.initial = self.mask(self.stored)
+
+    def clean(self, value):
+        if self.stored and isinstance(value, str) and value.strip() == self.mask(self.stored):
+            return self.stored
+        if isinstance(value, str) and "*" in value:
+            raise ValidationError(
+                _("Type the whole number, or leave the masked one as it is to keep it."),
+                code="masked",
+            )
+        return super().clean(value)
+
+
+class IdNumberField(KeepsStoredValue, forms.CharField):
     """A national ID number, checked (GB 11643) and normalised to upper case."""
+
+    mask = staticmethod(mask_id_number)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 24)
@@ -29,9 +56,15 @@ class IdNumberField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        if not value:
+        if not value or value == self.stored:
             return value
         return parse_id_number(value).number
+
+
+class BankAccountField(KeepsStoredValue, forms.CharField):
+    """The account aid is paid into, shown as ``**** 1234`` until someone reveals it."""
+
+    mask = staticmethod(mask_account)
 
 
 class MoneyField(forms.DecimalField):
@@ -91,6 +124,7 @@ class HardshipFileForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "bank_account": forms.TextInput(attrs={"autocomplete": "off"}),
         }
+        field_classes = {"bank_account": BankAccountField}
 
     annual_income = MoneyField(label=_("Household income this year (yuan)"))
     medical_costs = MoneyField(label=_("Medical costs this year (yuan)"), initial=0, required=False)
@@ -107,7 +141,13 @@ class HardshipFileForm(forms.ModelForm):
         self.fields["household_size"].widget.attrs.update({"min": 1, "max": 30})
         self.fields["household_size"].min_value = 1
         if self.instance.pk:
-            self.fields["id_number"].initial = self.instance.id_number
+            # Masked: the full numbers are shown only through the recorded reveal.
+            self.fields["id_number"].keep(self.instance.id_number)
+            self.fields["bank_account"].keep(self.instance.bank_account)
+            self.initial["bank_account"] = self.fields["bank_account"].initial
+            # Declared outside Meta.fields, so the instance does not fill them by itself.
+            for name in MONEY_FIELDS:
+                self.initial.setdefault(name, getattr(self.instance, name))
             self.fields["secondary_causes"].initial = list(self.instance.secondary_causes.all())
             self.fields["category"].initial = self.instance.category
             self.fields["category_override_reason"].initial = self.instance.category_override_reason
@@ -153,6 +193,19 @@ class MemberForm(forms.ModelForm):
             "employment", "medical_insurance",
         ]  # fmt: skip
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, stored_id_numbers: dict[int, str] | None = None, **kwargs):
+        """``stored_id_numbers``: the file's members' numbers by member id, so that a row
+        sent back with its number still masked keeps it; only the file's own members count,
+        whatever id a row claims."""
+        super().__init__(*args, **kwargs)
+        stored_id_numbers = stored_id_numbers or {}
+        raw_pk = self.data.get(self.add_prefix("pk")) if self.is_bound else self.initial.get("pk")
+        try:
+            pk = int(raw_pk)
+        except (TypeError, ValueError):
+            pk = None
+        self.fields["id_number"].keep(stored_id_numbers.get(pk, ""))
 
     def clean(self):
         cleaned = super().clean()

@@ -113,6 +113,14 @@ def mask_id_number(number: str) -> str:
     return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
 
 
+def mask_account(number: str) -> str:
+    """``**** 1234``: enough to tell accounts apart, not enough to pay into one."""
+    digits = re.sub(r"\s", "", number or "")
+    if not digits:
+        return ""
+    return f"**** {digits[-4:]}" if len(digits) > 8 else "*" * len(digits)
+
+
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 

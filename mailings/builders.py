@@ -11,6 +11,8 @@ Emails are HTML with a plain-text alternative, from the templates
 ``mailings/email/<kind>.{html,txt}``; links are absolute, from ``SITE_URL``.
 """
 
+import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -51,6 +53,19 @@ class NotForThisRecipient(Exception):
     """The email no longer applies to its recipient (moved, no longer an approver)."""
 
 
+def one_line(text: str) -> str:
+    """``text`` fit for a header: line breaks and other control characters become spaces.
+
+    Names typed by people (a unit's, a campaign's) end up in subjects and file
+    names; a line break there makes the message unbuildable (BadHeaderError) or,
+    in a parameter such as an attachment's file name, starts a header of its own.
+    """
+    spaced = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
+    )
+    return re.sub(r"\s+", " ", spaced).strip()
+
+
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
@@ -72,26 +87,27 @@ def email_message(*, email: OutboxEmail) -> EmailMultiAlternatives:
     language = recipient.language or settings.LANGUAGE_CODE
     with translation.override(language):
         built = BUILDERS[email.kind](email=email, recipient=recipient)
+        subject = one_line(built.subject)
         context = {
             **built.context,
             "recipient": recipient,
             "unit": recipient.unit,
             "language": language,
-            "subject": built.subject,
+            "subject": subject,
             "profile_url": absolute(reverse("people:profile")),
             "site_url": settings.SITE_URL,
         }
         text = render_to_string(f"mailings/email/{email.kind}.txt", context)
         html = render_to_string(f"mailings/email/{email.kind}.html", context)
     message = EmailMultiAlternatives(
-        subject=built.subject,
+        subject=subject,
         body=text,
         to=[email.address],
         headers={"Content-Language": language, "Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(html, "text/html")
     for name, content, mimetype in built.attachments:
-        message.attach(name, content, mimetype)
+        message.attach(one_line(name), content, mimetype)
     return message
 
 

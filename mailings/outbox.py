@@ -27,7 +27,9 @@ How:
   attempt time, backing off exponentially; the sweep enqueues it again when
   that time comes. The recipient's failures in a row are counted; after
   ``PAUSE_AFTER_FAILURES`` they are paused, with their waiting emails, until an
-  admin resumes them.
+  admin resumes them. A failure to build the message (its templates, its
+  headers: anything before it is handed to the server) is the content's fault,
+  backs off the same way, and is never counted against the recipient.
 - Messages lost while the broker was down: the sweep enqueues pending rows
   left untaken for ``PENDING_LOST_AFTER``. A spare message is harmless: the
   claim decides.
@@ -260,7 +262,12 @@ def _build(email: OutboxEmail, recipient: User):
     if recipient.email and recipient.email != email.address:
         email.address = recipient.email
         OutboxEmail.objects.filter(pk=email.pk).update(address=recipient.email)
-    return email_message(email=email)
+    message = email_message(email=email)
+    # Turned into bytes once here, where a failure is the content's (a header that cannot be
+    # written, say), so that only what happens on the way to the server counts against the
+    # recipient: a bad subject must not pause everyone it was meant for.
+    message.message().as_bytes()
+    return message
 
 
 def _is_paused(user: User) -> bool:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from common.errors import RuleBroken
@@ -31,6 +32,7 @@ from hardship.forms import (
     TransferForm,
     VerificationForm,
 )
+from hardship.identity import mask_account, mask_id_number
 from hardship.models import FileTransfer, HardshipFile
 from hardship.selectors import (
     file_changes,
@@ -148,6 +150,7 @@ SORT_LABELS = {
 
 
 @branch_view(roles=CASEWORK)
+@sensitive_post_parameters()
 def file_new(request: HttpRequest) -> HttpResponse:
     """Search before create: the household may already have a file here or elsewhere."""
     form = FileSearchForm(request.POST or None)
@@ -181,6 +184,7 @@ def file_new(request: HttpRequest) -> HttpResponse:
 
 
 @branch_view(roles=CASEWORK)
+@sensitive_post_parameters()
 @require_POST
 def file_create(request: HttpRequest) -> HttpResponse:
     starting = "start" in request.POST
@@ -200,6 +204,7 @@ def file_create(request: HttpRequest) -> HttpResponse:
 
 
 @branch_view(roles=CASEWORK)
+@sensitive_post_parameters()
 def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
     file = _get_file(request, pk)
     try:
@@ -207,10 +212,16 @@ def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except (PermissionDenied, ValidationError) as refused:
         report_refusal(request, refused)
         return redirect(file)
+    stored = _stored_member_numbers(file)
+    if request.method == "POST" and "reveal" in request.POST:
+        return _reveal_on_edit_page(request, file, stored)
     if request.method == "POST":
         form = HardshipFileForm(request.POST, instance=file)
-        members = MemberFormSet(request.POST, prefix="members")
+        members = MemberFormSet(
+            request.POST, prefix="members", form_kwargs={"stored_id_numbers": stored}
+        )
         return _save_file_form(request, form, members, file)
+    # No ID number in the initial rows: each member form shows its own masked.
     initial = [
         {
             **{
@@ -229,21 +240,73 @@ def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             },
             "pk": m.pk,
-            "id_number": m.id_number,
         }
         for m in file.members.all()
     ]
     form = HardshipFileForm(instance=file)
-    members = MemberFormSet(initial=initial, prefix="members")
+    members = MemberFormSet(
+        initial=initial, prefix="members", form_kwargs={"stored_id_numbers": stored}
+    )
     return _render_file_form(request, form, members, file)
 
 
-def _render_file_form(request, form, members, file, *, proposal=None, near_matches=(), status=200):
-    if "add_member" in request.POST and members.is_bound:
-        # "Add a member" re-renders the form with one more empty row, no script needed.
-        data = request.POST.copy()
-        data["members-TOTAL_FORMS"] = str(int(data.get("members-TOTAL_FORMS", 0)) + 1)
-        members = MemberFormSet(data, prefix="members")
+def _stored_member_numbers(file: HardshipFile) -> dict[int, str]:
+    return {m.pk: m.id_number for m in file.members.all()}
+
+
+def _reveal_on_edit_page(request, file, stored: dict[int, str]) -> HttpResponse:
+    """Show the file's full ID numbers and bank account in the form, keeping what was typed,
+    and record the view as the file page's "show in full" does (one view of the file)."""
+    try:
+        services.id_number_reveal(file=file, by=request.user)
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return redirect(file)
+    data = request.POST.copy()
+    unmask = [("id_number", mask_id_number, file.id_number)]
+    unmask.append(("bank_account", mask_account, file.bank_account))
+    for index in range(min(_form_count(data), MemberFormSet.max_num)):
+        try:
+            pk = int(data.get(f"members-{index}-pk", ""))
+        except ValueError:
+            continue
+        if pk in stored:
+            unmask.append((f"members-{index}-id_number", mask_id_number, stored[pk]))
+    for name, mask, number in unmask:
+        if number and data.get(name, "").strip() == mask(number):
+            data[name] = number
+    form = HardshipFileForm(data, instance=file)
+    members = MemberFormSet(data, prefix="members", form_kwargs={"stored_id_numbers": stored})
+    return _render_file_form(request, form, members, file, revealed=True, data=data)
+
+
+def _form_count(data) -> int:
+    try:
+        return max(0, int(data.get("members-TOTAL_FORMS", 0)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _render_file_form(
+    request,
+    form,
+    members,
+    file,
+    *,
+    proposal=None,
+    near_matches=(),
+    status=200,
+    revealed=False,
+    data=None,
+):
+    if revealed or ("add_member" in request.POST and members.is_bound):
+        # "Add a member" re-renders the form with one more empty row, no script needed; a
+        # reveal re-renders it with the full numbers; neither is a save, so no errors shown.
+        data = data if data is not None else request.POST.copy()
+        if not revealed:
+            data["members-TOTAL_FORMS"] = str(_form_count(data) + 1)
+        stored = _stored_member_numbers(file) if file else {}
+        members = MemberFormSet(data, prefix="members", form_kwargs={"stored_id_numbers": stored})
         form = HardshipFileForm(data, instance=file)
         for f in (form, *members.forms):
             f._errors = {}
@@ -257,6 +320,8 @@ def _render_file_form(request, form, members, file, *, proposal=None, near_match
             "file": file,
             "proposal": proposal,
             "near_matches": near_matches,
+            "revealed": revealed,
+            "may_reveal": bool(file and may_reveal_id_number(request.user, file)),
         },
         status=status,
     )
@@ -711,6 +776,7 @@ def file_export_full(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @branch_view()
+@sensitive_post_parameters()
 @require_POST
 def file_find_by_id(request: HttpRequest) -> HttpResponse:
     """Find a household by a full ID number (the worker's or a member's), sent by POST so

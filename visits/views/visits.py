@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from common.forms import show_refusal
@@ -446,6 +447,7 @@ def cadre_list(request: HttpRequest) -> HttpResponse:
 
 
 @branch_view(roles=(Role.CASEWORKER, Role.UNIT_ADMIN))
+@sensitive_post_parameters()
 def cadre_new(request: HttpRequest) -> HttpResponse:
     form = CadreForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
