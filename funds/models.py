@@ -343,6 +343,30 @@ class Allocation(models.Model):
         return f"{self.from_fund_id} → {self.to_fund_id} {self.amount}"
 
 
+# Runs for each budget row written: a split commits its parent by the child's amount,
+# so the child budgets of a parent never sum above what the parent has committed,
+# whether a child is added or raised, or the parent's commitment falls.
+BUDGET_WRITE_FUNCTION = """
+    IF NEW.parent_id IS NOT NULL AND (
+        TG_OP = 'INSERT'
+        OR NEW.amount IS DISTINCT FROM OLD.amount
+        OR NEW.parent_id IS DISTINCT FROM OLD.parent_id
+    ) AND (SELECT committed FROM funds_budget WHERE id = NEW.parent_id) < (
+        SELECT SUM(amount) FROM funds_budget WHERE parent_id = NEW.parent_id
+    ) THEN
+        RAISE EXCEPTION 'child budgets above what their parent budget committed'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'child_budgets_within_parent';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.committed < OLD.committed AND NEW.committed < (
+        SELECT COALESCE(SUM(amount), 0) FROM funds_budget WHERE parent_id = NEW.id
+    ) THEN
+        RAISE EXCEPTION 'child budgets above what their parent budget committed'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'child_budgets_within_parent';
+    END IF;
+    RETURN NULL;
+"""
+
+
 class Budget(models.Model):
     """What a unit may spend from a fund in a campaign; a unit can split it among its children.
 
@@ -386,6 +410,15 @@ class Budget(models.Model):
             models.CheckConstraint(
                 condition=Q(committed__gte=0) & Q(committed__lte=F("amount")),
                 name="budget_never_overspent",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="child_budgets_within_parent",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                level=pgtrigger.Row,
+                func=BUDGET_WRITE_FUNCTION,
             ),
         ]
 

@@ -263,8 +263,15 @@ def budget_set(*, campaign: Campaign, unit: UnionUnit, fund: Fund, amount, by: U
                         % {"committed": f"{budget.committed:,.2f}"}
                     }
                 )
+            change = amount - budget.amount
+            if budget.parent_id and change > 0:
+                # The parent commits a raise before the child grows, a release after it
+                # shrinks: the database refuses child budgets above what their parent committed.
+                _budget_commit_beside_amount(budget.parent, change)
             budget.amount = amount
             budget.save(update_fields=["amount"])
+            if budget.parent_id and change < 0:
+                _budget_commit(budget.parent, change)
     return budget
 
 
@@ -281,11 +288,7 @@ def budget_split(*, parent: Budget, unit: UnionUnit, amount, by: User) -> Budget
     with transaction.atomic():
         if Budget.objects.filter(campaign=parent.campaign, unit=unit, fund=parent.fund).exists():
             raise RuleBroken({"unit": _("This unit has a budget from this fund already.")})
-        try:
-            _budget_commit(parent, amount)
-        except NotEnoughMoney as short:
-            # The parent's remainder does not cover the amount asked for: say so beside it.
-            raise NotEnoughMoney({"amount": short.messages}) from None
+        _budget_commit_beside_amount(parent, amount)
         return Budget.objects.create(
             campaign=parent.campaign,
             unit=unit,
@@ -294,6 +297,14 @@ def budget_split(*, parent: Budget, unit: UnionUnit, amount, by: User) -> Budget
             amount=amount,
             created_by=by,
         )
+
+
+def _budget_commit_beside_amount(parent: Budget, amount: Decimal) -> None:
+    try:
+        _budget_commit(parent, amount)
+    except NotEnoughMoney as short:
+        # The parent's remainder does not cover the amount asked for: say so beside it.
+        raise NotEnoughMoney({"amount": short.messages}) from None
 
 
 def _budget_commit(budget: Budget, amount: Decimal) -> None:

@@ -4,12 +4,29 @@ The tree has two provinces so that a *sibling* branch exists with data that
 could leak: a caseworker in 武汉 must never see 湖南.
 """
 
+import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from people.models import UnionUnit, User
 from tests.factories import UnionUnitFactory, UserFactory
+
+# Property-based tests (tests/funds/test_money_properties.py): a modest, repeatable run in
+# `make test`; HYPOTHESIS_PROFILE=long for a long random search. Steps touch the database,
+# so no deadline; the world is built once per test by a function-scoped fixture and each
+# example rolls back to it.
+_PROPERTY_CHECKS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+}
+settings.register_profile(
+    "default", max_examples=5, stateful_step_count=40, derandomize=True, database=None,
+    **_PROPERTY_CHECKS,
+)  # fmt: skip
+settings.register_profile("long", max_examples=300, stateful_step_count=50, **_PROPERTY_CHECKS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @dataclass

@@ -48,6 +48,7 @@ def index_definition(name: str) -> str:
         ("funds_entry", "ledger_entries_balance_and_post"),
         ("funds_entry", "ledger_entry_is_never_changed"),
         ("funds_ledgertransaction", "ledger_transaction_is_never_changed"),
+        ("funds_budget", "child_budgets_within_parent"),
         ("hardship_hardshipfile", "file_never_deleted"),
         ("hardship_filetransition", "transition_append_only"),
         # django-pghistory's history triggers: every change to a file or member is kept.

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from funds.choices import FundKind, TransactionKind
 from funds.models import Allocation, Budget, LedgerTransaction, Receipt
-from funds.selectors import fund_balance
+from funds.selectors import fund_balance, ledger_problems
 from funds.services import allocation_make, budget_set, budget_split, fund_create, ledger_correct
 from tests.factories import UserFactory
 
@@ -234,6 +234,24 @@ def test_a_split_beyond_the_remainder_is_refused_beside_the_amount(
     assert Budget.objects.count() == 1
     city_budget.refresh_from_db()
     assert city_budget.committed == Decimal("0")
+
+
+def test_raising_a_split_budget_beyond_its_parents_remainder_is_refused_beside_the_amount(
+    city_budget, winter, tree, funded, approver
+):
+    budget_split(parent=city_budget, unit=tree.jiangan, amount=Decimal("8000"), by=approver)
+
+    response = signed_in(approver).post(
+        reverse("funds:budget_set", args=[winter.pk]),
+        {"set-unit": tree.jiangan.pk, "set-fund": funded.pk, "set-amount": "58000.01"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["set_form"].errors["amount"] == [
+        "The budget of 武汉市总工会 for this campaign does not cover this."
+    ]
+    assert Budget.objects.get(unit=tree.jiangan).amount == Decimal("8000")
+    assert ledger_problems() == []
 
 
 def test_a_split_to_a_unit_not_directly_below_is_refused_beside_the_unit(

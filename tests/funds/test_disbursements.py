@@ -335,6 +335,77 @@ def test_a_split_budget_commits_its_parent_and_serves_the_child_units_households
     assert ledger_problems() == []
 
 
+def test_raising_a_split_budget_commits_the_difference_of_its_parent(
+    tree, funded, winter, approver
+):
+    city = budget_set(campaign=winter, unit=tree.wuhan, fund=funded, amount="10000", by=approver)
+    budget_split(parent=city, unit=tree.jiangan, amount="4000", by=approver)
+
+    county = budget_set(campaign=winter, unit=tree.jiangan, fund=funded, amount="7000", by=approver)
+
+    city.refresh_from_db()
+    assert (county.parent, county.amount, city.committed) == (
+        city,
+        Decimal("7000"),
+        Decimal("7000"),
+    )
+    assert ledger_problems() == []
+
+
+def test_a_split_budget_is_never_raised_above_what_its_parent_can_commit(
+    tree, funded, winter, approver
+):
+    city = budget_set(campaign=winter, unit=tree.wuhan, fund=funded, amount="10000", by=approver)
+    budget_split(parent=city, unit=tree.jiangan, amount="4000", by=approver)
+
+    with pytest.raises(RuleBroken) as refused:
+        budget_set(campaign=winter, unit=tree.jiangan, fund=funded, amount="10000.01", by=approver)
+
+    assert refused.value.message_dict == {
+        "amount": ["The budget of 武汉市总工会 for this campaign does not cover this."]
+    }
+    city.refresh_from_db()
+    county = Budget.objects.get(unit=tree.jiangan)
+    assert (city.committed, county.amount) == (Decimal("4000"), Decimal("4000"))
+    assert ledger_problems() == []
+
+
+def test_lowering_a_split_budget_gives_the_difference_back_to_its_parent(
+    tree, funded, family, winter, caseworker, approver
+):
+    city = budget_set(campaign=winter, unit=tree.wuhan, fund=funded, amount="10000", by=approver)
+    county = budget_split(parent=city, unit=tree.jiangan, amount="4000", by=approver)
+    disbursement_approve(
+        disbursement=propose(caseworker, family, funded, "1000", campaign=winter), by=approver
+    )
+
+    budget_set(campaign=winter, unit=tree.jiangan, fund=funded, amount="1500", by=approver)
+
+    city.refresh_from_db()
+    county.refresh_from_db()
+    assert (city.committed, county.amount, county.committed) == (1500, 1500, 1000)
+    with pytest.raises(RuleBroken, match="committed already"):
+        budget_set(campaign=winter, unit=tree.jiangan, fund=funded, amount="999", by=approver)
+    assert ledger_problems() == []
+
+
+def test_the_database_refuses_child_budgets_above_what_their_parent_committed(
+    tree, funded, winter, approver
+):
+    city = budget_set(campaign=winter, unit=tree.wuhan, fund=funded, amount="10000", by=approver)
+    county = budget_split(parent=city, unit=tree.jiangan, amount="4000", by=approver)
+
+    with pytest.raises(IntegrityError, match="child_budgets_within_parent"), transaction.atomic():
+        Budget.objects.filter(pk=county.pk).update(amount=Decimal("4000.01"))
+    with pytest.raises(IntegrityError, match="child_budgets_within_parent"), transaction.atomic():
+        Budget.objects.filter(pk=city.pk).update(committed=Decimal("3999.99"))
+    with pytest.raises(IntegrityError, match="child_budgets_within_parent"), transaction.atomic():
+        Budget.objects.create(
+            campaign=winter, unit=tree.yichang, fund=funded, parent=city,
+            amount=Decimal("1"), created_by=approver,
+        )  # fmt: skip
+
+
 def test_payment_by_bank_needs_its_reference(funded, family, caseworker, approver):
     payment = propose(caseworker, family, funded, "300", purpose=Purpose.SPECIAL)
     disbursement_approve(disbursement=payment, by=approver)
