@@ -115,6 +115,7 @@ def visit_lists_request_build(
         unit=unit,
         params={"campaign_id": campaign.pk, "unit_id": unit.pk},
         dedupe_key=f"visit_lists_build:{campaign.pk}:{unit.pk}",
+        reuse_recent=False,  # a rebuild reads today's files
     )
 
 
