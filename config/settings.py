@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "people.access.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "documents.middleware.DocumentAllowanceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised in login into a response.
     "axes.middleware.AxesMiddleware",
@@ -191,7 +192,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resend-pending-documents": {
         "task": "documents.resend_pending",
-        "schedule": 120.0,
+        "schedule": 60.0,
     },
     "clean-expired-documents": {
         "task": "documents.clean_expired",
@@ -354,6 +355,15 @@ VISIT_LIST_UNITS_PER_BATCH = env_int("VISIT_LIST_UNITS_PER_BATCH", 400, minimum=
 IMPORT_KEEP_DAYS = env_int("IMPORT_KEEP_DAYS", 7, minimum=1)
 # Generated documents (PDFs, spreadsheets) are kept this many days, then deleted.
 DOCUMENT_KEEP_DAYS = env_int("DOCUMENT_KEEP_DAYS", 14, minimum=1)
+# A running job's lease (seconds): its worker renews it a few times within this
+# while it works; a job whose lease has passed is taken for dead, and the periodic
+# re-send hands it to another worker, at most DOCUMENT_JOB_MAX_ATTEMPTS runs in all.
+DOCUMENT_JOB_LEASE_SECONDS = env_int("DOCUMENT_JOB_LEASE_SECONDS", 90, minimum=2)
+DOCUMENT_JOB_MAX_ATTEMPTS = env_int("DOCUMENT_JOB_MAX_ATTEMPTS", 3, minimum=1)
+# One person may ask for this many documents and jobs an hour; the same request
+# again, while it runs or within DOCUMENT_REUSE_SECONDS of finishing, gets the same job.
+DOCUMENT_REQUESTS_PER_HOUR = env_int("DOCUMENT_REQUESTS_PER_HOUR", 60, minimum=1)
+DOCUMENT_REUSE_SECONDS = env_int("DOCUMENT_REUSE_SECONDS", 120, minimum=0)
 # Attachments (scans, photos) larger than this are refused while they arrive.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 STORAGES = {

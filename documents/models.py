@@ -20,8 +20,9 @@ class GeneratedDocument(models.Model):
     """A requested document or long job (PDF, spreadsheet, visit lists): the one mechanism
     every background job reports through.
 
-    A Celery task claims the row (pending → running) with a conditional UPDATE,
-    reports progress (done of total), and leaves the file or the error. The web
+    A Celery task claims the row (pending, or running with an expired lease →
+    running) with a conditional UPDATE, renews its lease while it works, reports
+    progress (done of total), and leaves the file or the error. The web
     page polls it for a progress bar. ``unit`` decides who may see it: the
     requester's branch rules apply to the download as to the page it came from.
     ``dedupe_key`` makes a second request for the same work while one is
@@ -55,6 +56,9 @@ class GeneratedDocument(models.Model):
     content_type = models.CharField(_("type"), max_length=100, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The running worker renews this while it works; once it has passed, the
+    # worker is taken for dead and another may claim the job.
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -10,7 +10,11 @@ UPDATE:
   constraint on campaign and file), and rows already written stay as they were;
 - a rebuild first removes the rows nobody has visited yet from lists that
   are not approved, so visits already made are kept;
-- approved (frozen) lists are never touched;
+- approved (frozen) lists are never touched: every statement of the build
+  excludes them in its WHERE clause, the lists a statement writes are locked
+  and their status read again first (a build of an overlapping branch may have
+  finished a list and its approver approved it meanwhile), and database
+  triggers refuse any change to an approved list or its rows;
 - each batch commits on its own, so a worker killed half-way leaves whole
   batches, and the redelivered job completes the rest.
 """
@@ -111,6 +115,7 @@ def visit_lists_request_build(
         unit=unit,
         params={"campaign_id": campaign.pk, "unit_id": unit.pk},
         dedupe_key=f"visit_lists_build:{campaign.pk}:{unit.pk}",
+        reuse_recent=False,  # a rebuild reads today's files
     )
 
 
@@ -168,30 +173,43 @@ def visit_lists_build(*, campaign: Campaign, unit: UnionUnit, progress=None) -> 
             "unit_id", flat=True
         )
     )
-    open_units = [u for u in holding_units if u not in frozen]
+    candidates = [u for u in holding_units if u not in frozen]
     with transaction.atomic():
         VisitList.objects.bulk_create(
             [
                 VisitList(campaign=campaign, unit_id=u, status=VisitListStatus.BUILDING)
-                for u in open_units
+                for u in candidates
             ],
             ignore_conflicts=True,
+        )
+        # Lock the lists this build takes over and read their status again: a list
+        # approved since ``frozen`` was read (by a build of an overlapping branch
+        # finishing it, then its approver) is left out, and none can be approved
+        # while this transaction rewrites it.
+        open_units = sorted(
+            VisitList.objects.select_for_update()
+            .filter(campaign=campaign, unit_id__in=candidates)
+            .exclude(status=VisitListStatus.APPROVED)
+            .order_by("unit_id")
+            .values_list("unit_id", flat=True)
         )
         # A rebuild: rows nobody has visited yet go, and come back from today's files.
         VisitListRow.objects.filter(
             campaign=campaign, visit__isnull=True, visit_list__unit_id__in=open_units,
             visit_list__status__in=[VisitListStatus.BUILDING, VisitListStatus.READY],
         ).delete()  # fmt: skip
-        VisitList.objects.filter(campaign=campaign, unit_id__in=open_units).update(
-            status=VisitListStatus.BUILDING
-        )
+        VisitList.objects.filter(campaign=campaign, unit_id__in=open_units).exclude(
+            status=VisitListStatus.APPROVED
+        ).update(status=VisitListStatus.BUILDING)
     size = settings.VISIT_LIST_UNITS_PER_BATCH
     batches = [open_units[i : i + size] for i in range(0, len(open_units), size)]
     for done, batch in enumerate(batches):
         if progress:
             progress(done, len(batches))
         with transaction.atomic():
-            _insert_rows(campaign=campaign, targets=targets, unit_ids=batch)
+            _insert_rows(
+                campaign=campaign, targets=targets, unit_ids=_lock_open_lists(campaign, batch)
+            )
     with transaction.atomic():
         _finish_lists(campaign=campaign, unit_ids=open_units)
     if progress:
@@ -201,8 +219,26 @@ def visit_lists_build(*, campaign: Campaign, unit: UnionUnit, progress=None) -> 
     ).count()
 
 
+def _lock_open_lists(campaign: Campaign, unit_ids: list[int]) -> list[int]:
+    """Lock the batch's lists that are not approved, and return their units.
+
+    Another build (of an overlapping branch) may have finished a list and its
+    approver approved it since this build began: locked, the status read here
+    holds until the batch commits, so no row is written into an approved list.
+    """
+    return list(
+        VisitList.objects.select_for_update()
+        .filter(campaign=campaign, unit_id__in=unit_ids)
+        .exclude(status=VisitListStatus.APPROVED)
+        .order_by("unit_id")
+        .values_list("unit_id", flat=True)
+    )
+
+
 def _insert_rows(*, campaign: Campaign, targets: QuerySet, unit_ids: list[int]) -> None:
     """One INSERT … SELECT for a batch of units: the households, in priority order, with their snapshot."""
+    if not unit_ids:
+        return
     target_sql, target_params = (
         targets.filter(unit_id__in=unit_ids).order_by().values("pk").query.sql_with_params()
     )
@@ -258,7 +294,10 @@ def _finish_lists(*, campaign: Campaign, unit_ids: list[int]) -> None:
         .annotate(n=Count("id"))
         .values("n")
     )
-    VisitList.objects.filter(campaign=campaign, unit_id__in=unit_ids).update(
+    # An approved list keeps its count and status, whichever build finishes last.
+    VisitList.objects.filter(campaign=campaign, unit_id__in=unit_ids).exclude(
+        status=VisitListStatus.APPROVED
+    ).update(
         row_count=Coalesce(Subquery(rows), 0),
         status=VisitListStatus.READY,
         built_at=timezone.now(),

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pgtrigger
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -423,9 +424,42 @@ class VisitList(models.Model):
                 fields=["campaign", "unit"], name="one_list_per_unit_and_campaign"
             ),
         ]
+        triggers = [
+            # The last line behind the build's own guards: an approved list is frozen.
+            pgtrigger.Protect(
+                name="approved_list_never_changes",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="approved"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.unit}"
+
+
+_FROZEN_ROWS_CHECK = """
+    IF EXISTS (
+        SELECT 1 FROM {rows} r JOIN visits_visitlist vl ON vl.id = r.visit_list_id
+        WHERE vl.status = 'approved'
+    ) THEN
+        RAISE EXCEPTION 'the rows of an approved visit list do not change'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'approved_list_rows_frozen';
+    END IF;
+    RETURN NULL;
+"""
+
+_FROZEN_ROWS_REWRITE_CHECK = """
+    IF EXISTS (
+        SELECT 1 FROM old_rows o
+        JOIN new_rows n ON n.id = o.id
+        JOIN visits_visitlist vl ON vl.id IN (o.visit_list_id, n.visit_list_id)
+        WHERE vl.status = 'approved' AND (to_jsonb(n) - 'visit_id') <> (to_jsonb(o) - 'visit_id')
+    ) THEN
+        RAISE EXCEPTION 'the rows of an approved visit list do not change'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'approved_list_rows_frozen';
+    END IF;
+    RETURN NULL;
+"""
 
 
 class VisitListRow(models.Model):
@@ -468,6 +502,35 @@ class VisitListRow(models.Model):
         verbose_name_plural = _("visit list rows")
         ordering = ["visit_list", "priority"]
         indexes = [models.Index(fields=["visit_list", "priority"], name="listrow_order")]
+        # Rows of an approved list are neither added, removed nor rewritten; recording the
+        # visit that reached a household (``visit``) is the one change allowed. Checked once
+        # per statement, so a build's INSERT … SELECT of many rows costs one join.
+        triggers = [
+            pgtrigger.Trigger(
+                name="approved_list_rows_not_added",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func=_FROZEN_ROWS_CHECK.format(rows="new_rows"),
+            ),
+            pgtrigger.Trigger(
+                name="approved_list_rows_not_removed",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_rows"),
+                func=_FROZEN_ROWS_CHECK.format(rows="old_rows"),
+            ),
+            pgtrigger.Trigger(
+                name="approved_list_rows_not_rewritten",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+                func=_FROZEN_ROWS_REWRITE_CHECK,
+            ),
+        ]
         constraints = [
             # A household is listed once per campaign, whatever rebuilds or retries happen.
             models.UniqueConstraint(

@@ -241,6 +241,7 @@ def _job_request(batch: ImportBatch, *, by: User, kind: str, title: str) -> Gene
             unit=batch.unit,
             params={"batch_id": batch.pk},
             dedupe_key=f"hardship_import:{batch.pk}",
+            reuse_recent=False,
         )
     except JobAlreadyRunning:
         raise RuleBroken(

@@ -112,7 +112,10 @@ def test_a_second_request_for_the_same_work_is_refused_while_the_first_waits(cas
     assert refused.value.running == first
 
 
-def test_the_same_work_may_be_requested_again_once_done(caseworker, media):
+def test_the_same_work_may_be_requested_again_once_done_and_past_the_reuse_time(
+    caseworker, media, settings
+):
+    settings.DOCUMENT_REUSE_SECONDS = 0
     first = document_request(
         kind="test_echo",
         title="一",

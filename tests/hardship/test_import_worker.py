@@ -25,6 +25,8 @@ WORKER_ENV = {
     # A short visibility timeout brings the unacknowledged message back within seconds.
     "CELERY_TASK_TIME_LIMIT": "10",
     "CELERY_VISIBILITY_TIMEOUT": "12",
+    # The dead worker's lease has expired by then, so the redelivered message may claim the job.
+    "DOCUMENT_JOB_LEASE_SECONDS": "3",
 }
 
 

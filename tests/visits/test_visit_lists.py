@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from hardship.choices import FileStatus
@@ -131,6 +132,78 @@ def test_an_approved_list_is_frozen_against_rebuilds_and_file_edits(
     visit_lists_build(campaign=winter, unit=tree.wuhan)
 
     assert list(visit_list.rows.values_list("name", flat=True)) == ["冻结户"]
+
+
+def test_a_list_approved_while_an_overlapping_build_runs_stays_approved_with_its_rows(
+    winter, caseworker, approver, streets, standards, tree
+):
+    one, two = streets
+    on_file(
+        open_file(by=caseworker, unit=one, name="一户", id_number=make_id_number(sequence=3301))
+    )
+    on_file(
+        open_file(by=caseworker, unit=two, name="二户", id_number=make_id_number(sequence=3303))
+    )
+    visit_lists_build(campaign=winter, unit=tree.wuhan)
+    approved: dict = {}
+
+    def meanwhile(done, total):
+        # Between the organiser's statements: the street's own build finishes the
+        # community's list, and its approver freezes it.
+        if done == 0 and not approved:
+            visit_lists_build(campaign=winter, unit=tree.dazhi)
+            visit_list = VisitList.objects.get(campaign=winter, unit=one)
+            visit_list_approve(visit_list=visit_list, by=approver)
+            approved["rows"] = sorted(visit_list.rows.values_list("pk", "name"))
+
+    on_file(
+        open_file(by=caseworker, unit=one, name="后来户", id_number=make_id_number(sequence=3305))
+    )
+    visit_lists_build(campaign=winter, unit=tree.wuhan, progress=meanwhile)
+
+    frozen = VisitList.objects.get(campaign=winter, unit=one)
+    assert frozen.status == VisitListStatus.APPROVED
+    assert frozen.approved_by == approver
+    assert sorted(frozen.rows.values_list("pk", "name")) == approved["rows"]
+    assert frozen.row_count == len(approved["rows"])
+    assert VisitList.objects.get(campaign=winter, unit=two).status == VisitListStatus.READY
+
+
+def test_the_database_refuses_to_reopen_an_approved_list_or_change_its_rows(
+    winter, caseworker, approver, streets, standards, tree
+):
+    one, _ = streets
+    file = on_file(
+        open_file(by=caseworker, unit=one, name="冻结户", id_number=make_id_number(sequence=3401))
+    )
+    visit_lists_build(campaign=winter, unit=tree.wuhan)
+    visit_list = visit_list_approve(
+        visit_list=VisitList.objects.get(campaign=winter, unit=one), by=approver
+    )
+    row = visit_list.rows.get()
+    newcomer = on_file(
+        open_file(by=caseworker, unit=one, name="多一户", id_number=make_id_number(sequence=3403))
+    )
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        VisitList.objects.filter(pk=visit_list.pk).update(status=VisitListStatus.READY)
+    with pytest.raises(IntegrityError, match="approved visit list"), transaction.atomic():
+        VisitListRow.objects.filter(pk=row.pk).update(name="改名户")
+    with pytest.raises(IntegrityError, match="approved visit list"), transaction.atomic():
+        VisitListRow.objects.filter(pk=row.pk).delete()
+    with pytest.raises(IntegrityError, match="approved visit list"), transaction.atomic():
+        VisitListRow.objects.create(
+            visit_list=visit_list, campaign=winter, file=newcomer, priority=2, township="",
+            community="", name="多一户", masked_id_number="", address="", phone="", main_cause="",
+        )  # fmt: skip
+
+    # Recording the visit that reached a listed household is the one change allowed.
+    visit = Visit.objects.create(
+        file=file, campaign=winter, visited_on=timezone.localdate(), findings="已走访",
+        recorded_by=caseworker,
+    )  # fmt: skip
+    VisitListRow.objects.filter(pk=row.pk).update(visit=visit)
+    assert VisitListRow.objects.get(pk=row.pk).visit == visit
 
 
 def test_autumn_lists_take_households_with_students(approver, caseworker, streets, standards, tree):
