@@ -7,9 +7,10 @@ could leak: a caseworker in 武汉 must never see 湖南.
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
 from people.models import UnionUnit, User
-from tests.factories import UnionUnitFactory, UserFactory
+from tests.factories import SignedInClient, UnionUnitFactory, UserFactory
 
 
 @dataclass
@@ -22,6 +23,11 @@ class Tree:
     yichang: UnionUnit
     hunan: UnionUnit
     changsha: UnionUnit
+
+
+@pytest.fixture
+def client() -> Client:
+    return SignedInClient()
 
 
 @pytest.fixture
