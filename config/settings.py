@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "csp",
+    # Second factor for superusers and unit administrators: authenticator apps (TOTP) and
+    # one-time recovery codes (people/middleware.py asks for it).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Ours, from the bottom layer up (pyproject.toml's import contracts keep imports pointing
     # down): helpers, the union tree and its people, generated documents and jobs, then the
     # domain, then what sits on top of it.
@@ -79,6 +84,8 @@ MIDDLEWARE = [
     # Outside the sign-in and access checks, so that their answers are marked too.
     "common.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "people.middleware.SecondFactorMiddleware",
     "people.access.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "documents.middleware.DocumentAllowanceMiddleware",
@@ -243,6 +250,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The one-time link an administrator sends for a person to set their password works this long
+# (and stops working once used, or when the person signs in).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_HOURS", 72, minimum=1) * 3600
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "Warmth"
 
 # Sessions end after this much inactivity: every request pushes the expiry on.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60

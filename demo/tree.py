@@ -315,3 +315,17 @@ DEMO_FILE_KEEPERS = [
     ("HN", "hunan.caseworker", "changsha.caseworker", "hunan.approver"),
 ]
 DEMO_SUPERUSER = "admin"
+
+# The demo's administrators sign in with a second factor too (people/middleware.py). So that
+# anyone can try the demo, each has an authenticator key and recovery codes known in advance,
+# printed by seed_demo and listed in README: add the key to any authenticator app (or compute
+# codes with `oathtool --totp -b KEY`). Demo data only: real administrators enrol their own.
+# (username, authenticator key as 20 bytes, recovery codes)
+DEMO_SECOND_FACTORS = [
+    ("admin", b"warmth-demo-admin-01", ["demo-admin-1", "demo-admin-2", "demo-admin-3"]),
+    (
+        "jiangan.admin",
+        b"warmth-demo-jiangan1",
+        ["demo-jiangan-1", "demo-jiangan-2", "demo-jiangan-3"],
+    ),
+]

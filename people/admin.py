@@ -7,18 +7,22 @@ of the product; nobody deletes a unit, since files and payments point at it.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import refusal_messages
 from people.access import scope_to_user, units_visible_to
-from people.models import UnionUnit, User
+from people.models import AccountEvent, Role, UnionUnit, User
+from people.selectors import account_events_for_user
 from people.services import (
+    password_link_send,
     union_unit_check_parent,
     union_unit_create,
     union_unit_move,
-    user_sync_staff_flag,
+    user_account_update,
+    user_create,
 )
 
 
@@ -114,23 +118,80 @@ class UnionUnitAdmin(BranchScopedAdmin):
             union_unit_move(unit=obj, new_parent=obj.parent)
 
 
-class WarmthUserCreationForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ["username", "full_name", "unit"]
-
-
-class WarmthUserChangeForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
-        model = User
-        fields = "__all__"
-
-
 ROLE_FIELDS = ("is_caseworker", "is_approver", "is_viewer", "is_unit_admin")
+
+
+class WarmthUserCreationForm(forms.ModelForm):
+    """A new account, without a password: the person sets their own through a link."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "unit", *ROLE_FIELDS]
+
+
+class WarmthUserChangeForm(forms.ModelForm):
+    """An account's details and roles; never its password, which only its owner sets."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "unit", *ROLE_FIELDS, "is_active",
+                  "is_superuser"]  # fmt: skip
+
+
+class AccountEventInline(admin.TabularInline):
+    """The account's changes, newest first, on its page (never edited)."""
+
+    model = AccountEvent
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "change_display", "actor"]
+    readonly_fields = fields
+    ordering = ["-at", "-pk"]
+    verbose_name_plural = _("changes to this account")
+
+    def has_view_permission(self, request, obj=None):
+        return may_use_admin(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("what changed"))
+    def change_display(self, obj: AccountEvent) -> str:
+        return describe_change(obj)
+
+
+def describe_change(event: AccountEvent) -> str:
+    """``before → after`` of an account change, in the reader's language."""
+
+    def words(value: str) -> str:
+        if event.kind == AccountEvent.Kind.ROLES or event.kind == AccountEvent.Kind.CREATED:
+            labels = dict(Role.choices) | {"superuser": _("Superuser")}
+            return "、".join(str(labels.get(code, code)) for code in value.split()) or "—"
+        if event.kind == AccountEvent.Kind.ACTIVITY:
+            return str(_("active") if value == "active" else _("inactive"))
+        return value or "—"
+
+    if not (event.before or event.after):
+        return ""
+    if event.kind == AccountEvent.Kind.CREATED:
+        return words(event.after)
+    return f"{words(event.before)} → {words(event.after)}"
 
 
 @admin.register(User)
 class UserAdmin(BranchScopedAdmin, DjangoUserAdmin):
+    """Accounts of the branch. Nobody changes their own roles, unit or activity here, and
+    nobody sets or sees another person's password: "Send a link to set the password" emails
+    the person a one-time link. Every change goes through people/services.py, which records
+    it (AccountEvent)."""
+
     form = WarmthUserChangeForm
     add_form = WarmthUserCreationForm
     list_display = ["username", "full_name", "unit", "roles_display", "is_active", "last_login"]
@@ -139,8 +200,11 @@ class UserAdmin(BranchScopedAdmin, DjangoUserAdmin):
     autocomplete_fields = ["unit"]
     list_select_related = ["unit"]
     ordering = ["username"]
+    actions = ["send_password_link"]
+    add_form_template = "admin/change_form.html"
+    inlines = [AccountEventInline]
     add_fieldsets = (
-        (None, {"fields": ("username", "full_name", "unit", "password1", "password2")}),
+        (None, {"fields": ("username", "full_name", "email", "unit")}),
         (_("Roles"), {"fields": ROLE_FIELDS}),
     )
 
@@ -150,11 +214,14 @@ class UserAdmin(BranchScopedAdmin, DjangoUserAdmin):
             queryset = queryset.filter(is_superuser=False)
         return queryset
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.add_fieldsets
         fieldsets = [
-            (None, {"fields": ("username", "password")}),
+            (None, {"fields": ("username",)}),
             (_("Person"), {"fields": ("full_name", "email", "unit")}),
             (_("Roles"), {"fields": ROLE_FIELDS}),
             (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
@@ -164,15 +231,79 @@ class UserAdmin(BranchScopedAdmin, DjangoUserAdmin):
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return ("last_login", "date_joined")
+        readonly = ["last_login", "date_joined"]
+        if obj is not None and obj.pk == request.user.pk:
+            # What someone may do, and where, is granted by a colleague, never by themselves.
+            readonly += ["unit", *ROLE_FIELDS, "is_active", "is_superuser"]
+        return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django admin's "set this person's password" page: an administrator who knows a
+        # person's password can act as them, so it is closed. The link action replaces it.
+        raise PermissionDenied
 
     def save_model(self, request, obj, form, change):
-        user_sync_staff_flag(user=obj)
-        super().save_model(request, obj, form, change)
+        if change:
+            user_account_update(by=request.user, user=obj)
+        else:
+            user_create(by=request.user, user=obj)
+            if obj.email:
+                self._send_links(request, [obj])
+            else:
+                self.message_user(
+                    request,
+                    _("%(user)s has no password yet: add an email address and send a link "
+                      "to set one.") % {"user": obj},
+                    messages.WARNING,
+                )  # fmt: skip
+
+    @admin.action(description=_("Send a link to set the password"))
+    def send_password_link(self, request, queryset):
+        self._send_links(request, list(queryset.select_related("unit")))
+
+    def _send_links(self, request, accounts) -> None:
+        for account in accounts:
+            try:
+                password_link_send(by=request.user, user=account)
+            except (PermissionDenied, ValidationError) as refusal:
+                self.message_user(request, " ".join(refusal_messages(refusal)), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("A link to set the password was sent to %(user)s at %(email)s.")
+                    % {"user": account, "email": account.email},
+                    messages.SUCCESS,
+                )
 
     @admin.display(description=_("roles"))
     def roles_display(self, obj: User) -> str:
         return "、".join(str(role.label) for role in obj.roles)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(BranchScopedAdmin):
+    """Every change of an account's roles, unit, activity, email or password: read-only, to the
+    administrators of the account's unit (and of the unit it left)."""
+
+    list_display = ["at", "user", "kind", "change_display", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "user__full_name", "actor__username"]
+    list_select_related = ["user", "actor", "unit", "previous_unit"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return account_events_for_user(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("what changed"))
+    def change_display(self, obj: AccountEvent) -> str:
+        return describe_change(obj)
 
 
 class ReadOnlyBranchAdmin(BranchScopedAdmin):

@@ -1,10 +1,12 @@
 """The union-unit tree and the people who work in it: units, users and their roles."""
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 division_code_validator = RegexValidator(
@@ -157,3 +159,78 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return self.is_active and getattr(self, f"is_{role.value}")
+
+
+class AccountEvent(models.Model):
+    """One change to a person's account: who made it, when, and what changed.
+
+    Written by the services in people/services.py for every change of roles,
+    unit, activity, email or password, and for a second factor enrolled. Never
+    changed or deleted (a database trigger refuses it), so an administrator
+    cannot quietly give themselves a role and take it back. Shown in admin to
+    the administrators of the account's unit, and of the unit it left.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Account created")
+        ROLES = "roles", _("Roles changed")
+        UNIT = "unit", _("Unit changed")
+        ACTIVITY = "activity", _("Activity changed")
+        EMAIL = "email", _("Email address changed")
+        PASSWORD_LINK_SENT = "password_link_sent", _("Password link sent")
+        PASSWORD_SET_BY_LINK = "password_set_by_link", _("Password set through a link")
+        PASSWORD_CHANGED = "password_changed", _("Password changed by its owner")
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor enrolled")
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="account_events",
+    )
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the change was made outside the application."),
+    )
+    kind = models.CharField(_("change"), max_length=30, choices=Kind.choices)
+    # The account's unit after the change, and before it when it moved: the administrators of
+    # both branches see the event.
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    previous_unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("previous unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    before = models.CharField(_("before"), max_length=200, blank=True)
+    after = models.CharField(_("after"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("account change")
+        verbose_name_plural = _("account changes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="account_event_user_at")]
+        triggers = [
+            pgtrigger.Protect(
+                name="account_event_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.user_id}"

@@ -8,10 +8,11 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from people.models import UnionUnit, User
-from tests.factories import UnionUnitFactory, UserFactory
+from tests.factories import SignedInClient, UnionUnitFactory, UserFactory
 
 # Property-based tests (tests/funds/test_money_properties.py): a modest, repeatable run in
 # `make test`; HYPOTHESIS_PROFILE=long for a long random search. Steps touch the database,
@@ -39,6 +40,11 @@ class Tree:
     yichang: UnionUnit
     hunan: UnionUnit
     changsha: UnionUnit
+
+
+@pytest.fixture
+def client() -> Client:
+    return SignedInClient()
 
 
 @pytest.fixture

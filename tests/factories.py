@@ -1,6 +1,7 @@
 """factory_boy factories. Units go through the service, which writes their path."""
 
 import factory
+from django.test import Client
 
 from people.models import UnionUnit, User
 from people.services import union_unit_create
@@ -37,6 +38,48 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(self, create, extracted, **kwargs):
         if create:
             self.save()
+
+
+def second_factor_device(user: User, key: str = "3132333435363738393031323334353637383930"):
+    """A confirmed authenticator (TOTP) for ``user`` with a known key (hex), so a test can
+    compute its codes with ``totp_code``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="test authenticator", key=key, confirmed=True)
+
+
+def totp_code(device) -> str:
+    """The code ``device``'s authenticator app shows now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def verify_second_factor(client, user: User) -> None:
+    """Mark ``client``'s session as having passed the second step of signing in, when ``user``
+    needs one (what the second-factor page does after a right code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from people.selectors import second_factor_required
+
+    if not second_factor_required(user):
+        return
+    device = user.totpdevice_set.filter(confirmed=True).first() or second_factor_device(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+class SignedInClient(Client):
+    """A test client whose ``force_login`` signs a person in fully: an administrator's session
+    also carries a verified second factor, as after the second step of signing in. Tests of
+    the sign-in itself post to the sign-in pages instead (tests/people/test_second_factor.py).
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        verify_second_factor(self, user)
 
 
 def make_id_number(birth: str = "19800101", region: str = "420102", sequence: int = 1) -> str:

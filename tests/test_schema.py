@@ -51,6 +51,7 @@ def index_definition(name: str) -> str:
         ("funds_budget", "child_budgets_within_parent"),
         ("hardship_hardshipfile", "file_never_deleted"),
         ("hardship_filetransition", "transition_append_only"),
+        ("people_accountevent", "account_event_append_only"),
         # django-pghistory's history triggers: every change to a file or member is kept.
         ("hardship_hardshipfile", "insert_insert"),
         ("hardship_hardshipfile", "update_update"),

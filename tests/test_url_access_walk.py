@@ -13,7 +13,8 @@ from django.urls.exceptions import NoReverseMatch
 from people.access import BRANCH, PUBLIC, access_rule_of
 
 EXEMPT_NAMESPACES = {"admin"}
-EXPECTED_PUBLIC = {"login", "logout", "set_language"}
+# password_link: the one-time link a person opens before they have a password to sign in with.
+EXPECTED_PUBLIC = {"login", "logout", "set_language", "password_link"}
 
 
 def walk(patterns, prefix="", namespaces=()):

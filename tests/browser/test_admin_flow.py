@@ -1,10 +1,11 @@
-"""An administrator signs into Django admin and adds a union unit under an existing one."""
+"""An administrator signs into Django admin (password, then the authenticator's code) and adds a
+union unit under an existing one."""
 
 import pytest
 from playwright.sync_api import expect
 
 from people.models import UnionUnit, User
-from tests.factories import TEST_PASSWORD, UnionUnitFactory
+from tests.factories import TEST_PASSWORD, UnionUnitFactory, second_factor_device, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,12 +13,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_administrator_adds_a_unit_in_admin(live_server, page, screenshot):
     national = UnionUnitFactory(name="中华全国总工会", code="ACFTU", level=1)
     UnionUnitFactory(name="湖北省总工会", code="HB", level=2, parent=national)
-    User.objects.create_superuser("admin", password=TEST_PASSWORD, full_name="系统管理员")
+    admin = User.objects.create_superuser("admin", password=TEST_PASSWORD, full_name="系统管理员")
+    authenticator = second_factor_device(admin)
 
     page.goto(f"{live_server.url}/admin/")
     page.get_by_label("用户名").fill("admin")
     page.get_by_label("密码").fill(TEST_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # A password alone does not open admin: the second step asks for the app's code.
+    expect(page.get_by_role("heading", name="登录第二步")).to_be_visible()
+    page.get_by_label("验证码").fill(totp_code(authenticator))
+    page.get_by_role("button", name="继续").click()
     page.get_by_role("link", name="工会组织", exact=True).first.click()
     page.get_by_role("link", name="增加 工会组织").click()
 

@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from demo.tree import DEMO_PASSWORD, DEMO_USERS
+from demo.tree import DEMO_PASSWORD, DEMO_SECOND_FACTORS, DEMO_USERS
 from hardship.choices import FileStatus
 from hardship.models import FileTransition, HardshipFile
 from people.models import UnionUnit, User
@@ -17,7 +17,18 @@ def test_seed_demo_builds_a_lively_world_once(db, capsys):
     caseworker = User.objects.get(username="jiangan.caseworker")
     assert caseworker.check_password(DEMO_PASSWORD)
     assert caseworker.unit.name == "江岸区总工会"
-    assert "jiangan.caseworker" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "jiangan.caseworker" in printed
+
+    # The demo administrators have the authenticator keys and recovery codes README lists.
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for username, key, codes in DEMO_SECOND_FACTORS:
+        assert TOTPDevice.objects.get(user__username=username, confirmed=True).bin_key == key
+        tokens = StaticToken.objects.filter(device__user__username=username)
+        assert sorted(tokens.values_list("token", flat=True)) == sorted(codes)
+        assert codes[0] in printed
 
     # Every unit's path matches its parent's.
     for unit in UnionUnit.objects.select_related("parent"):

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,14 +10,14 @@ from funds.choices import FundKind, TransactionKind
 from funds.models import Allocation, Budget, LedgerTransaction, Receipt
 from funds.selectors import fund_balance, ledger_problems
 from funds.services import allocation_make, budget_set, budget_split, fund_create, ledger_correct
-from tests.factories import UserFactory
+from tests.factories import SignedInClient, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:
+def signed_in(user) -> SignedInClient:
     """A browser signed in as ``user``, reading the pages in English (the messages' source)."""
-    client = Client()
+    client = SignedInClient()
     client.force_login(user)
     client.cookies["warmth_language"] = "en"
     return client

@@ -11,7 +11,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +41,7 @@ from funds.services import (
 )
 from hardship.models import HardshipFile
 from tests.documents.test_pdf import pdf_pages, pdf_text, save_picture, squeezed
-from tests.factories import make_id_number
+from tests.factories import SignedInClient, make_id_number
 from tests.visits.test_visits import household, image_bytes, pdf_bytes
 from visits.models import Campaign
 
@@ -58,8 +57,8 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def signed_in(user) -> Client:
-    client = Client()
+def signed_in(user) -> SignedInClient:
+    client = SignedInClient()
     client.force_login(user)
     client.cookies["warmth_language"] = "en"
     return client

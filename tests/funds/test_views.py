@@ -3,14 +3,13 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from funds.choices import DisbursementStatus, FundKind, Purpose, ReceiptSource
 from funds.models import Allocation, Disbursement, Fund, Receipt
 from funds.selectors import fund_balance
 from funds.services import DisbursementInput, disbursement_propose, fund_create
-from tests.factories import UserFactory
+from tests.factories import SignedInClient, UserFactory
 from tests.visits.test_visits import household
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +28,9 @@ def propose(by, file, fund, amount="1000", **more) -> Disbursement:
     )
 
 
-def signed_in(user) -> Client:
+def signed_in(user) -> SignedInClient:
     """A browser signed in as ``user``, reading the pages in English (the messages' source)."""
-    client = Client()
+    client = SignedInClient()
     client.force_login(user)
     client.cookies["warmth_language"] = "en"
     return client

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from documents.services import document_request, documents_resend_pending
 from people.models import UnionUnit
 from reports.documents import CAMPAIGN_KIND, PERIODIC_KIND, period_from_params
 from reports.periods import Period
-from tests.factories import UserFactory
+from tests.factories import SignedInClient, UserFactory
 from tests.visits.test_visits import campaign
 from tests.workers import database_url_for_other_processes, wait_for, worker_process
 
@@ -27,8 +26,8 @@ Status = GeneratedDocument.Status
 INDEX = "/reports/"
 
 
-def signed_in(user) -> Client:
-    client = Client()
+def signed_in(user) -> SignedInClient:
+    client = SignedInClient()
     client.force_login(user)
     client.cookies["warmth_language"] = "en"
     return client

@@ -1,5 +1,6 @@
 """Load the demo union tree and accounts once; print the accounts every time."""
 
+from base64 import b32encode
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -7,7 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.files import seed_demo_files
-from demo.tree import DEMO_PASSWORD, DEMO_STANDARDS, DEMO_SUPERUSER, DEMO_TREE, DEMO_USERS
+from demo.tree import (
+    DEMO_PASSWORD,
+    DEMO_SECOND_FACTORS,
+    DEMO_STANDARDS,
+    DEMO_SUPERUSER,
+    DEMO_TREE,
+    DEMO_USERS,
+)
 from hardship.models import MinimumLivingStandard
 from people.models import UnionUnit, User
 from people.services import union_unit_create, user_sync_staff_flag
@@ -22,6 +30,7 @@ class Command(BaseCommand):
         else:
             self._load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._give_admins_second_factors()
         self._print_accounts()
         # The dashboards of large branches read precomputed figures, which Celery beat
         # refreshes every few minutes (every kept month only at night): count them all now,
@@ -91,6 +100,24 @@ class Command(BaseCommand):
             "approval.".format(**payments)
         )
 
+    @transaction.atomic
+    def _give_admins_second_factors(self) -> None:
+        """Give each demo administrator its known authenticator and recovery codes, unless it has
+        one already (a demo loaded before second factors existed gets them on the next run)."""
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for username, key, codes in DEMO_SECOND_FACTORS:
+            user = User.objects.filter(username=username).first()
+            if user is None or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                continue
+            TOTPDevice.objects.create(user=user, name="demo", key=key.hex(), confirmed=True)
+            recovery, _ = StaticDevice.objects.get_or_create(
+                user=user, name="recovery codes", defaults={"confirmed": True}
+            )
+            for code in codes:
+                StaticToken.objects.get_or_create(device=recovery, token=code)
+
     def _print_accounts(self) -> None:
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  {DEMO_SUPERUSER:<22} superuser, Django admin at /admin/")
@@ -98,3 +125,10 @@ class Command(BaseCommand):
         for username, full_name, unit_code, roles in DEMO_USERS:
             unit_name = units.get(unit_code, unit_code)
             self.stdout.write(f"  {username:<22} {full_name} · {unit_name} · {', '.join(roles)}")
+        self.stdout.write("\nAdministrators also give a code from an authenticator app:")
+        for username, key, codes in DEMO_SECOND_FACTORS:
+            secret = b32encode(key).decode()
+            self.stdout.write(
+                f"  {username:<22} key {secret} (oathtool --totp -b {secret}); "
+                f"recovery codes {', '.join(codes)}"
+            )
