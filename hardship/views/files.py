@@ -236,7 +236,8 @@ def _render_file_form(request, form, members, file, *, proposal=None, near_match
     if "add_member" in request.POST and members.is_bound:
         # "Add a member" re-renders the form with one more empty row, no script needed.
         data = request.POST.copy()
-        data["members-TOTAL_FORMS"] = str(int(data.get("members-TOTAL_FORMS", 0)) + 1)
+        # The posted count is whatever the browser sent; the formset's own count is bounded.
+        data["members-TOTAL_FORMS"] = str(min(members.total_form_count() + 1, members.max_num))
         members = MemberFormSet(data, prefix="members")
         form = HardshipFileForm(data, instance=file)
         for f in (form, *members.forms):
@@ -348,6 +349,10 @@ def _show_file_refusal(refused: ValidationError | PermissionDenied, form, member
         return
     handed = [m for m in members.forms if m.has_changed() and not m.cleaned_data.get("DELETE")]
     rest = dict(by_field)
+    for row in members.forms:
+        about_removal = rest.pop(f"removed-member-{row.cleaned_data.get('pk')}", None)
+        if about_removal:
+            show_refusal(row, RuleBroken({"DELETE": about_removal}))
     for index, row in enumerate(handed):
         prefix = f"members-{index}-"
         about_row = {
