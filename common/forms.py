@@ -8,7 +8,7 @@ without one (a button) shows the messages at the top of the page it returns to.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BaseForm
+from django.forms import BaseForm, BaseFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -36,3 +36,21 @@ def show_refusal(form: BaseForm, refusal: ValidationError | PermissionDenied) ->
 def report_refusal(request: HttpRequest, refusal: ValidationError | PermissionDenied) -> None:
     """Show ``refusal`` at the top of the next page, for an action that has no form."""
     messages.error(request, " ".join(refusal_messages(refusal)))
+
+
+class BoundedFormSet(BaseFormSet):
+    """A formset that refuses a negative row count instead of reading it as "no rows".
+
+    Build it with ``absolute_max`` equal to ``max_num``: Django then never builds more rows
+    than that, whatever count is posted, and refuses a larger one with a message.
+    """
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.management_form.cleaned_data.get("TOTAL_FORMS", 0) < 0:
+            self._non_form_errors.append(
+                ValidationError(
+                    _("The form arrived damaged. Please reload the page and try again."),
+                    code="missing_management_form",
+                )
+            )

@@ -6,13 +6,15 @@ and the view puts its answer beside the field.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from funds.choices import RECORDABLE_SOURCES, FundKind, PaymentMethod, Purpose
 from funds.models import Fund
 from funds.selectors import allocation_targets, funds_for_payment
@@ -46,8 +48,18 @@ class MemberChoiceField(forms.ModelChoiceField):
 class PeriodForm(forms.Form):
     """The period of a fund's statement."""
 
-    first_day = forms.DateField(label=gettext_lazy("First day"), widget=DateInput())
-    last_day = forms.DateField(label=gettext_lazy("Last day"), widget=DateInput())
+    # The ledger's arithmetic reaches a day beyond each end; years no ledger holds are refused
+    # beside the field rather than overflowing Python's dates.
+    first_day = forms.DateField(
+        label=gettext_lazy("First day"),
+        widget=DateInput(),
+        validators=[MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))],
+    )
+    last_day = forms.DateField(
+        label=gettext_lazy("Last day"),
+        widget=DateInput(),
+        validators=[MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))],
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -89,7 +101,10 @@ class ReceiptForm(forms.Form):
         help_text=gettext_lazy("Voucher or bank slip."),
     )
     notes = forms.CharField(
-        label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX_LENGTH,
+        label=gettext_lazy("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -100,7 +115,10 @@ class AllocationForm(forms.Form):
         label=gettext_lazy("Allocated on"), widget=DateInput(), initial=timezone.localdate
     )
     notes = forms.CharField(
-        label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX_LENGTH,
+        label=gettext_lazy("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, fund: Fund, user: User, **kwargs) -> None:
@@ -158,6 +176,7 @@ class DisbursementForm(forms.Form):
 
 class ApproveForm(forms.Form):
     override_reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
         label=gettext_lazy("Reason for approving above the caps"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -166,7 +185,11 @@ class ApproveForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        label=gettext_lazy("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class PayForm(forms.Form):

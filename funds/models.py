@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.crypto import HashedIdField
+from common.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from documents.uploads import StoredUpload
 from funds.choices import (
     ASSET_ACCOUNTS,
@@ -281,7 +282,7 @@ class Receipt(models.Model):
     reference = models.CharField(
         _("document number"), max_length=60, blank=True, help_text=_("Voucher or bank slip.")
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=NOTE_MAX_LENGTH, blank=True)
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, related_name="receipt"
     )
@@ -317,7 +318,7 @@ class Allocation(models.Model):
     )
     amount = models.DecimalField(_("amount (yuan)"), **AMOUNT)
     allocated_on = models.DateField(_("allocated on"))
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=NOTE_MAX_LENGTH, blank=True)
     transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, related_name="allocation"
     )
@@ -523,7 +524,7 @@ class DisbursementBatch(models.Model):
     proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
     decided_by = _optional(User, _("decided by"))
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("batch of payments")
@@ -584,7 +585,9 @@ class Disbursement(models.Model):
     )
     # Rules the proposal breaks (funds.rules codes), and the approver's override of them.
     broken_rules = models.JSONField(_("rules broken"), default=list, blank=True)
-    override_reason = models.TextField(_("reason for the override"), blank=True)
+    override_reason = models.TextField(
+        _("reason for the override"), max_length=REASON_MAX_LENGTH, blank=True
+    )
     # A key the proposing form carries, so a double submit makes one payment.
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     proposed_by = models.ForeignKey(
@@ -599,7 +602,7 @@ class Disbursement(models.Model):
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
     ended_by = _optional(User, _("rejected or cancelled by"))
     ended_at = models.DateTimeField(_("rejected or cancelled"), null=True, blank=True)
-    end_reason = models.TextField(_("reason"), blank=True)
+    end_reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
     reservation = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import BoundedFormSet
+from common.limits import FINDINGS_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from hardship.choices import Category, CloseReason, ExitReason
 from hardship.identity import mask_account, mask_id_number, parse_id_number
 from hardship.models import HardshipCause, HardshipFile, HouseholdMember
@@ -106,6 +108,7 @@ class HardshipFileForm(forms.ModelForm):
         required=False,
     )
     category_override_reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
         label=_("Reason for differing from the proposal"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -235,25 +238,38 @@ class MemberForm(forms.ModelForm):
 
 
 MemberFormSet = forms.formset_factory(
-    MemberForm, extra=0, can_delete=True, max_num=20, validate_max=True
+    MemberForm,
+    formset=BoundedFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=20,
+    absolute_max=20,
+    validate_max=True,
 )
 
 
 class NotesForm(forms.Form):
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX_LENGTH,
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReviewForm(forms.Form):
     notes = forms.CharField(
-        label=_("What the review found"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX_LENGTH,
+        label=_("What the review found"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for refusing"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=REASON_MAX_LENGTH,
+        label=_("Reason for refusing"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -262,14 +278,20 @@ class ExitForm(forms.Form):
         label=_("Why the household is out of hardship"), choices=ExitReason.choices
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX_LENGTH,
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why the file is closed"), choices=CloseReason.choices)
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX_LENGTH,
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -282,7 +304,9 @@ class VerificationForm(forms.Form):
         label=_("Who went"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     findings = forms.CharField(
-        label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=FINDINGS_MAX_LENGTH,
+        label=_("What the visit found"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirms_application = forms.BooleanField(
         label=_("The visit confirms the application"), required=False, initial=True
@@ -296,7 +320,9 @@ class VerificationForm(forms.Form):
 class TransferForm(forms.Form):
     to_unit_code = forms.CharField(label=_("Code of the receiving unit"), max_length=32)
     reason = forms.CharField(
-        label=_("Reason for the transfer"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=REASON_MAX_LENGTH,
+        label=_("Reason for the transfer"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def clean_to_unit_code(self):
@@ -317,7 +343,10 @@ class TransferDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=NOTE_MAX_LENGTH,
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

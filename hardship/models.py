@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.crypto import EncryptedCharField, HashedIdField
+from common.limits import FINDINGS_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from documents.uploads import StoredUpload
 from hardship.choices import (
     ACTIVE_STATUSES,
@@ -234,7 +235,7 @@ class HardshipFile(models.Model):
     needs_employment = models.BooleanField(_("employment"), default=False)
     needs_housing = models.BooleanField(_("housing"), default=False)
     needs_legal = models.BooleanField(_("legal aid"), default=False)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=NOTE_MAX_LENGTH, blank=True)
 
     # Category: proposed by the calculator, confirmed (or overridden, with a reason)
     proposed_category = models.CharField(
@@ -242,7 +243,7 @@ class HardshipFile(models.Model):
     )
     category = models.CharField(_("category"), max_length=10, choices=Category.choices, blank=True)
     category_override_reason = models.TextField(
-        _("reason for differing from the proposal"), blank=True
+        _("reason for differing from the proposal"), max_length=REASON_MAX_LENGTH, blank=True
     )
 
     # Life
@@ -431,7 +432,7 @@ class FileTransition(models.Model):
     to_status = models.CharField(_("to"), max_length=20, choices=FileStatus.choices)
     by = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    reason = models.TextField(_("reason or notes"), blank=True)
+    reason = models.TextField(_("reason or notes"), max_length=NOTE_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("file transition")
@@ -453,7 +454,7 @@ class HomeVerification(models.Model):
     file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="verifications")
     visited_on = models.DateField(_("visited on"))
     verifiers = models.ManyToManyField(User, verbose_name=_("who went"), related_name="+")
-    findings = models.TextField(_("findings"))
+    findings = models.TextField(_("findings"), max_length=FINDINGS_MAX_LENGTH)
     confirms_application = models.BooleanField(
         _("the visit confirms the application"), default=True
     )
@@ -571,7 +572,7 @@ class FileTransfer(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
     )
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH)
     requested_by = models.ForeignKey(
         User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -585,7 +586,9 @@ class FileTransfer(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_note = models.TextField(_("note on the decision"), blank=True)
+    decision_note = models.TextField(
+        _("note on the decision"), max_length=NOTE_MAX_LENGTH, blank=True
+    )
 
     class Meta:
         verbose_name = _("file transfer")

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -294,8 +295,41 @@ FILE_INPUT_FIELDS = (
 
 
 def _apply_members(file: HardshipFile, members: list[MemberInput]) -> None:
-    """Make the file's members exactly ``members``: update, add, and remove the rest."""
+    """Make the file's members exactly ``members``: update, add, and remove the rest.
+
+    Refuses (``RuleBroken``, keyed ``removed-member-<pk>``) to remove a member whom a
+    protected record names, such as a schooling grant paid for them.
+    """
     existing = {m.pk: m for m in file.members.all()}
+    listed = {data.pk for data in members if data.pk in existing}
+    # Removed first, so a number they held may pass to another member in the same edit.
+    refused = {}
+    for member in existing.values():
+        if member.pk in listed:
+            continue
+        try:
+            member.delete()
+        except ProtectedError:
+            refused[f"removed-member-{member.pk}"] = [
+                _(
+                    "%(name)s cannot be removed from the household: aid paid for them, such as a schooling grant, is on record."
+                )
+                % {"name": member.name}
+            ]
+    if refused:
+        raise RuleBroken(refused)
+    # Two members may trade ID numbers in one edit. Saved one by one, the first would hold
+    # the other's number for a moment and break member_listed_once, so the members whose
+    # number changes let go of theirs first.
+    changing = [
+        data.pk
+        for data in members
+        if data.pk in existing
+        and existing[data.pk].id_hash
+        and existing[data.pk].id_hash != (keyed_hash(data.id_number) if data.id_number else "")
+    ]
+    if changing:
+        file.members.filter(pk__in=changing).update(id_hash="")
     keep = set()
     for data in members:
         member = existing.get(data.pk) if data.pk else None
@@ -307,7 +341,6 @@ def _apply_members(file: HardshipFile, members: list[MemberInput]) -> None:
         member.id_hash = keyed_hash(data.id_number) if data.id_number else ""
         member.save()
         keep.add(member.pk)
-    file.members.exclude(pk__in=keep).delete()
 
 
 def _validate_category_choice(

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -60,8 +60,14 @@ def scope_to_user(queryset: QuerySet[M], *, user: User, unit_path: str) -> Query
 
 
 def get_object_for_user(queryset: QuerySet[M], *, user: User, unit_path: str, **lookup) -> M:
-    """Fetch one object in ``user``'s branch, or raise 404 ("missing" and "not yours" alike)."""
-    return get_object_or_404(scope_to_user(queryset, user=user, unit_path=unit_path), **lookup)
+    """Fetch one object in ``user``'s branch, or raise 404 ("missing" and "not yours" alike).
+
+    A lookup value that is no id at all (``?unit=abc`` in a link) is missing too.
+    """
+    try:
+        return get_object_or_404(scope_to_user(queryset, user=user, unit_path=unit_path), **lookup)
+    except (ValueError, TypeError, ValidationError) as not_an_id:
+        raise Http404 from not_an_id
 
 
 def is_in_branch(user: User, unit: UnionUnit) -> bool:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from common.forms import BoundedFormSet
+from common.limits import FINDINGS_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from documents.uploads import upload_max_bytes
 from hardship.forms import MoneyField
 from hardship.models import HardshipFile
@@ -121,14 +123,18 @@ class VisitForm(forms.Form):
         help_text=gettext_lazy("Household members met or helped: counted as person-times."),
     )
     findings = forms.CharField(
-        label=gettext_lazy("What was found"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=FINDINGS_MAX_LENGTH,
+        label=gettext_lazy("What was found"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     pressing_problems = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         label=gettext_lazy("Most pressing problems"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     solved_on_spot = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         label=gettext_lazy("Solved on the spot"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -181,7 +187,9 @@ class FollowUpForm(forms.Form):
     """One problem to follow up. A row left as it was offered is ignored."""
 
     problem = forms.CharField(
-        label=gettext_lazy("Problem to follow up"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=REASON_MAX_LENGTH,
+        label=gettext_lazy("Problem to follow up"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     owner = OwnerChoiceField(label=gettext_lazy("Owner"), queryset=None)
     due_on = forms.DateField(label=gettext_lazy("Due"), widget=DateInput())
@@ -208,7 +216,12 @@ class FollowUpForm(forms.Form):
 
 # One empty row is offered; "add a follow-up" offers more, up to the maximum.
 FollowUpFormSet = forms.formset_factory(
-    FollowUpForm, extra=1, max_num=MAX_FOLLOW_UPS_PER_VISIT, validate_max=True
+    FollowUpForm,
+    formset=BoundedFormSet,
+    extra=1,
+    max_num=MAX_FOLLOW_UPS_PER_VISIT,
+    absolute_max=MAX_FOLLOW_UPS_PER_VISIT,
+    validate_max=True,
 )
 
 
@@ -225,7 +238,9 @@ def follow_up_owners(*, file: HardshipFile, user: User) -> QuerySet[User]:
 
 class FollowUpCloseForm(forms.Form):
     resolution = forms.CharField(
-        label=gettext_lazy("Resolution"), widget=forms.Textarea(attrs={"rows": 3})
+        max_length=NOTE_MAX_LENGTH,
+        label=gettext_lazy("Resolution"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     return_visit = VisitChoiceField(
         label=gettext_lazy("Return visit"),
@@ -252,7 +267,9 @@ class FollowUpCloseForm(forms.Form):
 
 class FollowUpCancelForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Reason for cancelling"), widget=forms.Textarea(attrs={"rows": 2})
+        max_length=REASON_MAX_LENGTH,
+        label=gettext_lazy("Reason for cancelling"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -353,6 +370,7 @@ class HelpServiceForm(forms.Form):
         initial=1,
     )
     outcome = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         label=gettext_lazy("Outcome"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

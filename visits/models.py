@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.limits import FINDINGS_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from documents.uploads import StoredUpload
 from hardship.choices import Category
 from hardship.models import MONEY, HardshipFile
@@ -216,9 +217,13 @@ class Visit(models.Model):
         default=1,
         help_text=_("Household members met or helped: counted as person-times."),
     )
-    findings = models.TextField(_("what was found"))
-    pressing_problems = models.TextField(_("most pressing problems"), blank=True)
-    solved_on_spot = models.TextField(_("solved on the spot"), blank=True)
+    findings = models.TextField(_("what was found"), max_length=FINDINGS_MAX_LENGTH)
+    pressing_problems = models.TextField(
+        _("most pressing problems"), max_length=NOTE_MAX_LENGTH, blank=True
+    )
+    solved_on_spot = models.TextField(
+        _("solved on the spot"), max_length=NOTE_MAX_LENGTH, blank=True
+    )
     goods = models.CharField(_("goods handed over"), max_length=200, blank=True)
     goods_value = models.DecimalField(_("value of the goods (yuan)"), default=Decimal(0), **MONEY)
     cash_amount = models.DecimalField(_("money handed over (yuan)"), default=Decimal(0), **MONEY)
@@ -278,7 +283,7 @@ class FollowUp(models.Model):
         on_delete=models.PROTECT,
         related_name="follow_ups",
     )
-    problem = models.TextField(_("problem"))
+    problem = models.TextField(_("problem"), max_length=REASON_MAX_LENGTH)
     owner = models.ForeignKey(
         User, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="follow_ups"
     )
@@ -287,8 +292,10 @@ class FollowUp(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
     )
-    resolution = models.TextField(_("resolution"), blank=True)
-    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    resolution = models.TextField(_("resolution"), max_length=NOTE_MAX_LENGTH, blank=True)
+    cancel_reason = models.TextField(
+        _("reason for cancelling"), max_length=REASON_MAX_LENGTH, blank=True
+    )
     return_visit = models.ForeignKey(
         Visit,
         verbose_name=_("return visit"),
@@ -358,7 +365,7 @@ class HelpService(models.Model):
         related_name="help_services",
     )
     person_times = models.PositiveSmallIntegerField(_("person-times"), default=1)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(_("outcome"), max_length=NOTE_MAX_LENGTH, blank=True)
     training_hours = models.PositiveSmallIntegerField(_("training hours"), null=True, blank=True)
     certificate = models.CharField(_("certificate"), max_length=100, blank=True)
     amount_recovered = models.DecimalField(

@@ -304,7 +304,8 @@ def _render_file_form(
         # reveal re-renders it with the full numbers; neither is a save, so no errors shown.
         data = data if data is not None else request.POST.copy()
         if not revealed:
-            data["members-TOTAL_FORMS"] = str(_form_count(data) + 1)
+            # The posted count is whatever the browser sent; the formset's own is bounded.
+            data["members-TOTAL_FORMS"] = str(min(members.total_form_count() + 1, members.max_num))
         stored = _stored_member_numbers(file) if file else {}
         members = MemberFormSet(data, prefix="members", form_kwargs={"stored_id_numbers": stored})
         form = HardshipFileForm(data, instance=file)
@@ -419,6 +420,10 @@ def _show_file_refusal(refused: ValidationError | PermissionDenied, form, member
         return
     handed = [m for m in members.forms if m.has_changed() and not m.cleaned_data.get("DELETE")]
     rest = dict(by_field)
+    for row in members.forms:
+        about_removal = rest.pop(f"removed-member-{row.cleaned_data.get('pk')}", None)
+        if about_removal:
+            show_refusal(row, RuleBroken({"DELETE": about_removal}))
     for index, row in enumerate(handed):
         prefix = f"members-{index}-"
         about_row = {

@@ -1,5 +1,6 @@
 """Payments to households: their life, the four-eyes rule, the caps, budgets, double submits."""
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -424,3 +425,39 @@ def test_a_form_key_used_for_one_household_is_refused_for_another(tree, funded, 
                       id_number=make_id_number(sequence=901))  # fmt: skip
     with pytest.raises(RuleBroken, match="used already"):
         propose(caseworker, other, funded, purpose=Purpose.SPECIAL, request_key=key)
+
+
+def test_a_student_whose_grant_is_on_record_cannot_be_removed_from_the_household(
+    tree, funded, winter, caseworker, approver, client
+):
+    from django.conf import settings
+    from django.urls import reverse
+
+    from tests.hardship.test_bad_edits import edit_data
+
+    SchoolingStandard.objects.create(
+        campaign=winter, school_stage=SchoolStage.UNIVERSITY, amount=Decimal("5000")
+    )
+    file = student_household(caseworker, tree.jiangan, name="陈桂兰",
+                             id_number=make_id_number(birth="20070301", sequence=79),
+                             sequence=305)  # fmt: skip
+    student = HouseholdMember.objects.get(file=file)
+    propose(caseworker, file, funded, "5000", purpose=Purpose.SCHOOLING, campaign=winter,
+            student=student)  # fmt: skip
+    client.force_login(caseworker)
+    data = edit_data(
+        file.id_number,
+        [{"pk": student.pk, "name": student.name, "birth_date": "2007-03-01",
+          "id_number": student.id_number, "school_stage": "university", "DELETE": "on"}],
+        name="陈桂兰",
+    )  # fmt: skip
+    data["category"] = file.category
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(reverse("hardship:file_edit", args=[file.pk]), data)
+
+    assert response.status_code == 400
+    assert "陈小明 cannot be removed from the household" in response.content.decode(), re.findall(
+        r"(?:error|alert)[^>]*>\s*(?:<p>)?([^<]+)<", response.content.decode()
+    )
+    assert HouseholdMember.objects.filter(pk=student.pk).exists()

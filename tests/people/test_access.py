@@ -133,3 +133,14 @@ def test_the_unit_page_makes_the_same_number_of_queries_however_many_children(
         response = caseworker_client.get(reverse("reports:unit_detail", args=[parent.pk]))
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("pk", ["abc", "²", "1.5", ""])
+def test_an_id_that_is_no_number_is_not_found(caseworker, pk):
+    from django.http import Http404
+
+    from people.access import get_object_for_user
+    from people.models import UnionUnit
+
+    with pytest.raises(Http404):
+        get_object_for_user(UnionUnit.objects.all(), user=caseworker, unit_path="path", pk=pk)

@@ -80,6 +80,8 @@ logger = logging.getLogger(__name__)
 
 CASEWORK = (Role.CASEWORKER,)
 PAGE_SIZE = 50
+# A cadre is searched by name; nothing longer can match one.
+NAME_SEARCH_MAX = 100
 # How visit_log names a field of the n-th follow-up it was given.
 FOLLOW_UP_ROW_KEY = re.compile(r"follow_ups-(?P<index>\d+)-(?P<field>\w+)")
 
@@ -219,7 +221,8 @@ def _show_visit_refusal(refusal: ValidationError | PermissionDenied, form, rows)
 def _with_one_more_row(request, file, row_kwargs, kinds):
     """The form again, with one more follow-up row and no errors yet: no script needed."""
     data = request.POST.copy()
-    total = int(data.get("follow_ups-TOTAL_FORMS") or 0)
+    # The posted count is whatever the browser sent; the formset's own count is bounded.
+    total = FollowUpFormSet(data, prefix="follow_ups", form_kwargs=row_kwargs).total_form_count()
     data["follow_ups-TOTAL_FORMS"] = str(min(total + 1, services.MAX_FOLLOW_UPS_PER_VISIT))
     form = VisitForm(data, file=file, user=request.user, kinds=kinds)
     rows = FollowUpFormSet(data, prefix="follow_ups", form_kwargs=row_kwargs)
@@ -424,7 +427,8 @@ def follow_up_overdue(request: HttpRequest) -> HttpResponse:
 @branch_view()
 def cadre_list(request: HttpRequest) -> HttpResponse:
     cadres = cadres_with_counts(user=request.user).select_related("unit")
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses NUL in text; no name holds one, so it is left out of the search.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:NAME_SEARCH_MAX]
     if query:
         cadres = cadres.filter(name__contains=query)
     page = keyset_page(
@@ -699,7 +703,8 @@ def help_service_new(request: HttpRequest, file_pk: int) -> HttpResponse:
     if request.method != "POST":
         visit = request.GET.get("visit", "")
         form = HelpServiceForm(
-            file=file, initial={"visit": int(visit)} if visit.isdigit() else None
+            file=file,
+            initial={"visit": int(visit)} if visit.isascii() and visit.isdigit() else None,
         )
         return _help_page(request, file, form)
     form = HelpServiceForm(request.POST, file=file)

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funds', '0002_default_aid_rules'),
+        ('funds', '0003_student_id_hash_is_a_keyed_hash'),
     ]
 
     operations = [
