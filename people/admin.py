@@ -138,17 +138,12 @@ class WarmthUserChangeForm(forms.ModelForm):
                   "is_superuser"]  # fmt: skip
 
 
-class AccountEventInline(admin.TabularInline):
-    """The account's changes, newest first, on its page (never edited)."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on a record's admin page, never edited there; the record is already scoped to
+    the branch (a file's rows, an account's changes)."""
 
-    model = AccountEvent
-    fk_name = "user"
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "change_display", "actor"]
-    readonly_fields = fields
-    ordering = ["-at", "-pk"]
-    verbose_name_plural = _("changes to this account")
 
     def has_view_permission(self, request, obj=None):
         return may_use_admin(request)
@@ -161,6 +156,17 @@ class AccountEventInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AccountEventInline(ReadOnlyInline):
+    """The account's changes, newest first, on its page (never edited)."""
+
+    model = AccountEvent
+    fk_name = "user"
+    fields = ["at", "kind", "change_display", "actor"]
+    readonly_fields = fields
+    ordering = ["-at", "-pk"]
+    verbose_name_plural = _("changes to this account")
 
     @admin.display(description=_("what changed"))
     def change_display(self, obj: AccountEvent) -> str:
@@ -315,23 +321,4 @@ class ReadOnlyBranchAdmin(BranchScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows of a file shown on its admin page; the file is already scoped to the branch."""
-
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None):
-        return may_use_admin(request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

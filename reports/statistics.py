@@ -468,7 +468,7 @@ def unit_statistics(
     children = list(UnionUnit.objects.filter(parent=unit).order_by("code")) if with_children else []
     child_ids = [child.pk for child in children]
     kept = precomputed_unit_ids([unit.pk, *child_ids])
-    preparing = large_branches_not_kept([unit.pk, *child_ids], kept) if on_a_page else set()
+    preparing = large_branches_not_kept([unit, *children], kept) if on_a_page else set()
     if preparing:
         figures_refresh_ask()
     # A branch being prepared is read from the (empty) precomputed rows, never counted.

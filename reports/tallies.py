@@ -228,7 +228,7 @@ def precomputed_unit_ids(unit_ids: list[int]) -> set[int]:
     )
 
 
-def large_branches_not_kept(unit_ids: list[int], kept: set[int]) -> set[int]:
+def large_branches_not_kept(units: list[UnionUnit], kept: set[int]) -> set[int]:
     """Which of these units (not in ``kept``) have units below them and at least
     ``TALLY_MIN_FILES`` files in their branch: the branches a page must not count on the spot.
 
@@ -236,10 +236,9 @@ def large_branches_not_kept(unit_ids: list[int], kept: set[int]) -> set[int]:
     thousand index entries per unit however large its branch, where counting its figures
     directly would read all of them (a province's page took 28 s before its first refresh).
     """
-    asked = [unit_id for unit_id in unit_ids if unit_id not in kept]
-    if not asked:
+    paths = {unit.pk: unit.path for unit in units if unit.pk not in kept}
+    if not paths:
         return set()
-    paths = dict(UnionUnit.objects.filter(pk__in=asked).values_list("pk", "path"))
     parts, params = [], []
     for unit_id, path in paths.items():
         # A constant prefix per unit, so the path's pattern index serves each one.
