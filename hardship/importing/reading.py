@@ -19,6 +19,8 @@ processes start fast.
 """
 
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
@@ -49,6 +51,10 @@ MAX_ROW_NUMBER = MAX_ROWS + 100
 MAX_CELLS = 1_000_000
 XLSX_SIGNATURE = b"PK\x03\x04"
 SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+# What reading a part of a damaged archive raises: a bad checksum, a truncated or corrupt
+# stream, an unsupported compression. Each becomes the caseworker's "damaged file" message.
+ARCHIVE_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
 class SpreadsheetProblem(Exception):
@@ -268,8 +274,6 @@ def _reference_beyond(reference: str) -> str | None:
 
 
 def _open_archive(source: IO[bytes]):
-    import zipfile
-
     try:
         archive = zipfile.ZipFile(source)
         parts = archive.infolist()
@@ -282,9 +286,6 @@ def _open_archive(source: IO[bytes]):
 
 def _contents_check(source: IO[bytes]) -> None:
     """Refuse by the zip's table of contents and each sheet's opening: what it says it holds."""
-    import zipfile
-    import zlib
-
     archive, parts = _open_archive(source)
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise SpreadsheetProblem(_too_large())
@@ -297,7 +298,7 @@ def _contents_check(source: IO[bytes]) -> None:
         try:
             with archive.open(part) as xml:
                 start = xml.read(4096)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+        except ARCHIVE_DAMAGED:
             raise SpreadsheetProblem(_damaged()) from None
         found = re.search(rb'<(?:\w+:)?dimension\s+ref="([^"]{1,40})"', start)
         beyond = found and _reference_beyond(found[1].decode("ascii", "replace"))
@@ -361,8 +362,6 @@ def bounds_check(source: IO[bytes]) -> None:
     rows, columns and cells. Memory stays at one chunk; the first step beyond a limit
     stops the scan. Raises SpreadsheetProblem.
     """
-    import zipfile
-    import zlib
     from xml.parsers import expat
 
     source.seek(0)
@@ -387,7 +386,7 @@ def bounds_check(source: IO[bytes]) -> None:
                         parser.Parse(chunk, False)
             if parser is not None:
                 parser.Parse(b"", True)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+        except ARCHIVE_DAMAGED:
             raise SpreadsheetProblem(_damaged()) from None
         except expat.ExpatError:
             raise SpreadsheetProblem(_unreadable()) from None
