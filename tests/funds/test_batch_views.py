@@ -371,6 +371,8 @@ def test_the_proposal_page_links_the_lists_still_to_approve(
     assert 'data-testid="lists-awaiting-approval"' in html
     assert reverse("visits:visit_list_detail", args=[waiting.pk]) in html
     assert "大智路社区联合工会" in html
+    # Nothing to propose until they are approved: no button that can only be refused.
+    assert 'data-testid="batch-form"' not in html
 
 
 def test_the_fund_the_campaigns_budget_names_is_chosen_beforehand(
