@@ -41,7 +41,7 @@ from funds.choices import (
     TransactionKind,
 )
 from hardship.choices import SchoolStage
-from hardship.models import HardshipFile, HouseholdMember
+from hardship.models import HardshipFile, HouseholdMember, PublicNoticeEntry
 from people.models import UnionUnit, User
 from visits.models import Campaign, Visit
 
@@ -573,6 +573,8 @@ class Disbursement(models.Model):
     school_stage = models.CharField(
         _("school stage"), max_length=12, choices=SchoolStage.choices, blank=True
     )
+    # Schooling grants: the public notice (公示) the grant was listed on, when its unit asks for one.
+    notice_entry = _optional(PublicNoticeEntry, _("public notice"), related_name="grants")
     # Medical aid: the out-of-pocket cost it may not exceed.
     out_of_pocket = models.DecimalField(
         _("out-of-pocket medical cost (yuan)"), null=True, blank=True, **AMOUNT

@@ -17,6 +17,7 @@ from funds.choices import (
     AccountKind,
     BatchStatus,
     DisbursementStatus,
+    Purpose,
     TransactionKind,
 )
 from funds.models import (
@@ -32,6 +33,7 @@ from funds.models import (
 )
 from funds.rules import file_not_on_record
 from hardship.models import HardshipFile
+from hardship.pipeline import entry_hold, pipeline_settings_for
 from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
@@ -490,12 +492,25 @@ def may_cancel_payment(user: User, disbursement: Disbursement) -> Decision:
 
 
 def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
-    """Record an approved payment as paid."""
+    """Record an approved payment as paid; a schooling grant only once its public notice
+    passed without objection, where the paying unit asks for one."""
     if not (decision := may_act_as(user, *MONEY_IN)):
         return decision
     if not is_in_branch(user, disbursement.unit):
         return refuse(_("This payment is not in your unit's branch."), denied=True)
-    return _payment_is(disbursement, Status.APPROVED)
+    if not (decision := _payment_is(disbursement, Status.APPROVED)):
+        return decision
+    return grant_notice_passed(disbursement)
+
+
+def grant_notice_passed(disbursement: Disbursement) -> Decision:
+    """Whether a schooling grant's public notice lets it be paid (other payments: always)."""
+    if disbursement.purpose != Purpose.SCHOOLING:
+        return ALLOWED
+    if not pipeline_settings_for(disbursement.unit).notice_for_grants:
+        return ALLOWED
+    hold = entry_hold(disbursement.notice_entry)
+    return refuse(hold) if hold else ALLOWED
 
 
 def may_propose_batch(user: User, campaign: Campaign, unit: UnionUnit) -> Decision:
@@ -669,7 +684,7 @@ def batches_visible_to(user: User, *, status: str = ""):
 from django.db.models import Value  # noqa: E402
 from django.db.models.functions import StrIndex, Substr  # noqa: E402
 
-from funds.choices import Purpose, ReceiptSource  # noqa: E402
+from funds.choices import ReceiptSource  # noqa: E402
 
 
 @dataclass

@@ -359,3 +359,101 @@ class FullIdExportForm(forms.Form):
         help_text=_("Recorded with your name, the time and the number of files exported."),
     )
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+# ====================================================================== public notice, check
+
+
+class NoticeStartForm(forms.Form):
+    """Households (files or grants, chosen from ``choices``) to put on a public notice."""
+
+    starts_on = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    working_days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=60)
+    where_to_object = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        label=_("Where to object"),
+        help_text=_("Who receives objections, where and how: an office, a phone, a box."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, choices, field_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"] = forms.ModelMultipleChoiceField(
+            label=field_label, queryset=choices, widget=forms.CheckboxSelectMultiple
+        )
+        self.order_fields(["files", "starts_on", "working_days", "where_to_object"])
+
+
+class ObjectionForm(forms.Form):
+    entry = forms.TypedChoiceField(label=_("Household"), coerce=int)
+    received_at = forms.DateTimeField(
+        label=_("Received"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    channel = forms.ChoiceField(label=_("Received by"), choices=())
+    content = forms.CharField(
+        max_length=FINDINGS_MAX_LENGTH,
+        label=_("What the objection says"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, entries, **kwargs):
+        from hardship.models import Objection
+
+        super().__init__(*args, **kwargs)
+        self.fields["entry"].choices = [(e.pk, f"{e.masked_name} · {e.unit_name}") for e in entries]
+        self.fields["channel"].choices = Objection.Channel.choices
+
+
+class ObjectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=(), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from hardship.models import Objection
+
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = Objection.Decision.choices
+
+
+class CheckRequestForm(forms.Form):
+    """Files to ask the civil-affairs check centre about, and why full ID numbers leave."""
+
+    reason = forms.CharField(
+        max_length=300,
+        label=_("Reason for exporting full ID numbers"),
+        initial=_("Civil-affairs check of the households' finances"),
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"] = forms.ModelMultipleChoiceField(
+            label=_("Files"), queryset=choices, widget=forms.CheckboxSelectMultiple
+        )
+        self.order_fields(["files", "reason"])
+
+
+class CheckResultForm(forms.Form):
+    upload = forms.FileField(
+        label=_("The check centre's result file (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
+class CheckDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=(), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH, label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from hardship.models import FinanceCheck
+
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = FinanceCheck.Decision.choices

@@ -425,6 +425,13 @@ class FileTransition(models.Model):
         CATEGORY = "category", _("Category confirmed")
         TRANSFER_OUT = "transfer_out", _("Transferred out")
         TRANSFER_IN = "transfer_in", _("Transferred in")
+        NOTICE = "notice", _("Put on a public notice")
+        OBJECTION = "objection", _("Objection recorded")
+        OBJECTION_DECIDED = "objection_end", _("Objection decided")
+        SENT_BACK = "sent_back", _("Sent back to verification")
+        CHECK_REQUESTED = "check_asked", _("Civil-affairs check requested")
+        CHECK_ANSWERED = "check_result", _("Civil-affairs check result received")
+        CHECK_DECIDED = "check_decided", _("Civil-affairs check mismatch decided")
 
     file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="transitions")
     action = models.CharField(_("action"), max_length=14, choices=Action.choices)
@@ -722,3 +729,315 @@ class ImportBatch(models.Model):
             and self.row_count > 0
             and self.bad_row_count == 0
         )
+
+
+# ====================================================================== the pipeline's settings
+
+
+class PipelineSettings(models.Model):
+    """How a unit runs the file pipeline: public notices and the civil-affairs check.
+
+    Every field left empty is inherited from the nearest unit above that sets it, and
+    from the defaults in ``hardship.pipeline`` at the top (``pipeline_settings_for``).
+    """
+
+    unit = models.OneToOneField(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        on_delete=models.PROTECT,
+        related_name="pipeline_settings",
+    )
+    notice_for_new_files = models.BooleanField(
+        _("public notice before approving new files"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: as the unit above (on by default)."),
+    )
+    notice_for_grants = models.BooleanField(
+        _("public notice before paying schooling grants"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: as the unit above (on by default)."),
+    )
+    notice_default_days = models.PositiveSmallIntegerField(
+        _("working days a notice runs by default"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: as the unit above (5 by default)."),
+    )
+    notice_minimum_days = models.PositiveSmallIntegerField(
+        _("fewest working days a notice may run"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Empty: as the unit above (5 by default). Never below the minimum of the unit above."
+        ),
+    )
+    check_columns = models.JSONField(
+        _("columns of the civil-affairs check request"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: as the unit above. The layout the local check centre asks for."),
+    )
+
+    class Meta:
+        verbose_name = _("pipeline settings")
+        verbose_name_plural = _("pipeline settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notice_default_days__isnull=True)
+                | (Q(notice_default_days__gte=1) & Q(notice_default_days__lte=60)),
+                name="notice_default_days_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(notice_minimum_days__isnull=True)
+                | (Q(notice_minimum_days__gte=1) & Q(notice_minimum_days__lte=60)),
+                name="notice_minimum_days_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekly rule: a public holiday on a weekday, or a weekend day
+    worked in exchange (调休上班). Administrators keep them as the State Council publishes
+    each year's schedule."""
+
+    day = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("adjusted working day"),
+        default=False,
+        help_text=_("Ticked: a weekend day worked. Not ticked: a holiday."),
+    )
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
+
+
+# ====================================================================== public notice (公示)
+
+
+class PublicNotice(models.Model):
+    """A public notice (公示) on the unit's notice board: households proposed for a file or a
+    schooling grant, from ``starts_on`` to ``ends_on`` (both included), and where to object."""
+
+    class Kind(models.TextChoices):
+        NEW_FILES = "files", _("New hardship files")
+        GRANTS = "grants", _("Schooling grants")
+
+    unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    where_to_object = models.TextField(_("where to object"), max_length=REASON_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["unit", "-starts_on"], name="notice_unit_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="notice_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on}–{self.ends_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hardship:notice_detail", kwargs={"pk": self.pk})
+
+
+class PublicNoticeEntry(models.Model):
+    """One household on a notice, as printed: only what the notice board needs."""
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="entries")
+    file = models.ForeignKey(
+        HardshipFile,
+        verbose_name=_("hardship file"),
+        on_delete=models.PROTECT,
+        related_name="notice_entries",
+    )
+    masked_name = models.CharField(_("name (masked)"), max_length=50)
+    unit_name = models.CharField(_("unit"), max_length=100)
+    category = models.CharField(_("category"), max_length=40)
+    reason = models.CharField(_("short reason"), max_length=100)
+    amount = models.DecimalField(_("amount (yuan)"), null=True, blank=True, **MONEY)
+
+    class Meta:
+        verbose_name = _("household on a notice")
+        verbose_name_plural = _("households on a notice")
+        ordering = ["notice", "id"]
+        indexes = [models.Index(fields=["file", "-id"], name="notice_entry_file")]
+
+    def __str__(self) -> str:
+        return self.masked_name
+
+
+class Objection(models.Model):
+    """An objection to a household on a notice (异议): received when, how, what, recorded by
+    whom; decided by an approver."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone")
+        LETTER = "letter", _("Letter")
+        EMAIL = "email", _("Email")
+        BOX = "box", _("Suggestion box")
+        OTHER = "other", _("Other")
+
+    class Decision(models.TextChoices):
+        UPHELD_BACK = "back", _("Upheld: the file goes back to verification")
+        UPHELD_REFUSED = "refused", _("Upheld: refused")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    entry = models.ForeignKey(
+        PublicNoticeEntry,
+        verbose_name=_("household on a notice"),
+        on_delete=models.PROTECT,
+        related_name="objections",
+    )
+    received_at = models.DateTimeField(_("received"))
+    channel = models.CharField(_("received by"), max_length=10, choices=Channel.choices)
+    content = models.TextField(_("what the objection says"), max_length=FINDINGS_MAX_LENGTH)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["entry", "received_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="") | (~Q(decision_reason="") & Q(decided_by__isnull=False)),
+                name="decided_objection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.received_at:%Y-%m-%d}"
+
+
+# ====================================================================== the civil-affairs check
+
+
+class FinanceCheck(models.Model):
+    """One request to the civil-affairs check centre (民政家庭经济状况核对) for a household, and
+    what came back."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ANSWERED = "answered", _("Result received")
+
+    class Decision(models.TextChoices):
+        PROCEED = "proceed", _("Proceed despite the mismatch")
+        REFUSE = "refuse", _("Refuse the application")
+
+    file = models.ForeignKey(
+        HardshipFile,
+        verbose_name=_("hardship file"),
+        on_delete=models.PROTECT,
+        related_name="finance_checks",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    export = models.ForeignKey(
+        FullIdExport,
+        verbose_name=_("export with full ID numbers"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("result received"), null=True, blank=True)
+    mismatch = models.BooleanField(_("mismatch with the file"), default=False)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("civil-affairs check")
+        verbose_name_plural = _("civil-affairs checks")
+        ordering = ["file", "-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file"], condition=Q(status="requested"), name="one_open_check_per_file"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="") | (~Q(decision_reason="") & Q(decided_by__isnull=False)),
+                name="decided_check_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.requested_at:%Y-%m-%d}"
+
+
+class FinanceCheckFinding(models.Model):
+    """What the centre found about one person of the household."""
+
+    finance_check = models.ForeignKey(
+        FinanceCheck, on_delete=models.PROTECT, related_name="findings"
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    id_number_masked = models.CharField(_("ID number (masked)"), max_length=24)
+    receives_dibao = models.BooleanField(_("receives 低保"))
+    receives_tekun = models.BooleanField(_("receives 特困 support"))
+    income_found = models.DecimalField(_("yearly income found"), **MONEY)
+    assets_found = models.DecimalField(_("assets found"), **MONEY)
+    centre_mismatch = models.BooleanField(_("the centre reports a mismatch"))
+    note = models.CharField(_("centre's note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("civil-affairs check finding")
+        verbose_name_plural = _("civil-affairs check findings")
+        ordering = ["finance_check", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_money_in_range("income_found") & _money_in_range("assets_found"),
+                name="finding_money_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

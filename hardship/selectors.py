@@ -23,6 +23,7 @@ from hardship.models import (
     MinimumLivingStandard,
     SearchKeys,
 )
+from hardship.pipeline import check_hold_on_approval, notice_hold_on_approval
 from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
 from people.models import Role, User
 
@@ -329,7 +330,15 @@ def may_approve_file(user: User, file: HardshipFile) -> Decision:
         return refuse(
             _("A file goes on record only with a hardship category: correct the category first.")
         )
-    return ALLOWED
+    return may_pass_pipeline(file)
+
+
+def may_pass_pipeline(file: HardshipFile) -> Decision:
+    """Whether the civil-affairs check and the public notice let ``file`` be approved: no
+    mismatch waits for a decision, and the notice (where the unit asks for one) has closed
+    with no objection undecided or upheld."""
+    hold = check_hold_on_approval(file) or notice_hold_on_approval(file)
+    return refuse(hold) if hold else ALLOWED
 
 
 def may_reject_file(user: User, file: HardshipFile) -> Decision:
