@@ -10,15 +10,11 @@ from hardship.pipeline import is_working_day, mask_name, notice_end, working_day
 
 
 def test_five_working_days_from_a_monday_end_on_friday():
-    assert working_days_end(date(2026, 3, 2), 5, holidays=set(), adjusted=set()) == date(
-        2026, 3, 6
-    )
+    assert working_days_end(date(2026, 3, 2), 5, holidays=set(), adjusted=set()) == date(2026, 3, 6)
 
 
 def test_a_weekend_start_counts_from_monday():
-    assert working_days_end(date(2026, 3, 7), 1, holidays=set(), adjusted=set()) == date(
-        2026, 3, 9
-    )
+    assert working_days_end(date(2026, 3, 7), 1, holidays=set(), adjusted=set()) == date(2026, 3, 9)
 
 
 def test_a_holiday_on_a_weekday_is_skipped():
