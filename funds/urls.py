@@ -98,3 +98,10 @@ urlpatterns += [
         name="allocation_confirm",
     ),
 ]
+
+# Schooling grants on a public notice (公示) before payment.
+from funds.views import grant_notices  # noqa: E402
+
+urlpatterns += [
+    path("grant-notices/new/", grant_notices.grant_notice_new, name="grant_notice_new"),
+]

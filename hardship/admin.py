@@ -7,6 +7,7 @@ never shown in admin, only masked (see ``HardshipFileAdmin``). Nothing that
 records a file's life is ever deleted.
 """
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from hardship.identity import mask_account, mask_id_number
 from hardship.models import (
     Attachment,
+    CalendarDay,
     FileNumberCounter,
     FileTransfer,
     FileTransition,
+    FinanceCheck,
     FullIdExport,
     HardshipCause,
     HardshipFile,
@@ -29,9 +32,12 @@ from hardship.models import (
     IdNumberView,
     ImportBatch,
     MinimumLivingStandard,
+    Objection,
+    PipelineSettings,
+    PublicNotice,
 )
 from people.access import scope_to_user
-from people.admin import ReadOnlyBranchAdmin, ReadOnlyInline, may_use_admin
+from people.admin import BranchScopedAdmin, ReadOnlyBranchAdmin, ReadOnlyInline, may_use_admin
 
 
 class OfAFileAdmin(ReadOnlyBranchAdmin):
@@ -382,3 +388,84 @@ class ImportBatchAdmin(ReadOnlyBranchAdmin):
               "job"]  # fmt: skip
     readonly_fields = fields
     ordering = ["-created_at"]
+
+
+class PipelineSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PipelineSettings
+        fields = [
+            "unit",
+            "notice_for_new_files",
+            "notice_for_grants",
+            "notice_default_days",
+            "notice_minimum_days",
+            "check_columns",
+        ]
+
+    def clean(self):
+        from hardship.checks import CHECK_COLUMNS
+        from hardship.pipeline import pipeline_settings_for
+
+        cleaned = super().clean()
+        columns = cleaned.get("check_columns") or []
+        if not isinstance(columns, list) or any(c not in CHECK_COLUMNS for c in columns):
+            self.add_error(
+                "check_columns",
+                _("List column keys among: %(keys)s.") % {"keys": ", ".join(CHECK_COLUMNS)},
+            )
+        unit, minimum = cleaned.get("unit"), cleaned.get("notice_minimum_days")
+        if unit is not None and unit.parent is not None and minimum is not None:
+            above = pipeline_settings_for(unit.parent).notice_minimum_days
+            if minimum < above:
+                self.add_error(
+                    "notice_minimum_days",
+                    _("The unit above asks for at least %(days)s working days.") % {"days": above},
+                )
+        return cleaned
+
+
+@admin.register(PipelineSettings)
+class PipelineSettingsAdmin(BranchScopedAdmin):
+    """A unit's public-notice and check settings; empty fields follow the unit above."""
+
+    form = PipelineSettingsForm
+    list_display = [
+        "unit",
+        "notice_for_new_files",
+        "notice_for_grants",
+        "notice_default_days",
+        "notice_minimum_days",
+    ]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ReferenceDataAdmin):
+    """Holidays and adjusted working days (调休), kept as the State Council publishes them."""
+
+    list_display = ["day", "name", "is_working_day"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "day"
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(PublicNotice)
+class PublicNoticeAdmin(ReadOnlyBranchAdmin):
+    list_display = ["__str__", "unit", "kind", "starts_on", "ends_on", "created_by"]
+    list_filter = ["kind"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyBranchAdmin):
+    unit_path = "entry__notice__unit__path"
+    list_display = ["entry", "received_at", "channel", "decision", "decided_by"]
+    list_filter = ["decision", "channel"]
+
+
+@admin.register(FinanceCheck)
+class FinanceCheckAdmin(OfAFileAdmin):
+    list_display = ["hardship_file", "status", "requested_at", "mismatch", "decision"]
+    list_filter = ["status", "mismatch", "decision"]

@@ -21,4 +21,5 @@ urlpatterns = [
     path("reviews/", files.review_queue, name="review_queue"),
     path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),
+    path("", include("hardship.urls_pipeline")),
 ]

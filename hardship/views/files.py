@@ -500,6 +500,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
     if next_step is not None and not next_step.allowed and not next_step.denied:
         why_not = next_step.reason
     from hardship.views.attachments import attachments_panel_context
+    from hardship.views.pipeline import file_pipeline_context
 
     incoming = [
         t for t in transfers if t.status == TransferStatus.PENDING and may_decide_transfer(user, t)
@@ -525,6 +526,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
             "why_not": why_not,
             "action_forms": action_forms,
             **attachments_panel_context(file=file, user=user),
+            **file_pipeline_context(file=file, user=user),
             "sections": FILE_PAGE.sections(file=file, user=user),
             # A refused step is explained at the top, even when its form is no longer offered.
             "action_errors": [
