@@ -23,7 +23,11 @@ from hardship.models import (
     HardshipFileEvent,
     HomeVerification,
     HouseholdMemberEvent,
+    PublicNotice,
+    PublicNoticeEntry,
 )
+from hardship.notices import short_reason
+from hardship.pipeline import mask_name
 from hardship.services import (
     MemberInput,
     a_year_after,
@@ -246,6 +250,7 @@ def _walk(file, target, *, enters, verifies, approves, rng, today) -> None:
                                       findings=rng.choice(FINDINGS))  # fmt: skip
     if target == FileStatus.VERIFIED:
         return
+    _on_a_closed_notice(file, by=enters, today=today)
     hardship_file_approve(file=file, by=approves, notes="同意建档。")
     if target == FileStatus.EXITED:
         hardship_file_exit(
@@ -253,6 +258,19 @@ def _walk(file, target, *, enters, verifies, approves, rng, today) -> None:
         )
     elif target == FileStatus.CLOSED:
         hardship_file_close(file=file, by=approves, reason=rng.choice(["moved", "deceased"]))
+
+
+def _on_a_closed_notice(file, *, by, today) -> None:
+    """The public notice (公示) the unit asks for before approval, run in the weeks before."""
+    notice = PublicNotice.objects.create(
+        unit=file.unit, kind=PublicNotice.Kind.NEW_FILES, starts_on=today - timedelta(days=14),
+        ends_on=today - timedelta(days=8), working_days=5, created_by=by,
+        where_to_object="本单位工会办公室，电话 027-82345678，或投入工会意见箱。",
+    )  # fmt: skip
+    PublicNoticeEntry.objects.create(
+        notice=notice, file=file, masked_name=mask_name(file.name), unit_name=file.unit.name,
+        category=file.get_category_display(), reason=short_reason(file),
+    )  # fmt: skip
 
 
 def _spread_dates(files, *, rng, today) -> None:

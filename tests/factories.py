@@ -148,3 +148,28 @@ def open_file(*, by, unit=None, id_number=None, members=(), secondary_causes=(),
         secondary_causes=list(secondary_causes),
         members=list(members),
     )
+
+
+def put_on_closed_notice(*files, by, days_ago: int = 10):
+    """Put ``files`` on a public notice that ran and closed clean before today, as if started
+    ``days_ago`` days back (the service refuses to start one in the past)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hardship.models import PublicNotice, PublicNoticeEntry
+    from hardship.notices import short_reason
+    from hardship.pipeline import mask_name
+
+    today = timezone.localdate()
+    notice = PublicNotice.objects.create(
+        unit=files[0].unit, kind=PublicNotice.Kind.NEW_FILES,
+        starts_on=today - timedelta(days=days_ago), ends_on=today - timedelta(days=days_ago - 7),
+        working_days=5, where_to_object="工会办公室", created_by=by,
+    )  # fmt: skip
+    for file in files:
+        PublicNoticeEntry.objects.create(
+            notice=notice, file=file, masked_name=mask_name(file.name), unit_name=file.unit.name,
+            category=file.get_category_display(), reason=short_reason(file),
+        )  # fmt: skip
+    return notice

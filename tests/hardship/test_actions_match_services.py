@@ -37,7 +37,7 @@ from hardship.services import (
 from people.models import UnionUnit, User
 from tests.actions import ActionCase, assert_button_matches_service
 from tests.conftest import Tree
-from tests.factories import UserFactory, file_values, open_file
+from tests.factories import UserFactory, file_values, open_file, put_on_closed_notice
 
 # ---------------------------------------------------------------- who meets the file
 
@@ -130,6 +130,17 @@ def verified(cast: Cast, **values) -> HardshipFile:
         verifiers=[cast.verified_it, cast.approver_who_verified_it],
         findings="家中确有尿毒症病人，每周透析三次。",
     )  # fmt: skip
+    put_on_closed_notice(file, by=cast.entered_it)
+    return fresh(file)
+
+
+def verified_on_a_running_notice(cast: Cast) -> HardshipFile:
+    file = first_reviewed(cast)
+    hardship_file_record_verification(
+        file=file, by=cast.approver_who_verified_it, visited_on=timezone.localdate(),
+        verifiers=[cast.verified_it, cast.approver_who_verified_it], findings="属实。",
+    )  # fmt: skip
+    put_on_closed_notice(file, by=cast.entered_it, days_ago=2)
     return fresh(file)
 
 
@@ -296,6 +307,7 @@ SITUATIONS = [
     Situation("verify", first_reviewed),
     Situation("verify", verified),
     Situation("approve", verified),
+    Situation("approve", verified_on_a_running_notice),
     Situation("approve", verified_but_not_in_hardship),
     Situation("approve", first_reviewed),
     Situation("reject", applied),

@@ -22,7 +22,7 @@ from hardship.services import (
     hardship_file_transfer_decide,
     hardship_file_transfer_request,
 )
-from tests.factories import UserFactory, make_id_number, open_file
+from tests.factories import UserFactory, make_id_number, open_file, put_on_closed_notice
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ def verified_file(file, *, by_reviewer, by_verifier):
         findings="家中确有尿毒症病人，每周透析三次。",
     )  # fmt: skip
     file.refresh_from_db()
+    put_on_closed_notice(file, by=by_reviewer)
     return file
 
 
