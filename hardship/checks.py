@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.crypto import keyed_hashes
 from common.errors import RuleBroken
@@ -51,7 +51,7 @@ from people.models import Role, User
 # The columns a check centre may ask for, by the key a unit's settings name them with.
 CHECK_COLUMNS = {
     "number": gettext_lazy("No."),
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("person", "Name"),
     "id_number": gettext_lazy("ID number"),
     "relation": gettext_lazy("Relation to the applicant"),
     "worker_name": gettext_lazy("Applicant"),
