@@ -151,6 +151,22 @@ def checks_waiting(*, user: User) -> QuerySet[FinanceCheck]:
     )
 
 
+def checks_to_decide(*, user: User) -> QuerySet[FinanceCheck]:
+    """Checks of ``user``'s branch whose result found a mismatch no approver has decided yet,
+    on files not yet approved."""
+    return (
+        FinanceCheck.objects.filter(
+            file__in=files_for_user(user=user).filter(status__in=UNDECIDED_STATUSES),
+            status=FinanceCheck.Status.ANSWERED,
+            mismatch=True,
+            decision="",
+        )
+        .select_related("file__unit")
+        .prefetch_related("findings")
+        .order_by("answered_at", "pk")
+    )
+
+
 def checks_of_file(*, file: HardshipFile) -> list[FinanceCheck]:
     """A file's checks, newest first, with their findings (two queries)."""
     return list(

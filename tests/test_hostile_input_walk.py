@@ -99,6 +99,7 @@ UNREACHED = {
     "transfers/<int:pk>/decide/": "the demo transfers no file",
     "visits/enterprise-pairings/<int:pk>/end/": "the demo pairs no enterprise",
     "visits/photos/<int:pk>/": "the demo takes no photo",
+    "notices/<int:pk>/approve/": "the crawl opens one notice, the running one (newest first)",
 }
 # How many concrete URLs per pattern the crawl visits: enough to find every form.
 URLS_PER_PATTERN = 1

@@ -277,6 +277,14 @@ def _render_checks(request, *, request_form=None, result_form=None, status=200):
             or CheckRequestForm(prefix="ask", choices=waiting_files[:LIST_LIMIT]),
             "result_form": result_form or CheckResultForm(prefix="result"),
             "waiting": list(checks.checks_waiting(user=user)[:LIST_LIMIT]),
+            "to_decide": [
+                (
+                    check,
+                    checks.may_decide_check(user, check),
+                    CheckDecisionForm(prefix=f"check-{check.pk}"),
+                )
+                for check in checks.checks_to_decide(user=user)[:LIST_LIMIT]
+            ],
             "columns": [
                 str(checks.CHECK_COLUMNS[key])
                 for key in pipeline_settings_for(_own_unit(request)).check_columns

@@ -380,3 +380,29 @@ def test_a_caseworker_is_not_offered_the_decision_and_the_approver_is(
     assert done.status_code == 302
     objection.refresh_from_db()
     assert objection.decision == "dismissed"
+
+
+def test_the_approver_approves_a_clean_notices_files_through_the_page(
+    verified_files, caseworker, approver, sibling, client
+):
+    notice = close(start(verified_files, caseworker))
+    url = reverse("hardship:notice_approve", args=[notice.pk])
+    client.force_login(sibling)
+    assert client.post(url).status_code == 404
+    client.force_login(caseworker)
+    client.post(url)
+    assert statuses_of(verified_files) == {FileStatus.VERIFIED}
+
+    client.force_login(approver)
+    page = client.get(reverse("hardship:notice_detail", args=[notice.pk])).content.decode()
+    assert 'data-testid="notice-approve"' in page
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert statuses_of(verified_files) == {FileStatus.ON_FILE}
+
+
+def statuses_of(files):
+    for file in files:
+        file.refresh_from_db()
+    return {file.status for file in files}

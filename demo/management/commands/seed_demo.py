@@ -83,6 +83,9 @@ class Command(BaseCommand):
                 )
         made = seed_demo_files()
         self.stdout.write(f"{made} demo hardship files.")
+        from demo.pipeline import seed_demo_pipeline
+
+        seed_demo_pipeline()
         # The visits app builds on the files: pairing, a winter campaign, visits.
         from demo.visits import seed_demo_visits
 
