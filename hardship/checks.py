@@ -267,7 +267,8 @@ def finance_check_request(
 
 
 def check_request_file_name() -> str:
-    return f"{_('civil-affairs check request')}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    stem = _("civil-affairs check request")
+    return f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
 # ====================================================================== the result

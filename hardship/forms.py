@@ -389,7 +389,7 @@ class NoticeStartForm(forms.Form):
 class ObjectionForm(forms.Form):
     entry = forms.TypedChoiceField(label=_("Household"), coerce=int)
     received_at = forms.DateTimeField(
-        label=_("Received"),
+        label=_("Received at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     channel = forms.ChoiceField(label=_("Received by"), choices=())

@@ -896,7 +896,7 @@ class Objection(models.Model):
 
     class Channel(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
-        PHONE = "phone", _("Phone")
+        PHONE = "phone", _("By phone")
         LETTER = "letter", _("Letter")
         EMAIL = "email", _("Email")
         BOX = "box", _("Suggestion box")

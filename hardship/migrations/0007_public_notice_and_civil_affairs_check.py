@@ -134,7 +134,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('received_at', models.DateTimeField(verbose_name='received')),
-                ('channel', models.CharField(choices=[('in_person', 'In person'), ('phone', 'Phone'), ('letter', 'Letter'), ('email', 'Email'), ('box', 'Suggestion box'), ('other', 'Other')], max_length=10, verbose_name='received by')),
+                ('channel', models.CharField(choices=[('in_person', 'In person'), ('phone', 'By phone'), ('letter', 'Letter'), ('email', 'Email'), ('box', 'Suggestion box'), ('other', 'Other')], max_length=10, verbose_name='received by')),
                 ('content', models.TextField(max_length=4000, verbose_name='what the objection says')),
                 ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
                 ('decision', models.CharField(blank=True, choices=[('back', 'Upheld: the file goes back to verification'), ('refused', 'Upheld: refused'), ('dismissed', 'Dismissed')], max_length=10, verbose_name='decision')),

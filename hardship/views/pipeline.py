@@ -177,7 +177,8 @@ def notice_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
-    name = f"{_('public notice')}-{notice.starts_on:%Y%m%d}.pdf"
+    stem = _("public notice")
+    name = f"{stem}-{notice.starts_on:%Y%m%d}.pdf"
     response["Content-Disposition"] = _attachment(name)
     return response
 

@@ -5,7 +5,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from hardship.models import HardshipFile
-from tests.factories import TEST_PASSWORD, UnionUnitFactory, UserFactory, make_id_number
+from tests.factories import (
+    TEST_PASSWORD,
+    UnionUnitFactory,
+    UserFactory,
+    make_id_number,
+    put_on_closed_notice,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,6 +119,9 @@ def test_search_open_verify_approve_and_exit(live_server, page, screenshot, peop
     verify.get_by_role("button", name="登记入户核查").click()
     screenshot(page, "22b-after-verify")
     expect(page.get_by_test_id("file-status")).to_have_text("已入户核查")
+
+    # The notice the unit asks for ran without objection (its own flow: test_notice_flow.py).
+    put_on_closed_notice(HardshipFile.objects.get(), by=people["caseworker"])
 
     # The approver puts it on file.
     sign_in(page, live_server, "zhaolei")

@@ -325,3 +325,24 @@ def test_an_anonymous_visitor_cannot_see_the_check_page(client):
     client.logout()
     response = client.get(reverse("hardship:check_list"))
     assert response.status_code == 302
+
+
+def test_the_approver_finds_mismatches_on_the_check_page_and_the_caseworker_no_form(
+    mismatched, approver, caseworker, client
+):
+    client.force_login(caseworker)
+    page = client.get(reverse("hardship:check_list")).content.decode()
+    assert 'data-testid="check-to-decide"' in page
+    assert 'data-testid="check-decide"' not in page
+
+    client.force_login(approver)
+    page = client.get(reverse("hardship:check_list")).content.decode()
+    assert 'data-testid="check-decide"' in page
+    check = mismatched.finance_checks.get()
+    response = client.post(
+        reverse("hardship:check_decide", args=[check.pk]),
+        {f"check-{check.pk}-decision": "proceed", f"check-{check.pk}-reason": "一次性补偿"},
+    )
+    assert response.status_code == 302
+    check.refresh_from_db()
+    assert check.decision == "proceed"
