@@ -173,3 +173,27 @@ def put_on_closed_notice(*files, by, days_ago: int = 10):
             category=file.get_category_display(), reason=short_reason(file),
         )  # fmt: skip
     return notice
+
+
+def put_grant_on_closed_notice(grant, *, by):
+    """Put a schooling grant on a notice of its paying unit that closed clean before today."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hardship.models import PublicNotice, PublicNoticeEntry
+    from hardship.pipeline import mask_name
+
+    today = timezone.localdate()
+    notice = PublicNotice.objects.create(
+        unit=grant.unit, kind=PublicNotice.Kind.GRANTS, starts_on=today - timedelta(days=10),
+        ends_on=today - timedelta(days=3), working_days=5, where_to_object="工会办公室",
+        created_by=by,
+    )  # fmt: skip
+    grant.notice_entry = PublicNoticeEntry.objects.create(
+        notice=notice, file=grant.file, masked_name=mask_name(grant.file.name),
+        unit_name=grant.file.unit.name, category=grant.file.get_category_display(),
+        reason="金秋助学", amount=grant.amount,
+    )  # fmt: skip
+    grant.save(update_fields=["notice_entry"])
+    return grant

@@ -37,7 +37,12 @@ from reports.periods import Period
 from reports.statistics import PeriodTooOld
 from reports.tallies import refresh_tallies, window_months
 from tests.documents.test_pdf import pdf_fonts, pdf_pages, pdf_words, save_picture, squeezed
-from tests.factories import UnionUnitFactory, UserFactory, make_id_number
+from tests.factories import (
+    UnionUnitFactory,
+    UserFactory,
+    make_id_number,
+    put_grant_on_closed_notice,
+)
 from tests.funds.test_disbursements import student_household
 from tests.visits.test_visits import campaign, household, list_row, log
 from tests.workers import database_url_for_other_processes, wait_for, worker_process
@@ -68,6 +73,8 @@ def pay(*, caseworker, approver, file, fund, amount, purpose=Purpose.VISIT_MONEY
         by=caseworker,
     )
     approved = disbursement_approve(disbursement=proposal, by=approver)
+    if purpose == Purpose.SCHOOLING:
+        put_grant_on_closed_notice(approved, by=caseworker)
     return disbursement_pay(
         disbursement=approved, by=caseworker, method=PaymentMethod.BANK, bank_reference="B-1"
     )
