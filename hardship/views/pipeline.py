@@ -382,6 +382,8 @@ def check_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def file_pipeline_context(*, file, user) -> dict:
     """What the file page shows of the civil-affairs check and the public notices."""
     file_checks = checks.checks_of_file(file=file)
+    for check in file_checks:
+        check.file = file  # the page's own, its unit read already
     return {
         "finance_checks": [
             (

@@ -346,3 +346,25 @@ def test_the_approver_finds_mismatches_on_the_check_page_and_the_caseworker_no_f
     assert response.status_code == 302
     check.refresh_from_db()
     assert check.decision == "proceed"
+
+
+def test_the_check_page_costs_the_same_for_one_or_three_waiting(caseworker, standards, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("hardship:check_list")).status_code == 200
+        return len(queries)
+
+    def household(n):
+        return with_consent(
+            open_file(by=caseworker, id_number=make_id_number(sequence=800 + 2 * n)), caseworker
+        )
+
+    client.force_login(caseworker)
+    finance_check_request(by=caseworker, files=[household(0)], reason="民政核对")
+    one = count()
+    finance_check_request(by=caseworker, files=[household(n) for n in (1, 2)], reason="民政核对")
+
+    assert count() == one

@@ -406,3 +406,45 @@ def statuses_of(files):
     for file in files:
         file.refresh_from_db()
     return {file.status for file in files}
+
+
+def queries_of(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_notice_list_and_a_notices_page_cost_the_same_for_one_or_three(
+    caseworker, second_caseworker, standards, client
+):
+    def verified(n):
+        file = open_file(by=caseworker, id_number=make_id_number(sequence=700 + 2 * n))
+        hardship_file_first_review(file=file, by=caseworker)
+        hardship_file_record_verification(
+            file=file, by=second_caseworker, visited_on=timezone.localdate(),
+            verifiers=[second_caseworker], findings="属实。",
+        )  # fmt: skip
+        return file
+
+    client.force_login(caseworker)
+    first = start([verified(0)], caseworker)
+    objection_record(
+        by=caseworker, entry=first.entries.get(), received_at=timezone.now(),
+        channel=Objection.Channel.PHONE, content="反映情况。",
+    )  # fmt: skip
+    one_list = queries_of(client, reverse("hardship:notice_list"))
+    one_page = queries_of(client, reverse("hardship:notice_detail", args=[first.pk]))
+    files = [verified(n) for n in (1, 2, 3)]
+    start(files[:1], caseworker)
+    third = start(files[1:], caseworker)
+    for entry in third.entries.all():
+        objection_record(
+            by=caseworker, entry=entry, received_at=timezone.now(),
+            channel=Objection.Channel.LETTER, content="来信。",
+        )  # fmt: skip
+
+    assert queries_of(client, reverse("hardship:notice_list")) == one_list
+    assert queries_of(client, reverse("hardship:notice_detail", args=[third.pk])) == one_page
