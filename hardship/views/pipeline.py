@@ -21,7 +21,8 @@ from hardship.forms import (
 )
 from hardship.models import FinanceCheck, Objection, PublicNotice
 from hardship.pipeline import pipeline_settings_for
-from people.access import branch_view, get_object_for_user
+from people.access import branch_view, get_object_for_user, may_act_as
+from people.models import Role
 
 LIST_LIMIT = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -277,6 +278,7 @@ def _render_checks(request, *, request_form=None, result_form=None, status=200):
             "request_form": request_form
             or CheckRequestForm(prefix="ask", choices=waiting_files[:LIST_LIMIT]),
             "result_form": result_form or CheckResultForm(prefix="result"),
+            "may_ask": may_act_as(user, Role.CASEWORKER),
             "waiting": list(checks.checks_waiting(user=user)[:LIST_LIMIT]),
             "to_decide": [
                 (

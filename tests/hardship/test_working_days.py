@@ -54,3 +54,18 @@ def test_a_name_keeps_only_its_first_and_last_character():
     assert mask_name("李明") == "李*"
     assert mask_name("欧阳志明") == "欧**明"
     assert mask_name("王") == "王"
+
+
+@pytest.mark.django_db
+def test_the_settings_form_refuses_a_minimum_below_the_unit_above(tree):
+    from hardship.admin import PipelineSettingsForm
+    from hardship.models import PipelineSettings
+
+    PipelineSettings.objects.create(unit=tree.hubei, notice_minimum_days=7)
+    form = PipelineSettingsForm(
+        data={"unit": tree.wuhan.pk, "notice_minimum_days": "5", "check_columns": '["name", "x"]'}
+    )
+
+    assert not form.is_valid()
+    assert "7" in form.errors["notice_minimum_days"][0]
+    assert "check_columns" in form.errors
