@@ -94,6 +94,7 @@ def test_check_notice_objection_and_approval(
     page.get_by_test_id("notice-new").click()
     page.get_by_label("陈桂兰", exact=False).check()
     page.get_by_label("异议受理方式").fill("江岸区总工会帮扶中心，电话 027-82345678")
+    screenshot(page, "60b-notice-new")
     page.get_by_test_id("notice-start").click()
     expect(page.get_by_test_id("notice-entries")).to_contain_text("陈*兰")
     with page.expect_download() as printed:
