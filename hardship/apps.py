@@ -9,5 +9,5 @@ class HardshipConfig(AppConfig):
     def ready(self) -> None:
         # Register the producers of this app's generated documents and jobs (the file card,
         # the spreadsheet import's jobs, large exports of the file list).
-        from hardship import exporting, file_card  # noqa: F401
+        from hardship import checks, exporting, file_card  # noqa: F401
         from hardship.importing import services  # noqa: F401

@@ -11,18 +11,25 @@ listed with its reason. A result that does not match the file waits for an appro
 (``hardship.pipeline.check_hold_on_approval``).
 """
 
+import io
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.crypto import keyed_hashes
 from common.errors import RuleBroken
 from common.rules import ALLOWED, Decision, refuse
+from documents.models import GeneratedDocument
+from documents.services import BackLink, JobContext, back_link, document_request, producer
 from hardship.choices import AttachmentKind
 from hardship.exporting import full_id_export_record
 from hardship.importing.columns import fold_header
@@ -355,15 +362,9 @@ def _people_waiting(by: User) -> dict[str, tuple[FinanceCheck, str]]:
     return people
 
 
-def finance_check_results_import(*, by: User, upload) -> list[FinanceCheck]:
-    """Import the centre's result file: each line a person of a check waiting in ``by``'s
-    branch. Any unknown person, person listed twice, missing column or unreadable value
-    refuses the whole file (RuleBroken, each bad line with its reason): nothing is applied.
-
-    Side effects: a FinanceCheckFinding a line; each check answered (its mismatch: the centre
-    reports one, or the income found exceeds what the file declares); a "check result
-    received" step on each timeline. Returns the checks answered.
-    """
+def _result_upload_check(*, by: User, upload) -> None:
+    """What the web process checks of a result file: who sends it, its name, size and the
+    zip's table of contents (never its content)."""
     may_act_as(by, Role.CASEWORKER).enforce()
     size = getattr(upload, "size", 0) or 0
     if size > MAX_RESULT_BYTES:
@@ -373,6 +374,19 @@ def finance_check_results_import(*, by: User, upload) -> list[FinanceCheck]:
     problem = upload_problem(upload, name=getattr(upload, "name", ""), size=size)
     if problem:
         raise RuleBroken({"upload": problem})
+
+
+def finance_check_results_import(*, by: User, upload) -> list[FinanceCheck]:
+    """Import the centre's result file: each line a person of a check waiting in ``by``'s
+    branch. Any unknown person, person listed twice, missing column or unreadable value
+    refuses the whole file (RuleBroken, each bad line with its reason): nothing is applied.
+    Pages hand the file to a worker (``finance_check_results_request``), which calls this.
+
+    Side effects: a FinanceCheckFinding a line; each check answered (its mismatch: the centre
+    reports one, or the income found exceeds what the file declares); a "check result
+    received" step on each timeline. Returns the checks answered.
+    """
+    _result_upload_check(by=by, upload=upload)
     try:
         sheet = read_spreadsheet(upload)
     except SpreadsheetProblem as unusable:
@@ -530,3 +544,61 @@ def finance_check_decide(
     if decision == FinanceCheck.Decision.REFUSE:
         hardship_file_reject(file=check.file, by=by, reason=reason)
     return check
+
+
+# ====================================================================== the result, by a worker
+
+RESULTS_KIND = "finance_check_results"
+
+
+class ResultsRefused(Exception):
+    """The result file was refused; the message lists every bad line."""
+
+
+def finance_check_results_request(*, by: User, upload, language: str) -> GeneratedDocument:
+    """Hand the centre's result file to a worker, which reads and applies it (a web process
+    never reads a whole workbook). The file is kept under a random name until the job has
+    run, then deleted whatever the outcome.
+
+    Raises PermissionDenied, or RuleBroken on ``upload`` (name, size, table of contents).
+    Side effects: the stored file; a GeneratedDocument and its Celery message.
+    """
+    _result_upload_check(by=by, upload=upload)
+    upload.seek(0)
+    path = default_storage.save(f"checks/{uuid.uuid4().hex}.xlsx", upload)
+    return document_request(
+        kind=RESULTS_KIND,
+        title=_("Civil-affairs check results"),
+        by=by,
+        unit=by.unit,
+        params={"path": path, "language": language},
+        reuse_recent=False,
+    )
+
+
+@producer(RESULTS_KIND)
+def finance_check_results_job(job: JobContext) -> None:
+    """params: path (the stored result file), language. Applies it all or refuses it."""
+    path = job.params["path"]
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        try:
+            if not default_storage.exists(path):
+                raise ResultsRefused(_("The result file is no longer kept: upload it again."))
+            job.progress(0, 1)
+            with default_storage.open(path, "rb") as stored:
+                content = io.BytesIO(stored.read())
+            content.name = "result.xlsx"
+            content.size = len(content.getvalue())
+            try:
+                finance_check_results_import(by=job.document.requested_by, upload=content)
+            except RuleBroken as refused:
+                raise ResultsRefused(" ".join(refused.messages)) from None
+            job.progress(1, 1)
+        finally:
+            default_storage.delete(path)
+    return None
+
+
+@back_link(RESULTS_KIND)
+def finance_check_results_back(document: GeneratedDocument, user: User) -> BackLink:
+    return BackLink(reverse("hardship:check_list"), _("Back to the civil-affairs check"))

@@ -331,24 +331,19 @@ def check_request(request: HttpRequest) -> HttpResponse:
 @branch_view()
 @require_POST
 def check_results(request: HttpRequest) -> HttpResponse:
-    """Import the centre's result file: all of it, or nothing with each bad line listed."""
+    """Hand the centre's result file to a worker, whose job page says how it went: all of it
+    applied, or nothing with each bad line listed."""
     _own_unit(request)
     form = CheckResultForm(request.POST, request.FILES, prefix="result")
     if form.is_valid():
         try:
-            answered = checks.finance_check_results_import(
-                by=request.user, upload=form.cleaned_data["upload"]
+            job = checks.finance_check_results_request(
+                by=request.user, upload=form.cleaned_data["upload"], language=request.LANGUAGE_CODE
             )
         except (PermissionDenied, ValidationError) as refused:
             show_refusal(form, refused)
         else:
-            mismatches = sum(check.mismatch for check in answered)
-            messages.success(
-                request,
-                _("Results of %(count)s households imported; %(mismatches)s found a mismatch.")
-                % {"count": len(answered), "mismatches": mismatches},
-            )
-            return redirect("hardship:check_list")
+            return redirect(job)
     return _render_checks(request, result_form=form, status=400)
 
 

@@ -13,6 +13,8 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 from playwright.sync_api import expect
 
+from documents.models import GeneratedDocument
+from documents.services import document_run
 from hardship.attachments import attachment_add
 from hardship.models import HardshipFile, PublicNotice
 from tests.browser.conftest import ARTIFACTS
@@ -84,7 +86,13 @@ def test_check_notice_objection_and_approval(
         str(result_xlsx(tmp_path / "result.xlsx", applied.id_number))
     )
     page.get_by_test_id("check-results").click()
-    expect(page.get_by_role("status")).to_contain_text("已导入1户的核对结果")
+    # A worker reads the workbook (run here as a worker runs it), and its page says so.
+    job = GeneratedDocument.objects.get(kind="finance_check_results")
+    assert document_run(document_id=job.pk) == "done"
+    page.reload()
+    expect(page.get_by_test_id("document-status")).to_have_text("已完成")
+    screenshot(page, "60-check-results-job")
+    page.get_by_test_id("document-back").click()
     screenshot(page, "60-check-page")
     page.goto(file_url)
     expect(page.get_by_test_id("finance-check")).to_contain_text("一致")

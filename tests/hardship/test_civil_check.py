@@ -13,6 +13,8 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 
 from common.errors import RuleBroken
+from documents.models import GeneratedDocument
+from documents.services import document_run
 from hardship.attachments import attachment_add
 from hardship.checks import (
     finance_check_decide,
@@ -40,8 +42,9 @@ HEADER = ["身份证号码", "姓名", "是否享受低保", "是否享受特困
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
+def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 def png() -> SimpleUploadedFile:
@@ -272,8 +275,8 @@ def test_refusing_on_a_mismatch_closes_the_file(mismatched, approver):
 # ====================================================================== pages
 
 
-def test_the_check_page_makes_the_spreadsheet_and_imports_the_results(
-    households, caseworker, client
+def test_the_check_page_makes_the_spreadsheet_and_a_worker_imports_the_results(
+    households, caseworker, client, media_root
 ):
     client.force_login(caseworker)
     assert client.get(reverse("hardship:check_list")).status_code == 200
@@ -286,26 +289,54 @@ def test_the_check_page_makes_the_spreadsheet_and_imports_the_results(
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "filename*=UTF-8''" in response["Content-Disposition"]
 
-    imported = client.post(
+    sent = client.post(
         reverse("hardship:check_results"),
         {"result-upload": result_file([line(households[1], "李明")])},
     )
-    assert imported.status_code == 302
+    job = GeneratedDocument.objects.get(kind="finance_check_results")
+    assert sent.status_code == 302
+    assert sent["Location"] == job.get_absolute_url()
+    assert not FinanceCheckFinding.objects.exists()  # the web process read nothing
+
+    assert document_run(document_id=job.pk) == "done"
+
     page = client.get(households[1].get_absolute_url()).content.decode()
     assert 'data-testid="finance-check"' in page
+    assert list((media_root / "checks").iterdir()) == []  # the file is not kept
 
 
-def test_a_bad_result_file_is_refused_beside_the_upload(households, caseworker, client):
+def test_a_bad_result_file_fails_its_job_with_every_bad_line(
+    households, caseworker, client, media_root
+):
     finance_check_request(by=caseworker, files=households, reason="民政核对")
+    client.force_login(caseworker)
+
+    client.post(
+        reverse("hardship:check_results"),
+        {"result-upload": result_file([line(make_id_number(sequence=992), "陌生人")])},
+    )
+    job = GeneratedDocument.objects.get(kind="finance_check_results")
+
+    assert document_run(document_id=job.pk) == "failed"
+    job.refresh_from_db()
+    assert "第2行" in job.error
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "第2行" in page
+    assert not FinanceCheckFinding.objects.exists()
+    assert list((media_root / "checks").iterdir()) == []
+
+
+def test_a_file_that_is_no_workbook_is_refused_beside_the_upload(households, caseworker, client):
     client.force_login(caseworker)
 
     response = client.post(
         reverse("hardship:check_results"),
-        {"result-upload": result_file([line(make_id_number(sequence=992), "陌生人")])},
+        {"result-upload": SimpleUploadedFile("核对结果.xlsx", b"not a workbook")},
     )
 
     assert response.status_code == 400
-    assert "第2行" in response.content.decode()
+    assert "result-upload_error" in response.content.decode()
+    assert not GeneratedDocument.objects.exists()
 
 
 def test_the_sibling_branch_gets_404_for_a_checks_decision(mismatched, sibling, client):
