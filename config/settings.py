@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "visits",
     "funds",
     "reports",
+    "audit",
     "mailings",
 ]
 # Demo and benchmark data generators (seed_demo, seed_scale): development and tests only.
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Each write of a request is kept in the history with the user who made it.
+    "pghistory.middleware.HistoryMiddleware",
     # Outside the sign-in and access checks, so that their answers are marked too.
     "common.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -486,3 +489,7 @@ if ID_HASH_PREVIOUS_KEY and len(ID_HASH_PREVIOUS_KEY) < 32:
 # staff only, with branch-scoped ModelAdmins); every other view must declare
 # its rule (people/access.py).
 ACCESS_RULE_EXEMPT_NAMESPACES = ["admin"]
+
+# ---------------------------------------------------------------- the audit page
+# At most this many rows in one export of the audit (the page itself shows 100 at a time).
+AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 20000, minimum=100)
