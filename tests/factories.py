@@ -43,6 +43,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     # One hash of the test password for every user: the production hasher, paid once.
     password = factory.LazyFunction(_test_password_hash)
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if kwargs.get("password") is None:  # password=None: an account no one can sign in to
+            kwargs["password"] = make_password(None)
+        return kwargs
+
     @factory.post_generation
     def saved(self, create, extracted, **kwargs):
         if create:
