@@ -392,8 +392,38 @@ DOCUMENT_REQUESTS_PER_HOUR = env_int("DOCUMENT_REQUESTS_PER_HOUR", 60, minimum=1
 DOCUMENT_REUSE_SECONDS = env_int("DOCUMENT_REUSE_SECONDS", 120, minimum=0)
 # Attachments (scans, photos) larger than this are refused while they arrive.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Stored files — attachments, visit photos, roster scans, generated documents, import and
+# check spreadsheets — all go through Django's storage API: under MEDIA_ROOT by default, or,
+# with STORAGE_S3_BUCKET set, in an S3-compatible object store (MinIO, Ceph, a cloud's), so
+# web and workers may run on different machines. Files are still served only through the
+# permission-checked views, streamed by the app: the bucket stays private and no link to
+# it is ever handed out.
+STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            # Another store than Amazon's: its address (http://minio:9000).
+            "endpoint_url": env_str("STORAGE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("STORAGE_S3_REGION", "") or None,
+            # Without keys, boto3 finds its credentials as usual (an instance role, say).
+            "access_key": env_str("STORAGE_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("STORAGE_S3_SECRET_KEY", "") or None,
+            "location": env_str("STORAGE_S3_PREFIX", ""),
+            # MinIO and most self-hosted stores answer at http://host/bucket/key.
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_expire": 60,
+            # A name is never reused: two uploads of 身份证.jpg are two objects.
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
