@@ -105,6 +105,7 @@ bench: $(STAMP)
 	$(PY) bench/dashboard.py
 	$(PY) bench/reports.py
 	$(PY) bench/emails.py
+	$(PY) bench/load.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "visits",
     "funds",
     "reports",
+    "audit",
     "mailings",
 ]
 # Demo and benchmark data generators (seed_demo, seed_scale): development and tests only.
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Each write of a request is kept in the history with the user who made it.
+    "pghistory.middleware.HistoryMiddleware",
     # Outside the sign-in and access checks, so that their answers are marked too.
     "common.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -251,6 +254,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Passwords are hashed with Argon2id, Django's recommended hasher, at a cost chosen for a
+# morning's burst of sign-ins: 64 MiB and two passes take about 0.09 s of one core, a third of
+# PBKDF2's default (about 0.27 s), and the memory they need makes guessing on graphics cards
+# costly where PBKDF2's iterations do not. bench/load.py measures the burst (README, "Load").
+# Hashes made with PBKDF2 stay valid and are rehashed with Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "people.hashers.UnionArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 # The one-time link an administrator sends for a person to set their password works this long
 # (and stops working once used, or when the person signs in).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_HOURS", 72, minimum=1) * 3600
@@ -379,8 +392,38 @@ DOCUMENT_REQUESTS_PER_HOUR = env_int("DOCUMENT_REQUESTS_PER_HOUR", 60, minimum=1
 DOCUMENT_REUSE_SECONDS = env_int("DOCUMENT_REUSE_SECONDS", 120, minimum=0)
 # Attachments (scans, photos) larger than this are refused while they arrive.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Stored files — attachments, visit photos, roster scans, generated documents, import and
+# check spreadsheets — all go through Django's storage API: under MEDIA_ROOT by default, or,
+# with STORAGE_S3_BUCKET set, in an S3-compatible object store (MinIO, Ceph, a cloud's), so
+# web and workers may run on different machines. Files are still served only through the
+# permission-checked views, streamed by the app: the bucket stays private and no link to
+# it is ever handed out.
+STORAGE_S3_BUCKET = env_str("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            # Another store than Amazon's: its address (http://minio:9000).
+            "endpoint_url": env_str("STORAGE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("STORAGE_S3_REGION", "") or None,
+            # Without keys, boto3 finds its credentials as usual (an instance role, say).
+            "access_key": env_str("STORAGE_S3_ACCESS_KEY", "") or None,
+            "secret_key": env_str("STORAGE_S3_SECRET_KEY", "") or None,
+            "location": env_str("STORAGE_S3_PREFIX", ""),
+            # MinIO and most self-hosted stores answer at http://host/bucket/key.
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_expire": 60,
+            # A name is never reused: two uploads of 身份证.jpg are two objects.
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -476,3 +519,7 @@ if ID_HASH_PREVIOUS_KEY and len(ID_HASH_PREVIOUS_KEY) < 32:
 # staff only, with branch-scoped ModelAdmins); every other view must declare
 # its rule (people/access.py).
 ACCESS_RULE_EXEMPT_NAMESPACES = ["admin"]
+
+# ---------------------------------------------------------------- the audit page
+# At most this many rows in one export of the audit (the page itself shows 100 at a time).
+AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 20000, minimum=100)

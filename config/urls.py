@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("funds/", include("funds.urls")),
     path("mailings/", include("mailings.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("reports.urls")),
     path("", include("hardship.urls")),
 ]

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import RuleBroken
+from common.statistics import statistics_refresh_after_bulk_write
 from funds.choices import BatchStatus, DisbursementStatus, Purpose
 from funds.models import AidRule, Disbursement, DisbursementBatch, Fund
 from funds.selectors import may_approve_batch, may_propose_batch, may_reject_batch
@@ -107,6 +108,10 @@ def batch_propose(
             proposed_by=by,
         )  # fmt: skip
         proposed = _insert_payments(batch=batch, payer=payer, rule=rule)
+        # The query for who was left out asks whether each household has visit money
+        # outside this batch: planned on statistics that predate the insert, it probed the
+        # payments once per household.
+        statistics_refresh_after_bulk_write(table=Disbursement._meta.db_table, rows=proposed)
         exceptions, left_out = _left_out(batch=batch, rule=rule)
         if not proposed:
             # An empty batch would only send the approver a page with nothing to approve.

@@ -19,6 +19,7 @@ What the database itself guarantees, whatever code path writes:
 
 from decimal import Decimal
 
+import pghistory
 import pgtrigger
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
@@ -535,6 +536,20 @@ class DisbursementBatch(models.Model):
         return f"{self.campaign} · {self.unit.name} #{self.pk}"
 
 
+# Corrections of a payment (its amount, fund, purpose, method, reference, reasons) are kept by
+# database triggers with who made them; its life (proposed, approved, paid, ended) is in its
+# own columns. Status changes alone write no event: a province's batch approves 700,000
+# payments at once, and their history is the batch's.
+@pghistory.track(
+    pghistory.UpdateEvent(
+        condition=pghistory.AnyChange(
+            "file", "fund", "purpose", "amount", "description", "school_stage",
+            "out_of_pocket", "override_reason", "method", "bank_reference", "end_reason",
+        ),
+    ),
+    model_name="DisbursementEvent",
+    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="disbursement_event_at")]},
+)  # fmt: skip
 class Disbursement(models.Model):
     """A payment (发放) of aid to a household on file, from a fund, with its life.
 

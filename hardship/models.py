@@ -128,6 +128,7 @@ def _money_in_range(field: str) -> Q:
     pghistory.UpdateEvent(),
     exclude=["search_keys", "updated_at"],
     model_name="HardshipFileEvent",
+    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="file_event_at")]},
 )
 class HardshipFile(models.Model):
     """A hardship file (困难职工档案) on one worker household.
@@ -359,6 +360,7 @@ NEED_FIELDS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
     model_name="HouseholdMemberEvent",
+    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="member_event_at")]},
 )
 class HouseholdMember(models.Model):
     """A member of the worker's household (家庭成员)."""

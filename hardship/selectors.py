@@ -187,7 +187,7 @@ def file_changes(*, file: HardshipFile) -> list[dict]:
                 for f in fields:
                     old, new = getattr(before, f.attname), getattr(event, f.attname)
                     if old != new:
-                        diffs.append(_display_change(f, before, event))
+                        diffs.append(shown_change(f, before, event))
                 if diffs or event.pgh_label == "delete":
                     changes.append(
                         {
@@ -229,7 +229,7 @@ def file_changes(*, file: HardshipFile) -> list[dict]:
     return changes
 
 
-def _display_change(field, before, after) -> dict:
+def shown_change(field, before, after) -> dict:
     def shown(event):
         value = getattr(event, field.attname)
         if field.name == "id_number":

@@ -1,6 +1,9 @@
 """factory_boy factories. Units go through the service, which writes their path."""
 
+import functools
+
 import factory
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from people.models import UnionUnit, User
@@ -24,6 +27,11 @@ class UnionUnitFactory(factory.django.DjangoModelFactory):
         return union_unit_create(**kwargs)
 
 
+@functools.cache
+def _test_password_hash() -> str:
+    return make_password(TEST_PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -32,7 +40,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"职工{n}")
     is_caseworker = True
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    # One hash of the test password for every user: the production hasher, paid once.
+    password = factory.LazyFunction(_test_password_hash)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if kwargs.get("password") is None:  # password=None: an account no one can sign in to
+            kwargs["password"] = make_password(None)
+        return kwargs
 
     @factory.post_generation
     def saved(self, create, extracted, **kwargs):

@@ -32,6 +32,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from common.errors import RuleBroken
+from common.statistics import statistics_refresh_after_bulk_write
 from documents.models import GeneratedDocument
 from documents.services import BackLink, JobContext, back_link, document_request, producer
 from hardship.choices import Category
@@ -203,13 +204,17 @@ def visit_lists_build(*, campaign: Campaign, unit: UnionUnit, progress=None) -> 
         ).update(status=VisitListStatus.BUILDING)
     size = settings.VISIT_LIST_UNITS_PER_BATCH
     batches = [open_units[i : i + size] for i in range(0, len(open_units), size)]
+    written = 0
     for done, batch in enumerate(batches):
         if progress:
             progress(done, len(batches))
         with transaction.atomic():
-            _insert_rows(
+            written += _insert_rows(
                 campaign=campaign, targets=targets, unit_ids=_lock_open_lists(campaign, batch)
             )
+    # Each list then counts its rows: planned on statistics from before the build, that
+    # count would take the new campaign's rows for none.
+    statistics_refresh_after_bulk_write(table=VisitListRow._meta.db_table, rows=written)
     with transaction.atomic():
         _finish_lists(campaign=campaign, unit_ids=open_units)
     if progress:
@@ -235,10 +240,11 @@ def _lock_open_lists(campaign: Campaign, unit_ids: list[int]) -> list[int]:
     )
 
 
-def _insert_rows(*, campaign: Campaign, targets: QuerySet, unit_ids: list[int]) -> None:
-    """One INSERT … SELECT for a batch of units: the households, in priority order, with their snapshot."""
+def _insert_rows(*, campaign: Campaign, targets: QuerySet, unit_ids: list[int]) -> int:
+    """One INSERT … SELECT for a batch of units: the households, in priority order, with their
+    snapshot; returns the rows written."""
     if not unit_ids:
-        return
+        return 0
     target_sql, target_params = (
         targets.filter(unit_id__in=unit_ids).order_by().values("pk").query.sql_with_params()
     )
@@ -282,6 +288,7 @@ def _insert_rows(*, campaign: Campaign, targets: QuerySet, unit_ids: list[int]) 
     """  # noqa: S608 - our own SQL; every value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign.pk, campaign.pk, *target_params, *unit_ids, *unit_ids])
+        return cursor.rowcount
 
 
 def _finish_lists(*, campaign: Campaign, unit_ids: list[int]) -> None:

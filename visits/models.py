@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pghistory
 import pgtrigger
 from django.db import models
 from django.db.models import F, Q
@@ -55,6 +56,14 @@ class Cadre(models.Model):
         return reverse("visits:cadre_detail", kwargs={"pk": self.pk})
 
 
+# Every change is kept by database triggers with who made it (the request's user, through
+# pghistory's middleware): the audit page (audit/) shows them.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="PairingEvent",
+    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="pairing_event_at")]},
+)
 class Pairing(models.Model):
     """A cadre paired with a household (结对帮扶) for a time; history is kept, never rewritten."""
 
@@ -185,6 +194,14 @@ class CampaignAidStandard(models.Model):
         return f"{self.campaign_id} {self.category} {self.amount}"
 
 
+# Every change is kept by database triggers with who made it (the request's user, through
+# pghistory's middleware): the audit page (audit/) shows them.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="VisitEvent",
+    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="visit_event_at")]},
+)
 class Visit(models.Model):
     """A visit (走访慰问) to a household: what was found, solved, handed over."""
 
@@ -268,6 +285,14 @@ class VisitPhoto(StoredUpload):
         return f"visit-photos/{self.visit_id}"
 
 
+# Every change is kept by database triggers with who made it (the request's user, through
+# pghistory's middleware): the audit page (audit/) shows them.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="FollowUpEvent",
+    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="followup_event_at")]},
+)
 class FollowUp(models.Model):
     """A problem not solved on the spot, followed up (跟踪督办) until done or cancelled."""
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -156,3 +157,21 @@ def test_a_sign_in_without_csrf_token_is_refused(db):
     response = sign_in(client, "anyone", "whatever-it-is")
 
     assert response.status_code == 403
+
+
+def test_passwords_are_hashed_with_argon2id(caseworker):
+    caseworker.set_password("A-new-password-2026")
+    caseworker.save(update_fields=["password"])
+
+    assert caseworker.password.startswith("argon2$argon2id$v=19$m=65536,t=2,p=1$")
+
+
+def test_an_older_pbkdf2_hash_still_signs_in_and_is_rehashed_with_argon2(client, caseworker):
+    caseworker.password = make_password(TEST_PASSWORD, hasher="pbkdf2_sha256")
+    caseworker.save(update_fields=["password"])
+
+    response = sign_in(client, "wuhan.cw", TEST_PASSWORD)
+
+    assert response.status_code == 302
+    caseworker.refresh_from_db()
+    assert caseworker.password.startswith("argon2$argon2id$")
