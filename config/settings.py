@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "csp",
+    # /health/ and /health/deep/ (documents/health.py).
+    "health_check",
     # Second factor for superusers and unit administrators: authenticator apps (TOTP) and
     # one-time recovery codes (people/middleware.py asks for it).
     "django_otp",
@@ -196,6 +198,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 TALLY_REFRESH_MINUTES = env_int("TALLY_REFRESH_MINUTES", 10, minimum=1)
 # Every periodic task, in one place; each names a task by its explicit name=.
 CELERY_BEAT_SCHEDULE = {
+    # Beat's heartbeat, which /health/deep/ reads (documents/health.py).
+    "health-beat-tick": {
+        "task": "documents.beat_tick",
+        "schedule": 60.0,
+    },
     "clear-expired-sessions": {
         "task": "people.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -290,6 +297,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # ---------------------------------------------------------------- security
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes /health/ over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
@@ -459,11 +468,24 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "common.error_reports.PersonalDataReporterFi
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # ---------------------------------------------------------------- logging
+# LOG_FORMAT=json writes one JSON object a line (time, level, logger, message and any extra
+# fields), for a log collector; plain text otherwise.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
@@ -523,3 +545,11 @@ ACCESS_RULE_EXEMPT_NAMESPACES = ["admin"]
 # ---------------------------------------------------------------- the audit page
 # At most this many rows in one export of the audit (the page itself shows 100 at a time).
 AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 20000, minimum=100)
+
+# ---------------------------------------------------------------- health
+# /health/deep/ (documents/health.py) warns when this many messages wait in the queue, and
+# fails when a job has waited for a worker longer than this; a monitoring system may read it
+# with "Authorization: Bearer <HEALTH_TOKEN>" (superusers signed in may always).
+HEALTH_QUEUE_WARN = env_int("HEALTH_QUEUE_WARN", 1000, minimum=1)
+HEALTH_JOB_WAIT_MINUTES = env_int("HEALTH_JOB_WAIT_MINUTES", 10, minimum=1)
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")

@@ -14,6 +14,14 @@ def health_check() -> dict:
     return {"database": one == 1, "worker_time": timezone.now().isoformat()}
 
 
+@shared_task(name="documents.beat_tick", ignore_result=True)
+def beat_tick() -> None:
+    """Every minute: beat and a worker are alive (documents/health.py reads it)."""
+    from documents.health import beat_tick_record
+
+    beat_tick_record()
+
+
 @shared_task(name="documents.generate_document", bind=True)
 def generate_document(self, document_id: int) -> str:
     """Produce one requested document or long job (documents/services.py)."""
