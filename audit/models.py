@@ -35,3 +35,29 @@ class AuditReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.section} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention that ends: when, up to which day, what it erased (or, in a dry
+    run, would erase)."""
+
+    dry_run = models.BooleanField(_("dry run"))
+    # Files that left hardship or were closed before this day were due.
+    cutoff = models.DateField(_("ended before"))
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    files = models.PositiveIntegerField(_("files anonymised"), default=0)
+    members = models.PositiveIntegerField(_("members anonymised"), default=0)
+    visits = models.PositiveIntegerField(_("visit notes erased"), default=0)
+    attachments = models.PositiveIntegerField(_("attachments deleted"), default=0)
+    photos = models.PositiveIntegerField(_("visit photos deleted"), default=0)
+    roster_scans = models.PositiveIntegerField(_("roster scans deleted"), default=0)
+    history_rows = models.PositiveIntegerField(_("history rows deleted"), default=0)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.cutoff} {self.files}"

@@ -198,6 +198,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 TALLY_REFRESH_MINUTES = env_int("TALLY_REFRESH_MINUTES", 10, minimum=1)
 # Every periodic task, in one place; each names a task by its explicit name=.
 CELERY_BEAT_SCHEDULE = {
+    # Personal data erased once its retention period has ended (audit/retention.py).
+    "retention": {
+        "task": "audit.retention_run",
+        "schedule": crontab(day_of_month=1, hour=4, minute=7),
+    },
     # Beat's heartbeat, which /health/deep/ reads (documents/health.py).
     "health-beat-tick": {
         "task": "documents.beat_tick",
@@ -543,6 +548,9 @@ if ID_HASH_PREVIOUS_KEY and len(ID_HASH_PREVIOUS_KEY) < 32:
 ACCESS_RULE_EXEMPT_NAMESPACES = ["admin"]
 
 # ---------------------------------------------------------------- the audit page
+# A household's personal data is erased this many years after its file left hardship or was
+# closed (audit/retention.py), by a monthly task.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 10, minimum=1)
 # At most this many rows in one export of the audit (the page itself shows 100 at a time).
 AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 20000, minimum=100)
 

@@ -260,6 +260,8 @@ class HardshipFile(models.Model):
     opened_on = models.DateField(_("on file since"), null=True, blank=True)
     review_due_on = models.DateField(_("review due"), null=True, blank=True)
     ended_on = models.DateField(_("exited or closed on"), null=True, blank=True)
+    # Set when the retention period ended and the personal data was erased (audit/retention.py).
+    anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     exit_reason = models.CharField(
         _("exit reason"), max_length=14, choices=ExitReason.choices, blank=True
     )
