@@ -547,6 +547,13 @@ if ID_HASH_PREVIOUS_KEY and len(ID_HASH_PREVIOUS_KEY) < 32:
 # its rule (people/access.py).
 ACCESS_RULE_EXEMPT_NAMESPACES = ["admin"]
 
+# ---------------------------------------------------------------- backups
+# `manage.py backup` encrypts to these age public keys (age1…, comma-separated) and writes into
+# BACKUP_DIR; PG_BIN_DIR holds pg_dump/pg_restore when the PATH's are older than the server.
+BACKUP_RECIPIENTS = env_list("BACKUP_RECIPIENTS", [])
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+PG_BIN_DIR = env_str("PG_BIN_DIR", "")
+
 # ---------------------------------------------------------------- the audit page
 # A household's personal data is erased this many years after its file left hardship or was
 # closed (audit/retention.py), by a monthly task.
