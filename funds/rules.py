@@ -9,7 +9,7 @@ be overridden by an approver, with a reason, where the rule allows it.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from common.crypto import keyed_hashes
@@ -58,9 +58,16 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
+def _household(file: HardshipFile) -> Q:
+    """Aid under any file of the household: this one and every earlier (exited, closed) file
+    of the same worker, found through the ID number's keyed hashes."""
+    hashes = {file.id_hash, *(keyed_hashes(file.id_number) if file.id_number else ())}
+    return Q(file=file) | Q(file__id_hash__in=sorted(h for h in hashes if h))
+
+
 def _already_this_year(proposal: PaymentProposal) -> Decimal:
     counted = Disbursement.objects.filter(
-        file=proposal.file,
+        _household(proposal.file),
         purpose=proposal.purpose,
         aid_year=proposal.aid_year,
         status__in=COUNTING_STATUSES,
@@ -89,7 +96,7 @@ def payment_rules_check(proposal: PaymentProposal) -> list[BrokenRule]:
     broken: list[BrokenRule] = [rule for rule in [file_not_on_record(file)] if rule]
     if proposal.purpose == Purpose.VISIT_MONEY and proposal.campaign_id:
         others = Disbursement.objects.filter(
-            file=file,
+            _household(file),
             campaign_id=proposal.campaign_id,
             purpose=Purpose.VISIT_MONEY,
             status__in=COUNTING_STATUSES,

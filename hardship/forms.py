@@ -350,6 +350,21 @@ class TransferDecisionForm(forms.Form):
     )
 
 
+class ChangeDecisionForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Accept the change")), ("no", _("Refuse"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        label=_("Reason (needed to refuse)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class FullIdExportForm(forms.Form):
     """Why a list is exported with full ID numbers; the list's filters ride along."""
 

@@ -618,6 +618,67 @@ class FileTransfer(models.Model):
         return f"{self.file_id}: {self.from_unit_id} → {self.to_unit_id}"
 
 
+class FileChangeRequest(models.Model):
+    """A change to what decides eligibility or money on a file on record (income and costs,
+    members, category, causes, bank account), applied only when an approver who did not
+    propose it accepts (hardship.services.hardship_file_change_accept)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="change_requests")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    # The whole guarded part of the edit as JSON, encrypted: it holds ID and bank account numbers.
+    proposal = EncryptedCharField(_("proposed values"))
+    # Old → new of each changed item, already masked for display (no full numbers).
+    changes = models.JSONField(_("changes"), default=list)
+    # Keyed hash of the guarded values the proposal started from: a change made since makes
+    # the request stale, and it cannot be applied.
+    base_fingerprint = models.CharField(max_length=64)
+    proposed_by = models.ForeignKey(
+        User, verbose_name=_("proposed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("file change request")
+        verbose_name_plural = _("file change requests")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file"],
+                condition=Q(status="proposed"),
+                name="one_open_change_request_per_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="change_request_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(reason=""),
+                name="change_request_refused_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}: {self.status}"
+
+
 class FileNumberCounter(models.Model):
     """The last file number given out in a year; incremented under a row lock."""
 

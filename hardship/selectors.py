@@ -16,6 +16,7 @@ from common.rules import ALLOWED, Decision, refuse
 from hardship.choices import ACTIVE_STATUSES, Category, FileStatus, TransferStatus
 from hardship.identity import mask_id_number
 from hardship.models import (
+    FileChangeRequest,
     FileTransfer,
     HardshipFile,
     HomeVerification,
@@ -289,6 +290,31 @@ def may_edit_file(user: User, file: HardshipFile) -> Decision:
     if not file.is_active:
         return refuse(_("Exited and closed files are kept as they were and cannot be changed."))
     return ALLOWED
+
+
+def may_decide_change_request(user: User, change: FileChangeRequest) -> Decision:
+    """Whether ``user`` may accept or refuse a proposed change to a file on record: an approver
+    of the file's branch who did not propose it, while it is still proposed."""
+    decision = _may_work_on(user, change.file, Role.APPROVER)
+    if not decision:
+        return decision
+    if change.status != FileChangeRequest.Status.PROPOSED:
+        return refuse(_("This change is already decided."))
+    if user.pk == change.proposed_by_id:
+        return refuse(_("You proposed this change, so someone else must decide it."))
+    return ALLOWED
+
+
+def change_requests_for_user(*, user: User) -> QuerySet[FileChangeRequest]:
+    """Proposed changes to files in ``user``'s branch, oldest first."""
+    return (
+        FileChangeRequest.objects.filter(
+            status=FileChangeRequest.Status.PROPOSED,
+            file__in=files_for_user(user=user),
+        )
+        .select_related("file", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
 
 
 def may_first_review_file(user: User, file: HardshipFile) -> Decision:

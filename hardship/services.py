@@ -5,6 +5,7 @@ its side effects. Rules that refuse an action raise ``RuleBroken`` (a
 ValidationError whose message a person can act on) or ``PermissionDenied``.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,6 +31,7 @@ from hardship.choices import (
 )
 from hardship.identity import IdNumber, parse_id_number, pinyin_keys
 from hardship.models import (
+    FileChangeRequest,
     FileNumberCounter,
     FileTransfer,
     FileTransition,
@@ -44,6 +46,7 @@ from hardship.selectors import (
     active_file_holding_id,
     may_approve_file,
     may_close_file,
+    may_decide_change_request,
     may_decide_transfer,
     may_edit_file,
     may_exit_file,
@@ -454,6 +457,157 @@ def hardship_file_open(
         return file
 
 
+# What decides eligibility or money: on a file on record a change to these waits for a
+# second person (FileChangeRequest). The rest (phone, address, notes...) applies at once.
+GUARDED_FIELDS = (
+    "annual_income", "medical_costs", "schooling_costs", "disaster_costs", "household_size",
+    "main_cause", "division_code", "hukou_type", "bank_name", "bank_account",
+)  # fmt: skip
+MONEY_FIELDS = ("annual_income", "medical_costs", "schooling_costs", "disaster_costs")
+MEMBER_FIELDS = (
+    "relation", "name", "birth_date", "employment", "id_number", "health", "school_stage",
+    "school_name", "school_year", "monthly_income", "medical_insurance",
+)  # fmt: skip
+
+
+def _plain(value) -> object:
+    """``value`` as JSON holds it, the same for equal values (100 and 100.00 yuan)."""
+    if isinstance(value, Decimal):
+        return str(value.quantize(YUAN))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, HardshipCause):
+        return value.pk
+    return value
+
+
+def _member_state(member) -> dict:
+    return {name: _plain(getattr(member, name)) for name in MEMBER_FIELDS} | {"pk": member.pk}
+
+
+def _guarded_state(
+    *, values: dict, secondary_causes, members, category: str, category_override_reason: str
+) -> dict:
+    """The guarded part of a file or of an edit, comparable and JSON-ready."""
+    return {
+        "values": {name: _plain(values.get(name)) for name in GUARDED_FIELDS},
+        "secondary_causes": sorted(_plain(cause) for cause in secondary_causes),
+        "members": sorted(
+            (_member_state(m) for m in members), key=lambda m: (m["pk"] or 0, m["name"])
+        ),
+        "category": category,
+        "category_override_reason": category_override_reason.strip(),
+    }
+
+
+def _file_guarded_state(file: HardshipFile) -> dict:
+    return _guarded_state(
+        values={name: getattr(file, name) for name in GUARDED_FIELDS},
+        secondary_causes=list(file.secondary_causes.all()),
+        members=list(file.members.order_by("pk")),
+        category=file.category,
+        category_override_reason=file.category_override_reason,
+    )
+
+
+def _fingerprint(state: dict) -> str:
+    return keyed_hash(json.dumps(state, sort_keys=True, ensure_ascii=False))
+
+
+def _mask_account(number: str) -> str:
+    return f"****{number[-4:]}" if number else ""
+
+
+def _members_line(members: list[dict]) -> str:
+    return "、".join(f"{m['name']}（{m['relation']}）" for m in members)
+
+
+def _change_lines(old: dict, new: dict) -> list[dict]:
+    """Old → new of each guarded item that differs, masked for display."""
+    labels = {name: str(HardshipFile._meta.get_field(name).verbose_name) for name in GUARDED_FIELDS}
+    causes = {
+        c.pk: str(c)
+        for c in HardshipCause.objects.filter(
+            pk__in={
+                *old["secondary_causes"],
+                *new["secondary_causes"],
+                old["values"]["main_cause"],
+                new["values"]["main_cause"],
+            }
+        )
+    }
+    lines = []
+    for name in GUARDED_FIELDS:
+        before, after = old["values"][name], new["values"][name]
+        if before == after:
+            continue
+        if name == "bank_account":
+            before, after = _mask_account(before or ""), _mask_account(after or "")
+        elif name == "main_cause":
+            before, after = causes.get(before, ""), causes.get(after, "")
+        lines.append({"field": labels[name], "old": str(before or ""), "new": str(after or "")})
+    if old["secondary_causes"] != new["secondary_causes"]:
+        lines.append(
+            {
+                "field": str(_("other causes")),
+                "old": "、".join(causes.get(pk, "") for pk in old["secondary_causes"]),
+                "new": "、".join(causes.get(pk, "") for pk in new["secondary_causes"]),
+            }
+        )
+    if old["category"] != new["category"]:
+        lines.append(
+            {
+                "field": str(_("category")),
+                "old": str(Category(old["category"]).label) if old["category"] else "",
+                "new": str(Category(new["category"]).label) if new["category"] else "",
+            }
+        )
+    if old["members"] != new["members"]:
+        lines.append(
+            {
+                "field": str(_("household members")),
+                "old": _members_line(old["members"]),
+                "new": _members_line(new["members"]),
+            }
+        )
+    return lines
+
+
+def _apply_edit(
+    file: HardshipFile,
+    *,
+    by: User,
+    worker_id: IdNumber,
+    values: dict,
+    secondary_causes,
+    members: list[MemberInput],
+    category: str,
+    category_override_reason: str,
+) -> None:
+    proposal = _proposal_for(values, secondary_causes)
+    _validate_category_choice(
+        proposal=proposal, category=category, override_reason=category_override_reason
+    )
+    for name in FILE_INPUT_FIELDS:
+        if name in values:
+            setattr(file, name, values[name])
+    file.id_number = worker_id.number
+    file.id_hash = keyed_hash(worker_id.number)
+    file.id_number_masked = worker_id.masked
+    file.gender = worker_id.gender
+    file.birth_date = worker_id.birth_date
+    file.proposed_category = proposal.category
+    file.category = category or proposal.category
+    file.category_override_reason = category_override_reason.strip()
+    file.search_keys = " ".join(pinyin_keys(file.name))
+    file.updated_by = by
+    file.content_changed_at = timezone.now()
+    file.full_clean(exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"])
+    file.save()
+    file.secondary_causes.set(secondary_causes)
+    _apply_members(file, members)
+
+
 @transaction.atomic
 def hardship_file_update(
     *,
@@ -468,40 +622,147 @@ def hardship_file_update(
 ) -> HardshipFile:
     """Change an active file's content and members.
 
-    Side effects: the file and member rows; history rows recording each changed field.
-    Exited and closed files are kept as they were.
+    On a file on record (在档) the guarded part of the edit (``GUARDED_FIELDS``, causes,
+    category, members) is not applied: it becomes a ``FileChangeRequest`` for an approver,
+    left on the returned file as ``proposed_change`` (None when nothing guarded changed).
+    The rest applies at once.
+
+    Side effects: the file and member rows; history rows recording each changed field; a
+    change request. Exited and closed files are kept as they were.
     """
     file = _locked(file)
     may_edit_file(by, file).enforce()
     worker_id = parse_id_number(id_number)
     _check_causes(values["main_cause"], secondary_causes)
     _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=file.pk)
-    proposal = _proposal_for(values, secondary_causes)
-    _validate_category_choice(
-        proposal=proposal, category=category, override_reason=category_override_reason
-    )
-    with history_context(by):
-        for name in FILE_INPUT_FIELDS:
-            if name in values:
-                setattr(file, name, values[name])
-        file.id_number = worker_id.number
-        file.id_hash = keyed_hash(worker_id.number)
-        file.id_number_masked = worker_id.masked
-        file.gender = worker_id.gender
-        file.birth_date = worker_id.birth_date
-        file.proposed_category = proposal.category
-        file.category = category or proposal.category
-        file.category_override_reason = category_override_reason.strip()
-        file.search_keys = " ".join(pinyin_keys(file.name))
-        file.updated_by = by
-        file.content_changed_at = timezone.now()
-        file.full_clean(
-            exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"]
+    proposed_change = None
+    if file.status == FileStatus.ON_FILE:
+        old = _file_guarded_state(file)
+        new = _guarded_state(
+            values=values,
+            secondary_causes=secondary_causes,
+            members=members,
+            category=category,
+            category_override_reason=category_override_reason,
         )
-        file.save()
-        file.secondary_causes.set(secondary_causes)
-        _apply_members(file, members)
+        if old != new:
+            if file.change_requests.filter(status=FileChangeRequest.Status.PROPOSED).exists():
+                raise RuleBroken(
+                    _(
+                        "A change to this file's income, members, category, causes or bank account already waits for an approver: it must be decided first."
+                    )
+                )
+            # Checked now, so that a proposal an approver could never apply is not saved.
+            _validate_category_choice(
+                proposal=_proposal_for(values, secondary_causes),
+                category=category,
+                override_reason=category_override_reason,
+            )
+            proposed_change = FileChangeRequest.objects.create(
+                file=file,
+                proposal=json.dumps(new, ensure_ascii=False),
+                changes=_change_lines(old, new),
+                base_fingerprint=_fingerprint(old),
+                proposed_by=by,
+            )
+        # What applies at once: the guarded part stays as it is on record.
+        values = values | {name: getattr(file, name) for name in GUARDED_FIELDS}
+        secondary_causes = list(file.secondary_causes.all())
+        members = [_member_input_of(m) for m in file.members.order_by("pk")]
+        category, category_override_reason = file.category, file.category_override_reason
+    with history_context(by):
+        _apply_edit(
+            file,
+            by=by,
+            worker_id=worker_id,
+            values=values,
+            secondary_causes=secondary_causes,
+            members=members,
+            category=category,
+            category_override_reason=category_override_reason,
+        )
+    file.proposed_change = proposed_change
     return file
+
+
+def _member_input_of(member: HouseholdMember) -> MemberInput:
+    return MemberInput(**{name: getattr(member, name) for name in MEMBER_FIELDS}, pk=member.pk)
+
+
+def _member_input_from_state(state: dict) -> MemberInput:
+    data = dict(state)
+    data["birth_date"] = date.fromisoformat(data["birth_date"])
+    data["monthly_income"] = Decimal(data["monthly_income"])
+    return MemberInput(**data)
+
+
+def _locked_request(change: FileChangeRequest) -> FileChangeRequest:
+    return (
+        FileChangeRequest.objects.select_for_update().select_related("file__unit").get(pk=change.pk)
+    )
+
+
+@transaction.atomic
+def hardship_file_change_accept(*, change: FileChangeRequest, by: User) -> FileChangeRequest:
+    """Apply a proposed change to a file on record, as an approver who did not propose it.
+
+    Refused (``RuleBroken``) when the file's guarded values changed since the proposal.
+    Side effects: the file and member rows, with history rows naming the approver and the
+    proposer; the request accepted.
+    """
+    change = _locked_request(change)
+    file = _locked(change.file)
+    change.file = file
+    may_decide_change_request(by, change).enforce()
+    old = _file_guarded_state(file)
+    if _fingerprint(old) != change.base_fingerprint:
+        raise RuleBroken(
+            _(
+                "The file changed since this change was proposed: refuse it, and let the caseworker propose it again."
+            )
+        )
+    new = json.loads(change.proposal)
+    causes = {c.pk: c for c in HardshipCause.objects.filter(pk__in=new["secondary_causes"])}
+    values = {name: getattr(file, name) for name in FILE_INPUT_FIELDS}
+    for name, value in new["values"].items():
+        if name == "main_cause":
+            value = HardshipCause.objects.get(pk=value)
+        elif name in MONEY_FIELDS and value is not None:
+            value = Decimal(value)
+        values[name] = value
+    with pghistory.context(user=by.pk, proposed_by=change.proposed_by_id, change_request=change.pk):
+        _apply_edit(
+            file,
+            by=by,
+            worker_id=parse_id_number(file.id_number),
+            values=values,
+            secondary_causes=[causes[pk] for pk in new["secondary_causes"]],
+            members=[_member_input_from_state(m) for m in new["members"]],
+            category=new["category"],
+            category_override_reason=new["category_override_reason"],
+        )
+    change.status = FileChangeRequest.Status.ACCEPTED
+    change.decided_by = by
+    change.decided_at = timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    return change
+
+
+@transaction.atomic
+def hardship_file_change_refuse(
+    *, change: FileChangeRequest, by: User, reason: str
+) -> FileChangeRequest:
+    """Refuse a proposed change, with a reason. Side effects: the request refused."""
+    change = _locked_request(change)
+    may_decide_change_request(by, change).enforce()
+    if not reason.strip():
+        raise RuleBroken({"reason": _("Say why the change is refused.")})
+    change.status = FileChangeRequest.Status.REFUSED
+    change.decided_by = by
+    change.decided_at = timezone.now()
+    change.reason = reason.strip()
+    change.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    return change
 
 
 def _save_status(file: HardshipFile, by: User, *fields: str) -> None:

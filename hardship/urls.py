@@ -18,6 +18,8 @@ urlpatterns = [
     path("files/<int:pk>/do/<slug:action>/", files.file_action, name="file_action"),
     path("transfers/", files.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/decide/", files.transfer_decide, name="transfer_decide"),
+    path("changes/", files.change_request_list, name="change_request_list"),
+    path("changes/<int:pk>/decide/", files.change_request_decide, name="change_request_decide"),
     path("reviews/", files.review_queue, name="review_queue"),
     path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),

@@ -97,6 +97,7 @@ UNREACHED = {
     "imports/<int:pk>/columns/": "the demo imports no spreadsheet",
     "imports/<int:pk>/confirm/": "the demo imports no spreadsheet",
     "transfers/<int:pk>/decide/": "the demo transfers no file",
+    "changes/<int:pk>/decide/": "the demo proposes no change to a file on record",
     "visits/enterprise-pairings/<int:pk>/end/": "the demo pairs no enterprise",
     "visits/photos/<int:pk>/": "the demo takes no photo",
     "notices/<int:pk>/approve/": "the crawl opens one notice, the running one (newest first)",

@@ -18,6 +18,7 @@ from hardship import services
 from hardship.choices import FileStatus, TransferStatus
 from hardship.filters import FileFilter
 from hardship.forms import (
+    ChangeDecisionForm,
     CloseForm,
     ExitForm,
     FileSearchForm,
@@ -33,8 +34,9 @@ from hardship.forms import (
     VerificationForm,
 )
 from hardship.identity import mask_account, mask_id_number
-from hardship.models import FileTransfer, HardshipFile
+from hardship.models import FileChangeRequest, FileTransfer, HardshipFile
 from hardship.selectors import (
+    change_requests_for_user,
     file_changes,
     files_due_for_review,
     files_for_user,
@@ -43,6 +45,7 @@ from hardship.selectors import (
     files_with_same_name_and_birth_date,
     may_approve_file,
     may_close_file,
+    may_decide_change_request,
     may_decide_transfer,
     may_edit_file,
     may_exit_file,
@@ -394,7 +397,15 @@ def _save_file_form(request, form, members, file):
             )
         else:
             saved = services.hardship_file_update(file=file, **arguments)
-            messages.success(request, _("The file is saved."))
+            if saved.proposed_change:
+                messages.success(
+                    request,
+                    _(
+                        "The file is saved. The change to income, members, category, causes or bank account waits for an approver."
+                    ),
+                )
+            else:
+                messages.success(request, _("The file is saved."))
     except (PermissionDenied, ValidationError) as refused:
         _show_file_refusal(refused, form, members)
         return _render_file_form(
@@ -822,3 +833,49 @@ def file_card(request: HttpRequest, pk: int) -> HttpResponse:
         report_refusal(request, refused)
         return redirect(file)
     return redirect(document)
+
+
+@branch_view()
+def change_request_list(request: HttpRequest) -> HttpResponse:
+    """Proposed changes to files on record in this branch, old → new, to accept or refuse."""
+    changes = [
+        (change, may_decide_change_request(request.user, change))
+        for change in change_requests_for_user(user=request.user)[:CHANGE_PAGE]
+    ]
+    return render(
+        request,
+        "hardship/change_request_list.html",
+        {"changes": changes, "decision_form": ChangeDecisionForm(prefix="decide")},
+    )
+
+
+# Proposals wait a few days at most; a branch with more than this decides the oldest first.
+CHANGE_PAGE = 200
+
+
+@branch_view()
+@require_POST
+def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """An approver accepts or refuses a proposed change to a file of their branch."""
+    change = get_object_for_user(
+        FileChangeRequest.objects.select_related("file__unit"),
+        user=request.user,
+        unit_path="file__unit__path",
+        pk=pk,
+    )
+    form = ChangeDecisionForm(request.POST, prefix="decide")
+    if form.is_valid():
+        try:
+            if form.cleaned_data["accept"]:
+                services.hardship_file_change_accept(change=change, by=request.user)
+                messages.success(request, _("The change is accepted and applied."))
+            else:
+                services.hardship_file_change_refuse(
+                    change=change, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("The change is refused."))
+        except (PermissionDenied, ValidationError) as refused:
+            report_refusal(request, refused)
+    else:
+        messages.error(request, _("Choose whether to accept the change."))
+    return redirect("hardship:change_request_list")
