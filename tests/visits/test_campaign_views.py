@@ -245,9 +245,14 @@ def test_the_list_offers_each_household_not_yet_visited_a_visit_in_its_campaign(
     ).content.decode()
 
     links = re.findall(r'href="([^"]*)" data-testid="log-visit-from-list"', page)
+    list_url = reverse("visits:visit_list_detail", args=[visit_list.pk])
+    # Each link brings the caseworker back to the household's row once the visit is saved.
     assert sorted(links) == sorted(
-        f"{reverse('visits:visit_create', args=[pk])}?campaign={campaign.pk}" for pk in files
+        f"{reverse('visits:visit_create', args=[pk])}?campaign={campaign.pk}"
+        f"&amp;next={list_url}%23row-{pk}"
+        for pk in files
     )
+    assert all(f'id="row-{pk}"' in page for pk in files)
 
 
 def test_an_approver_who_does_not_log_visits_is_offered_no_visit_links(client, approver, built):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -836,3 +837,33 @@ def test_every_visits_admin_page_opens_for_a_unit_administrator(
     page = client.get(reverse(f"admin:visits_{model}_change", args=[pick(world).pk]))
 
     assert (listing.status_code, page.status_code) == (200, 200)
+
+
+def test_after_saving_from_a_visit_list_the_caseworker_returns_to_the_households_row(
+    caseworker_client, caseworker, file
+):
+    back = "/visits/lists/7/#row-42"
+    form = caseworker_client.get(
+        reverse("visits:visit_create", args=[file.pk]), {"next": back}
+    ).content.decode()
+    assert f'name="next" value="{back}"' in form
+
+    response = caseworker_client.post(
+        reverse("visits:visit_create", args=[file.pk]), visit_form(caseworker, next=back)
+    )
+
+    assert response.status_code == 302
+    assert response.url == back
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["https://evil.example/", "//evil.example/visits/", "javascript:alert(1)"]
+)
+def test_a_next_address_off_this_site_is_ignored(caseworker_client, caseworker, file, elsewhere):
+    response = caseworker_client.post(
+        reverse("visits:visit_create", args=[file.pk]), visit_form(caseworker, next=elsewhere)
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith(file.get_absolute_url())
