@@ -1,8 +1,8 @@
 """What the funds app adds to the pages of the apps below it (common/slots.py)."""
 
 from common.slots import Section
-from funds.selectors import file_funds_context, may_propose_batch
-from hardship.slots import FILE_PAGE
+from funds.selectors import file_funds_context, household_aid, may_propose_batch
+from hardship.slots import FILE_PAGE, HOUSEHOLD_RECORD
 from visits.slots import CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 
 
@@ -10,6 +10,12 @@ from visits.slots import CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 def file_aid_section(*, file, user) -> Section:
     """The household's aid across all funds and years, on its file page."""
     return Section("funds/file_section.html", file_funds_context(file=file, user=user))
+
+
+@HOUSEHOLD_RECORD.fill(order=20)
+def household_record_aid(*, file) -> Section:
+    """Every payment proposed for the household, all funds and years."""
+    return Section("funds/household_record.html", {"payments": list(household_aid(file))})
 
 
 @CAMPAIGN_PAGE.fill(order=10)

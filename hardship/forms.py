@@ -376,6 +376,25 @@ class FullIdExportForm(forms.Form):
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
+class HouseholdRecordForm(forms.Form):
+    """The household's request for its own record, which the print is recorded with."""
+
+    reason = forms.CharField(
+        label=_("The household's request"),
+        max_length=300,
+        help_text=_(
+            "Who asked and how, for example “the applicant's written request of 2026-12-05”. "
+            "Recorded with your name and the time; the record holds full ID numbers."
+        ),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say who asked for the record and how."))
+        return reason
+
+
 # ====================================================================== public notice, check
 
 

@@ -505,6 +505,7 @@ class IdNumberView(models.Model):
         DETAIL = "detail", _("Shown on the file page")
         EXPORT = "export", _("Exported")
         ADMIN = "admin", _("Shown in administration")
+        RECORD = "record", _("Printed in the household's own record")
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
@@ -523,6 +524,43 @@ class IdNumberView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.file_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class HouseholdRecordPrint(models.Model):
+    """One print of everything Warmth holds on a household, made on the household's request.
+
+    Kept for the household and for audit: who printed which file's record, when, and the
+    reference of the request (PIPL's right of a person to see what is held on them).
+    """
+
+    file = models.ForeignKey(
+        HardshipFile,
+        verbose_name=_("hardship file"),
+        on_delete=models.PROTECT,
+        related_name="record_prints",
+    )
+    printed_by = models.ForeignKey(
+        User, verbose_name=_("printed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("the household's request"), max_length=300)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("print of a household's record")
+        verbose_name_plural = _("prints of households' records")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["file", "-at"], name="recordprint_file_at")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="recordprint_reason_given"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="recordprint_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.at:%Y-%m-%d %H:%M}"
 
 
 class FullIdExport(models.Model):

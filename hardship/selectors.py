@@ -451,3 +451,9 @@ def may_request_file_card(user: User, file: HardshipFile) -> Decision:
     if not is_in_branch(user, file.unit):
         return refuse(_("This file is not in your unit's branch."), denied=True)
     return ALLOWED
+
+
+def may_print_household_record(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may print everything held on ``file``'s household, at its request: an
+    approver of the file's branch (the print holds full ID numbers and is recorded)."""
+    return _may_work_on(user, file, Role.APPROVER)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("files/<int:pk>/", files.file_detail, name="file_detail"),
     path("files/<int:pk>/edit/", files.file_edit, name="file_edit"),
     path("files/<int:pk>/card/", files.file_card, name="file_card"),
+    path("files/<int:pk>/record/", files.household_record, name="household_record"),
     path("files/<int:pk>/reveal-id/", files.file_reveal_id, name="file_reveal_id"),
     path("files/<int:pk>/do/<slug:action>/", files.file_action, name="file_action"),
     path("transfers/", files.transfer_list, name="transfer_list"),

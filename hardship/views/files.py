@@ -6,6 +6,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from common.errors import RuleBroken
 from common.forms import report_refusal, show_refusal
 from common.paging import capped_count, keyset_page
+from documents.pdf import PDF_CONTENT_TYPE
 from hardship import services
 from hardship.choices import FileStatus, TransferStatus
 from hardship.filters import FileFilter
@@ -24,6 +26,7 @@ from hardship.forms import (
     FileSearchForm,
     FullIdExportForm,
     HardshipFileForm,
+    HouseholdRecordForm,
     IdSearchForm,
     MemberFormSet,
     NotesForm,
@@ -50,6 +53,7 @@ from hardship.selectors import (
     may_edit_file,
     may_exit_file,
     may_first_review_file,
+    may_print_household_record,
     may_reject_file,
     may_request_file_card,
     may_request_transfer,
@@ -481,6 +485,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "exit": forms.get("exit") or ExitForm(prefix="exit"),
         "close": forms.get("close") or CloseForm(prefix="close"),
         "transfer": forms.get("transfer") or TransferForm(prefix="transfer"),
+        "record": forms.get("record") or HouseholdRecordForm(prefix="record"),
     }
     # Read once, for the timeline and for the rule that one transfer waits at a time.
     prefetch_related_objects(
@@ -503,6 +508,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "transfer": may_request_transfer(user, file),
         "reveal_id": may_reveal_id_number(user, file),
         "file_card": may_request_file_card(user, file),
+        "household_record": may_print_household_record(user, file),
     }
     # The step the file waits for: when it is not offered to someone whose role takes it,
     # the page says why (they entered or verified the file, it has no category).
@@ -879,3 +885,28 @@ def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose whether to accept the change."))
     return redirect("hardship:change_request_list")
+
+
+@branch_view()
+@require_POST
+def household_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Print everything held on the household, at its request, as a PDF; the print is recorded."""
+    from hardship.household_record import household_record_file_name, household_record_print
+
+    file = _get_file(request, pk)
+    form = HouseholdRecordForm(request.POST, prefix="record")
+    if not form.is_valid():
+        return _render_detail(request, file, forms={"record": form}, status=400)
+    try:
+        content = household_record_print(
+            file=file, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return redirect(file)
+    response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, household_record_file_name(file)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
