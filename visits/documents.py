@@ -366,6 +366,7 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
     """
     headers = [
         (_("No."), 6),
+        (_("Priority"), 8),
         (_("Township or street"), 16),
         (_("Community"), 16),
         (_("Household head"), 10),
@@ -393,6 +394,7 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
         sheet.append(
             [
                 number,
+                row["priority"],
                 cell(printable["township"]),
                 cell(printable["community"]),
                 cell(row["name"]),
