@@ -186,6 +186,7 @@ def _printable(row: dict, number: int) -> dict:
     last = row["last_visited_on"]
     return {
         "number": number,
+        "priority": row["priority"],
         "name": row["name"],
         "masked_id_number": row["masked_id_number"],
         "address": row["address"],

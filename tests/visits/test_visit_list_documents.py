@@ -125,6 +125,7 @@ def test_a_countys_list_prints_every_household_grouped_by_street_and_community(
     assert "一元街道工会" in second and "刘海燕" in second and "张建国" not in second
     for page, words in ((1, first), (2, second)):
         assert squeezed(gettext("Recipient's signature")) in squeezed(words)  # the header repeats
+        assert squeezed(gettext("Priority")) in squeezed(words)  # its own column, not the number
         assert "江岸区总工会" in words and "2026年冬送温暖" in words
         assert (
             " ".join((gettext("Page %(page)s of %(pages)s") % {"page": page, "pages": 2}).split())
