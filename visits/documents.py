@@ -186,6 +186,7 @@ def _printable(row: dict, number: int) -> dict:
     last = row["last_visited_on"]
     return {
         "number": number,
+        "priority": row["priority"],
         "name": row["name"],
         "masked_id_number": row["masked_id_number"],
         "address": row["address"],
@@ -366,6 +367,7 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
     """
     headers = [
         (_("No."), 6),
+        (_("Priority"), 8),
         (_("Township or street"), 16),
         (_("Community"), 16),
         (_("Household head"), 10),
@@ -393,6 +395,7 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
         sheet.append(
             [
                 number,
+                row["priority"],
                 cell(printable["township"]),
                 cell(printable["community"]),
                 cell(row["name"]),

@@ -125,6 +125,7 @@ def test_a_countys_list_prints_every_household_grouped_by_street_and_community(
     assert "一元街道工会" in second and "刘海燕" in second and "张建国" not in second
     for page, words in ((1, first), (2, second)):
         assert squeezed(gettext("Recipient's signature")) in squeezed(words)  # the header repeats
+        assert squeezed(gettext("Priority")) in squeezed(words)  # its own column, not the number
         assert "江岸区总工会" in words and "2026年冬送温暖" in words
         assert (
             " ".join((gettext("Page %(page)s of %(pages)s") % {"page": page, "pages": 2}).split())
@@ -270,14 +271,16 @@ def test_the_spreadsheet_has_a_row_per_household_and_keeps_text_as_text(
 
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert [row[3] for row in rows] == [
+    assert sheet.cell(row=2, column=2).value in {"Priority", "优先顺序"}
+    assert all(isinstance(row[1], int) for row in rows)  # priority, beside the walking number
+    assert [row[4] for row in rows] == [
         "张建国", "=HYPERLINK(\"http://x\",\"点我\")", "欧阳志明", "李桂兰", "陈德明", "刘海燕", "赵卫东",
     ]  # fmt: skip
-    assert sheet.cell(row=4, column=4).data_type == "s"
+    assert sheet.cell(row=4, column=5).data_type == "s"
     assert [row[0] for row in rows] == [1, 2, 3, 4, 5, 6, 7]
-    assert rows[0][4] == files[0].masked_id_number
+    assert rows[0][5] == files[0].masked_id_number
     assert all(files[0].id_number not in str(value) for row in rows for value in row)
-    assert rows[5][1] == "一元街道工会"
+    assert rows[5][2] == "一元街道工会"
 
 
 # ---------------------------------------------------------------- real worker processes
