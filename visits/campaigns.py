@@ -43,6 +43,7 @@ from visits.models import Campaign, CampaignAidStandard, Visit, VisitList, Visit
 from visits.rules import TargetRule, default_rule, target_files
 from visits.selectors import (
     may_approve_visit_list,
+    may_approve_visit_lists,
     may_build_visit_lists,
     may_create_campaign,
     may_print_visit_list,
@@ -321,6 +322,38 @@ def visit_list_approve(*, visit_list: VisitList, by: User) -> VisitList:
     visit_list.approved_at = timezone.now()
     visit_list.save(update_fields=["status", "approved_by", "approved_at"])
     return visit_list
+
+
+@transaction.atomic
+def visit_lists_approve_all(*, campaign: Campaign, unit: UnionUnit, by: User) -> list[VisitList]:
+    """The approver freezes every ready list of ``campaign`` in ``unit``'s branch in one step.
+
+    Lists still being built and lists already approved are left as they are. Each list is
+    held to the rule of approving it alone (``may_approve_visit_list``); two queries whatever
+    the number of lists: one locks and reads them, one UPDATE freezes them.
+    """
+    may_approve_visit_lists(by, campaign, unit=unit).enforce()
+    ready = [
+        visit_list
+        for visit_list in VisitList.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .filter(
+            campaign=campaign,
+            unit__path__startswith=unit.path,
+            status=VisitListStatus.READY,
+        )
+        .order_by("unit__path")
+        if may_approve_visit_list(by, visit_list)
+    ]
+    now = timezone.now()
+    VisitList.objects.filter(pk__in=[v.pk for v in ready]).update(
+        status=VisitListStatus.APPROVED, approved_by=by, approved_at=now
+    )
+    for visit_list in ready:
+        visit_list.status = VisitListStatus.APPROVED
+        visit_list.approved_by = by
+        visit_list.approved_at = now
+    return ready
 
 
 def visit_list_documents() -> dict[str, tuple[str, str]]:

@@ -461,6 +461,18 @@ def may_approve_visit_list(user: User, visit_list: VisitList) -> Decision:
     return ALLOWED
 
 
+def may_approve_visit_lists(user: User, campaign: Campaign, *, unit: UnionUnit) -> Decision:
+    """Approve (freeze) every ready list of ``campaign`` in ``unit``'s branch in one step: who may
+    approve one list of the branch may approve them all (each list is checked again as one)."""
+    if not (decision := may_act_as(user, Role.APPROVER)):
+        return decision
+    if not is_in_branch(user, unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    if not unit.is_in_branch_of(campaign.organiser):
+        return refuse(_("This unit is not in the campaign's branch."))
+    return ALLOWED
+
+
 def may_print_visit_list(user: User, visit_list: VisitList) -> Decision:
     """Ask for ``visit_list`` as a PDF to print and sign, or as a spreadsheet: whoever may
     read it (the worker applies the requester's branch again)."""

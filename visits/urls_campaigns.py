@@ -9,6 +9,11 @@ urlpatterns = [
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/build/", campaigns.campaign_build, name="campaign_build"),
+    path(
+        "campaigns/<int:pk>/approve-lists/",
+        campaigns.campaign_approve_lists,
+        name="campaign_approve_lists",
+    ),
     path("campaigns/<int:pk>/unvisited/", campaigns.campaign_unvisited, name="campaign_unvisited"),
     path("lists/<int:pk>/", campaigns.visit_list_detail, name="visit_list_detail"),
     path("lists/<int:pk>/approve/", campaigns.visit_list_approve_view, name="visit_list_approve"),

@@ -29,6 +29,7 @@ from visits.campaigns import (
     campaign_create,
     visit_list_approve,
     visit_list_request_document,
+    visit_lists_approve_all,
     visit_lists_request_build,
 )
 from visits.choices import HelpKind, PairingRole, VisitKind, VisitListStatus
@@ -511,6 +512,15 @@ ACTIONS = {
         list_page,
         lambda visit_list, user: visit_list_approve(visit_list=visit_list, by=user),
     ),
+    "approve_all_lists": ActionCase(
+        "approve-lists",
+        lambda visit_list: visit_list.campaign.get_absolute_url(),
+        lambda visit_list, user: visit_lists_approve_all(
+            campaign=visit_list.campaign,
+            unit=the_unit_the_campaign_page_shows(visit_list.campaign, user),
+            by=user,
+        ),
+    ),
     "print_list": ActionCase(
         "list-pdf",
         list_page,
@@ -587,6 +597,8 @@ SITUATIONS = [
     Situation("approve_list", a_list_built),
     Situation("approve_list", a_list_being_built),
     Situation("approve_list", an_approved_list),
+    Situation("approve_all_lists", a_list_built),
+    Situation("approve_all_lists", an_approved_list),
     Situation("print_list", a_list_built),
     Situation("list_as_a_spreadsheet", an_approved_list),
 ]
@@ -617,6 +629,7 @@ def test_every_url_of_the_visits_app_that_takes_a_post_is_an_action_tried_above(
         "campaign_new": "create_campaign",
         "campaign_build": "build_lists",
         "visit_list_approve": "approve_list",
+        "campaign_approve_lists": "approve_all_lists",
         "visit_list_document": "print_list",
     }
     names = {p.name for p in [*urls.urlpatterns, *urls_campaigns.urlpatterns] if hasattr(p, "name")}

@@ -7,9 +7,13 @@ Whether a page offers an action is the predicate its service enforces
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.forms import report_refusal, show_refusal
@@ -23,13 +27,16 @@ from visits.campaigns import (
     visit_list_approve,
     visit_list_documents,
     visit_list_request_document,
+    visit_lists_approve_all,
     visit_lists_for_user,
     visit_lists_request_build,
 )
+from visits.choices import VisitListStatus
 from visits.forms_campaigns import CampaignForm
 from visits.models import Campaign, VisitList, VisitListRow
 from visits.selectors import (
     may_approve_visit_list,
+    may_approve_visit_lists,
     may_build_visit_lists,
     may_create_campaign,
     may_log_campaign_visit,
@@ -130,19 +137,47 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "total": total,
             "children": children,
             "lists": lists,
-            "allowed": {"build_lists": may_build_visit_lists(request.user, campaign, unit=unit)},
+            "allowed": {
+                "build_lists": may_build_visit_lists(request.user, campaign, unit=unit),
+                "approve_lists": may_approve_visit_lists(request.user, campaign, unit=unit),
+            },
             "actions": CAMPAIGN_ACTIONS.sections(**page),
             "sections": CAMPAIGN_PAGE.sections(**page, has_lists=bool(lists.paginator.count)),
         },
     )
 
 
+def _campaign_url(campaign: Campaign, unit: UnionUnit) -> str:
+    """The campaign's page at ``unit``."""
+    return f"{campaign.get_absolute_url()}?unit={unit.pk}"
+
+
 @branch_view()
-@require_POST
 def campaign_build(request: HttpRequest, pk: int) -> HttpResponse:
-    """Ask the worker to build (or rebuild) the lists of the unit being viewed."""
+    """Ask the worker to build (or rebuild) the lists of the unit being viewed; a GET asks
+    first, saying what a rebuild keeps."""
     campaign = _get_campaign(request, pk)
     unit = _viewing_unit(request, campaign)
+    if request.method != "POST":
+        decision = may_build_visit_lists(request.user, campaign, unit=unit)
+        if not decision:
+            raise Http404
+        return render(
+            request,
+            "visits/confirm_action.html",
+            {
+                "title": _("Rebuild the visit lists of %(unit)s?") % {"unit": unit.name},
+                "points": [
+                    _("Every list not yet approved is written again from today's files."),
+                    _("Visits already logged are kept, with their households on the lists."),
+                    _("Approved lists are not touched."),
+                ],
+                "action": f"{reverse('visits:campaign_build', args=[campaign.pk])}?unit={unit.pk}",
+                "button": _("Rebuild the visit lists"),
+                "testid": "confirm-build",
+                "back": _campaign_url(campaign, unit),
+            },
+        )
     try:
         document = visit_lists_request_build(campaign=campaign, by=request.user, unit=unit)
     except JobAlreadyRunning as running:
@@ -212,9 +247,84 @@ def visit_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @branch_view(roles=(Role.APPROVER,))
-@require_POST
+def campaign_approve_lists(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve every ready list of the branch being viewed: a GET lists them with their
+    counts, and those that cannot be approved; the POST approves them all."""
+    campaign = _get_campaign(request, pk)
+    unit = _viewing_unit(request, campaign)
+    if request.method == "POST":
+        try:
+            approved = visit_lists_approve_all(campaign=campaign, unit=unit, by=request.user)
+        except (PermissionDenied, ValidationError) as refused:
+            report_refusal(request, refused)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d list is approved: it no longer changes.",
+                    "%(count)d lists are approved: they no longer change.",
+                    len(approved),
+                )
+                % {"count": len(approved)},
+            )
+        return redirect(_campaign_url(campaign, unit))
+    if not may_approve_visit_lists(request.user, campaign, unit=unit):
+        raise Http404
+    lists = visit_lists_for_user(user=request.user, campaign=campaign).filter(
+        unit__path__startswith=unit.path
+    )
+    ready = Paginator(
+        lists.filter(status=VisitListStatus.READY).order_by("unit__path"), LISTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    others = lists.exclude(status=VisitListStatus.READY)
+    return render(
+        request,
+        "visits/campaign_approve_lists.html",
+        {
+            "campaign": campaign,
+            "unit": unit,
+            "ready": ready,
+            "households": lists.filter(status=VisitListStatus.READY).aggregate(
+                n=Coalesce(Sum("row_count"), 0)
+            )["n"],
+            "building": others.filter(status=VisitListStatus.BUILDING).order_by("unit__path")[
+                :LISTS_PER_PAGE
+            ],
+            "building_count": others.filter(status=VisitListStatus.BUILDING).count(),
+            "approved_count": others.filter(status=VisitListStatus.APPROVED).count(),
+            "back": _campaign_url(campaign, unit),
+        },
+    )
+
+
+@branch_view(roles=(Role.APPROVER,))
 def visit_list_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve one list; a GET asks first, saying what approving does."""
     visit_list = _get_list(request, pk)
+    if request.method != "POST":
+        if not may_approve_visit_list(request.user, visit_list):
+            raise Http404
+        return render(
+            request,
+            "visits/confirm_action.html",
+            {
+                "title": _("Approve the visit list of %(unit)s?") % {"unit": visit_list.unit.name},
+                "points": [
+                    ngettext(
+                        "It holds %(count)d household.",
+                        "It holds %(count)d households.",
+                        visit_list.row_count,
+                    )
+                    % {"count": visit_list.row_count},
+                    _("Approving freezes the list: its rows and order no longer change."),
+                    _("Visits already logged are kept, and visits can still be logged."),
+                ],
+                "action": reverse("visits:visit_list_approve", args=[visit_list.pk]),
+                "button": _("Approve the list"),
+                "testid": "confirm-approve",
+                "back": reverse("visits:visit_list_detail", args=[visit_list.pk]),
+            },
+        )
     try:
         visit_list_approve(visit_list=visit_list, by=request.user)
     except (PermissionDenied, ValidationError) as refused:
