@@ -21,14 +21,16 @@ urlpatterns = [
     path("changes/", files.change_request_list, name="change_request_list"),
     path("changes/<int:pk>/decide/", files.change_request_decide, name="change_request_decide"),
     path("reviews/", files.review_queue, name="review_queue"),
-    path("spot-checks/<int:unit_pk>/", spot_checks.spot_check_page, name="spot_check"),
+    path("spot-checks/<int:unit_pk>/", spot_checks.spot_check_page, name="yearly_sample"),
     path(
-        "spot-checks/<int:unit_pk>/draw/", spot_checks.spot_check_draw_view, name="spot_check_draw"
+        "spot-checks/<int:unit_pk>/draw/",
+        spot_checks.spot_check_draw_view,
+        name="yearly_sample_draw",
     ),
     path(
         "spot-checks/files/<int:pk>/verified/",
         spot_checks.spot_check_file_verified,
-        name="spot_check_file_verified",
+        name="yearly_sample_verified",
     ),
     path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),

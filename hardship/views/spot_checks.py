@@ -83,7 +83,7 @@ def spot_check_draw_view(request: HttpRequest, unit_pk: int) -> HttpResponse:
             show_refusal(form, refused)
         else:
             messages.success(request, _("The spot check is drawn."))
-            return redirect("hardship:spot_check", unit_pk=unit.pk)
+            return redirect("hardship:yearly_sample", unit_pk=unit.pk)
     return _render(request, unit, form, status=400)
 
 
@@ -102,4 +102,4 @@ def spot_check_file_verified(request: HttpRequest, pk: int) -> HttpResponse:
         report_refusal(request, refused)
     else:
         messages.success(request, _("The file is marked as verified again."))
-    return redirect("hardship:spot_check", unit_pk=entry.spot_check.unit_id)
+    return redirect("hardship:yearly_sample", unit_pk=entry.spot_check.unit_id)

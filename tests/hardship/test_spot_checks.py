@@ -63,7 +63,7 @@ def test_the_same_seed_draws_the_same_sample(approver, caseworker, tree):
 def test_a_unit_is_drawn_once_a_year(approver, caseworker, tree):
     files_on_record(caseworker, tree.jiangan, 3)
     spot_check_draw(unit=tree.jiangan, by=approver)
-    with pytest.raises(RuleBroken, match="already been drawn"):
+    with pytest.raises(RuleBroken, match="本年度的抽查已抽取"):
         spot_check_draw(unit=tree.jiangan, by=approver)
     assert SpotCheck.objects.count() == 1
 
@@ -81,18 +81,18 @@ def test_an_approver_may_not_draw_outside_the_branch(approver, tree):
 def test_the_page_draws_and_shows_the_sample_with_its_progress(client, approver, caseworker, tree):
     files_on_record(caseworker, tree.jiangan, 10)
     client.force_login(approver)
-    url = reverse("hardship:spot_check", args=[tree.jiangan.pk])
+    url = reverse("hardship:yearly_sample", args=[tree.jiangan.pk])
     assert 'data-testid="spot-check-draw"' in client.get(url).content.decode()
     drawn = client.post(
-        reverse("hardship:spot_check_draw", args=[tree.jiangan.pk]), {"percent": "30"}
+        reverse("hardship:yearly_sample_draw", args=[tree.jiangan.pk]), {"percent": "30"}
     )
     assert drawn.status_code == 302
     page = client.get(url).content.decode()
     assert page.count('data-testid="spot-check-entry"') == 3
-    assert "0 of 3 files verified again" in page
+    assert "已复核 0 份，共 3 份" in page
     entry = SpotCheckFile.objects.order_by("pk").first()
     client.force_login(caseworker)
-    client.post(reverse("hardship:spot_check_file_verified", args=[entry.pk]))
+    client.post(reverse("hardship:yearly_sample_verified", args=[entry.pk]))
     entry.refresh_from_db()
     assert entry.verified_by == caseworker
     assert spot_check_progress(entry.spot_check) == {"total": 3, "verified": 1}
@@ -101,7 +101,7 @@ def test_the_page_draws_and_shows_the_sample_with_its_progress(client, approver,
 def test_a_bad_share_is_refused_beside_the_field(client, approver, tree):
     client.force_login(approver)
     page = client.post(
-        reverse("hardship:spot_check_draw", args=[tree.jiangan.pk]), {"percent": "0"}
+        reverse("hardship:yearly_sample_draw", args=[tree.jiangan.pk]), {"percent": "0"}
     )
     assert page.status_code == 400
     assert "field__error" in page.content.decode()
@@ -109,10 +109,10 @@ def test_a_bad_share_is_refused_beside_the_field(client, approver, tree):
 
 
 def test_a_caseworker_is_not_offered_the_draw_and_is_refused_it(caseworker_client, tree):
-    url = reverse("hardship:spot_check", args=[tree.jiangan.pk])
+    url = reverse("hardship:yearly_sample", args=[tree.jiangan.pk])
     assert 'data-testid="spot-check-draw"' not in caseworker_client.get(url).content.decode()
     page = caseworker_client.post(
-        reverse("hardship:spot_check_draw", args=[tree.jiangan.pk]), {"percent": "30"}
+        reverse("hardship:yearly_sample_draw", args=[tree.jiangan.pk]), {"percent": "30"}
     )
     assert page.status_code == 403
     assert not SpotCheck.objects.exists()
@@ -123,19 +123,17 @@ def test_a_sibling_branch_gets_404_everywhere(sibling_client, approver, casework
     spot_check = spot_check_draw(unit=tree.jiangan, by=approver)
     entry = spot_check.entries.first()
     assert (
-        sibling_client.get(reverse("hardship:spot_check", args=[tree.jiangan.pk])).status_code
+        sibling_client.get(reverse("hardship:yearly_sample", args=[tree.jiangan.pk])).status_code
         == 404
     )
     assert (
         sibling_client.post(
-            reverse("hardship:spot_check_draw", args=[tree.jiangan.pk]), {"percent": "30"}
+            reverse("hardship:yearly_sample_draw", args=[tree.jiangan.pk]), {"percent": "30"}
         ).status_code
         == 404
     )
     assert (
-        sibling_client.post(
-            reverse("hardship:spot_check_file_verified", args=[entry.pk])
-        ).status_code
+        sibling_client.post(reverse("hardship:yearly_sample_verified", args=[entry.pk])).status_code
         == 404
     )
     entry.refresh_from_db()
@@ -143,7 +141,7 @@ def test_a_sibling_branch_gets_404_everywhere(sibling_client, approver, casework
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, tree):
-    page = client.get(reverse("hardship:spot_check", args=[tree.jiangan.pk]))
+    page = client.get(reverse("hardship:yearly_sample", args=[tree.jiangan.pk]))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse(settings.LOGIN_URL))
 
