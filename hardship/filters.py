@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,13 @@ class FileFilter(django_filters.FilterSet):
         label=_("Not changed for a year"), method="filter_unchanged", widget=forms.CheckboxInput
     )
 
+    never_helped = django_filters.BooleanFilter(
+        label=_("On record, never helped"),
+        method="filter_never_helped",
+        widget=forms.CheckboxInput,
+        help_text=_("No payment (other than rejected or cancelled) and no help service ever."),
+    )
+
     class Meta:
         model = HardshipFile
         fields = []
@@ -151,3 +159,26 @@ class FileFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(content_changed_at__lt=timezone.now() - timedelta(days=365))
+
+    def filter_never_helped(self, queryset, name, value):
+        if not value:
+            return queryset
+        return files_never_helped(queryset)
+
+
+# Payment states that never reached the household (funds.choices.DisbursementStatus).
+_UNPAID_ENDINGS = ("rejected", "cancelled")
+
+
+def files_never_helped(queryset):
+    """Files on record with no payment (save rejected or cancelled ones) and no help service.
+
+    Payments and help services belong to apps above this one, which it may not
+    import; their models are looked up by name at run time, and the ORM turns
+    both conditions into NOT EXISTS subqueries of one query.
+    """
+    disbursement = apps.get_model("funds", "Disbursement")
+    help_service = apps.get_model("visits", "HelpService")
+    paid = disbursement.objects.filter(file=OuterRef("pk")).exclude(status__in=_UNPAID_ENDINGS)
+    helped = help_service.objects.filter(file=OuterRef("pk"))
+    return queryset.filter(status=FileStatus.ON_FILE).filter(~Exists(paid), ~Exists(helped))

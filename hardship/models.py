@@ -1144,3 +1144,77 @@ class FinanceCheckFinding(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SpotCheck(models.Model):
+    """A yearly spot check (抽查) of a unit's branch: a random sample of its files on record,
+    drawn by an approver, to be verified again. The seed makes the draw reproducible."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        on_delete=models.PROTECT,
+        related_name="spot_checks",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    fraction = models.DecimalField(
+        _("share of files sampled"), max_digits=3, decimal_places=2, default=Decimal("0.30")
+    )
+    seed = models.CharField(_("seed"), max_length=32, editable=False)
+    drawn_by = models.ForeignKey(
+        User, verbose_name=_("drawn by"), on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(_("drawn"))
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        ordering = ["-year", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="spot_check_once_a_year"),
+            models.CheckConstraint(
+                condition=Q(fraction__gt=0) & Q(fraction__lte=1), name="spot_check_fraction_share"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}"
+
+
+class SpotCheckFile(models.Model):
+    """One file drawn in a spot check, and when its re-verification was recorded."""
+
+    spot_check = models.ForeignKey(
+        SpotCheck, verbose_name=_("spot check"), on_delete=models.CASCADE, related_name="entries"
+    )
+    file = models.ForeignKey(
+        HardshipFile,
+        verbose_name=_("hardship file"),
+        on_delete=models.PROTECT,
+        related_name="spot_checks",
+    )
+    verified_at = models.DateTimeField(_("verified again"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("file in a spot check")
+        verbose_name_plural = _("files in a spot check")
+        ordering = ["spot_check_id", "file_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["spot_check", "file"], name="spot_check_file_once"),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True, verified_by__isnull=True)
+                | Q(verified_at__isnull=False, verified_by__isnull=False),
+                name="spot_check_file_verified_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spot_check_id} {self.file_id}"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from hardship.views import files
+from hardship.views import files, spot_checks
 
 app_name = "hardship"
 
@@ -22,6 +22,17 @@ urlpatterns = [
     path("changes/", files.change_request_list, name="change_request_list"),
     path("changes/<int:pk>/decide/", files.change_request_decide, name="change_request_decide"),
     path("reviews/", files.review_queue, name="review_queue"),
+    path("spot-checks/<int:unit_pk>/", spot_checks.spot_check_page, name="yearly_sample"),
+    path(
+        "spot-checks/<int:unit_pk>/draw/",
+        spot_checks.spot_check_draw_view,
+        name="yearly_sample_draw",
+    ),
+    path(
+        "spot-checks/files/<int:pk>/verified/",
+        spot_checks.spot_check_file_verified,
+        name="yearly_sample_verified",
+    ),
     path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),
     path("", include("hardship.urls_pipeline")),
