@@ -65,6 +65,6 @@ EXPOSE 8000
 # turn the check into a redirect to an https port nobody serves here; a 301/302
 # is still accepted, as it too proves Django took the request.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import http.client, os\nhosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',')]\nhost = next((h for h in hosts if h and h != '*'), 'localhost')\nc = http.client.HTTPConnection('127.0.0.1', 8000, timeout=4)\nc.request('GET', '/accounts/login/', headers={'Host': host, 'X-Forwarded-Proto': 'https'})\nraise SystemExit(c.getresponse().status not in (200, 301, 302))"]
+  CMD ["python", "-c", "import http.client, os\nhosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',')]\nhost = next((h for h in hosts if h and h != '*'), 'localhost')\nc = http.client.HTTPConnection('127.0.0.1', 8000, timeout=4)\nc.request('GET', '/health/', headers={'Host': host, 'X-Forwarded-Proto': 'https'})\nraise SystemExit(c.getresponse().status != 200)"]
 
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

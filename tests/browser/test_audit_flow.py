@@ -55,4 +55,5 @@ def test_an_approver_reads_filters_and_exports_the_audit(
     sign_in(phone, live_server, "zhaolei")
     phone.goto(f"{live_server.url}/audit/?section=changes")
     expect(phone.get_by_test_id("audit-rows")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing to the side
     screenshot(phone, "72-audit-phone")
