@@ -52,8 +52,9 @@ MAX_CELLS = 1_000_000
 XLSX_SIGNATURE = b"PK\x03\x04"
 SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 
-# What reading a part of a damaged archive raises: a bad checksum, a truncated or corrupt
-# stream, an unsupported compression. Each becomes the caseworker's "damaged file" message.
+# What reading a part of a damaged archive raises: a bad checksum (BadZipFile), a truncated or
+# corrupt stream (zlib.error, EOFError, OSError), and a compression method zipfile cannot
+# read, which it reports as NotImplementedError. Each becomes the "damaged file" message.
 ARCHIVE_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 

@@ -196,7 +196,7 @@ def visit_create(request: HttpRequest, file_pk: int) -> HttpResponse:
                 _("The visit of %(date)s is logged.") % {"date": visit.visited_on.isoformat()},
             )
             # From a visit list, back to the household's row in it; else to the file.
-            return redirect(_safe_next(request) or _file_anchor(file))
+            return redirect(_next_url(request, _file_anchor(file)))
     # A browser never sends chosen files again: say so beside the photos.
     form.photos_lost = bool(request.FILES.getlist("photos")) or refusal is not None
     return _visit_page(request, file, form, rows, status=400)
@@ -234,24 +234,13 @@ def _with_one_more_row(request, file, row_kwargs, kinds):
     return form, rows
 
 
-def _safe_next(request: HttpRequest) -> str | None:
-    """Where to go after saving: a path on this site the page came from (a visit list's row),
-    never another site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
 def _visit_page(request, file, form, rows, status=200) -> HttpResponse:
     return render(
         request,
         "visits/visit_form.html",
         {
             "file": file,
-            "next": _safe_next(request),
+            "next": _next_url(request, ""),
             "form": form,
             "rows": rows,
             "allowed": {"raise_follow_up": may_raise_follow_up(request.user, file)},
