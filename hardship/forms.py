@@ -11,7 +11,8 @@ from common.forms import BoundedFormSet
 from common.limits import FINDINGS_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from hardship.choices import Category, CloseReason, ExitReason
 from hardship.identity import mask_account, mask_id_number, parse_id_number
-from hardship.models import HardshipCause, HardshipFile, HouseholdMember
+from hardship.income import IncomeInput
+from hardship.models import HardshipCause, HardshipFile, HouseholdMember, IncomeRecord
 from hardship.services import FILE_INPUT_FIELDS, MemberInput
 from people.models import User
 
@@ -257,11 +258,111 @@ class NotesForm(forms.Form):
     )
 
 
+class MonthField(forms.DateField):
+    """A month, typed as 2026-05 (a browser shows a month picker); the first day of it."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+    default_error_messages = {"invalid": _("Enter a month as year-month, e.g. 2026-05.")}
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+def _income_fields(*, required: bool) -> dict[str, forms.Field]:
+    return {
+        "period_start": MonthField(
+            label=_("Month (the first, for a quarter)"),
+            required=required,
+        ),
+        "kind": forms.ChoiceField(
+            label=_("Period"),
+            choices=IncomeRecord.Kind.choices,
+            initial=IncomeRecord.Kind.MONTH,
+            required=required,
+        ),
+        "household_income": forms.DecimalField(
+            label=_("Household income a month (yuan)"),
+            max_digits=12,
+            decimal_places=2,
+            min_value=0,
+            required=required,
+            help_text=_("For a quarter, the monthly average."),
+        ),
+        "people": forms.IntegerField(
+            label=_("People in the household"), min_value=1, max_value=30, required=required
+        ),
+    }
+
+
+class IncomeRecordForm(forms.Form):
+    """The household's income of one month or quarter (hardship.income.income_record_create)."""
+
+    def __init__(self, *args, file: HardshipFile | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_income_fields(required=True))
+        self.fields["source"] = forms.ChoiceField(
+            label=_("Found"), choices=IncomeRecord.Source.choices, initial=IncomeRecord.Source.VISIT
+        )
+        if file is not None:
+            self.fields["people"].initial = file.household_size
+
+    def income_input(self) -> IncomeInput:
+        return IncomeInput(**self.cleaned_data)
+
+
 class ReviewForm(forms.Form):
     notes = forms.CharField(
         max_length=NOTE_MAX_LENGTH,
         label=_("What the review found"),
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The household's income, when the review found it: optional, but all or nothing.
+        self.fields.update(_income_fields(required=False))
+        self.fields["period_start"].help_text = _(
+            "Optional: the household's income found at the review, kept for the exit rule."
+        )
+
+    def clean(self):
+        data = super().clean()
+        given = [
+            name
+            for name in ("period_start", "household_income", "people")
+            if data.get(name) is not None
+        ]
+        if given and len(given) < 3:
+            for name in ("period_start", "household_income", "people"):
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, _("Give the month, the income and the people together."))
+        # What the review service takes: the income found, or None.
+        data["income"] = (
+            IncomeInput(
+                period_start=data["period_start"],
+                kind=data.get("kind") or IncomeRecord.Kind.MONTH,
+                household_income=data["household_income"],
+                people=data["people"],
+                source=IncomeRecord.Source.REVIEW,
+            )
+            if len(given) == 3
+            else None
+        )
+        return data
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
+        label=_("Why the household needs help again"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("Reopen this file: it goes back to the first review, with its history."),
+        required=True,
+        error_messages={"required": _("Tick to confirm the reopening.")},
     )
 
 

@@ -436,6 +436,7 @@ class FileTransition(models.Model):
         CHECK_REQUESTED = "check_asked", _("Civil-affairs check requested")
         CHECK_ANSWERED = "check_result", _("Civil-affairs check result received")
         CHECK_DECIDED = "check_decided", _("Civil-affairs check mismatch decided")
+        REOPEN = "reopen", _("Reopened: the household is in hardship again")
 
     file = models.ForeignKey(HardshipFile, on_delete=models.PROTECT, related_name="transitions")
     action = models.CharField(_("action"), max_length=14, choices=Action.choices)
@@ -1218,3 +1219,78 @@ class SpotCheckFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spot_check_id} {self.file_id}"
+
+
+# ====================================================================== income over time (动态管理)
+
+
+class IncomeRecord(models.Model):
+    """The household's income over one month or one quarter (动态管理), entered at a yearly
+    review, a visit or otherwise: what the "may exit" suggestion reads
+    (hardship.income.files_that_may_exit).
+
+    ``household_income`` is the household's income a month: for a quarter, the monthly
+    average over its three months, so both kinds compare with the monthly 低保 alike.
+    """
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("Month")
+        QUARTER = "quarter", _("Quarter")
+
+    class Source(models.TextChoices):
+        REVIEW = "review", _("At a yearly review")
+        VISIT = "visit", _("At a visit")
+        OTHER = "other", _("Otherwise (documents, a phone call)")
+
+    file = models.ForeignKey(
+        HardshipFile,
+        verbose_name=_("hardship file"),
+        on_delete=models.PROTECT,
+        related_name="income_records",
+    )
+    period_start = models.DateField(_("first month of the period"))
+    kind = models.CharField(_("period"), max_length=7, choices=Kind.choices, default=Kind.MONTH)
+    household_income = models.DecimalField(_("household income a month (yuan)"), **MONEY)
+    people = models.PositiveSmallIntegerField(_("people in the household"))
+    source = models.CharField(
+        _("entered"), max_length=6, choices=Source.choices, default=Source.OTHER
+    )
+    entered_by = models.ForeignKey(
+        User, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("income record")
+        verbose_name_plural = _("income records")
+        ordering = ["file", "-period_start", "-id"]
+        constraints = [
+            # Overlaps (a quarter over a month already entered) are refused by the service under
+            # the file's row lock; the database keeps the plainest case, the same first month.
+            models.UniqueConstraint(fields=["file", "period_start"], name="income_period_once"),
+            models.CheckConstraint(
+                condition=Q(period_start__day=1), name="income_period_starts_a_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="month") | Q(period_start__month__in=[1, 4, 7, 10]),
+                name="income_quarter_starts_a_quarter",
+            ),
+            models.CheckConstraint(
+                condition=_money_in_range("household_income"), name="income_amount_sane"
+            ),
+            models.CheckConstraint(
+                condition=Q(people__gte=1) & Q(people__lte=30), name="income_people_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} {self.period_start:%Y-%m} {self.kind}"
+
+    @property
+    def months(self) -> int:
+        return 3 if self.kind == self.Kind.QUARTER else 1
+
+    @property
+    def per_capita(self) -> Decimal:
+        """The household's monthly income per person, to the fen."""
+        return (self.household_income / self.people).quantize(Decimal("0.01"))

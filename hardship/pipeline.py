@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from hardship.models import (
     CalendarDay,
+    FileTransition,
     FinanceCheck,
     HardshipFile,
     Objection,
@@ -148,10 +149,24 @@ def entry_hold(entry: PublicNoticeEntry | None, *, today: date | None = None) ->
 
 
 def notice_hold_on_approval(file: HardshipFile) -> str:
-    """Why the public notice keeps ``file`` from being approved, or "" when it does not."""
+    """Why the public notice keeps ``file`` from being approved, or "" when it does not.
+
+    A reopened file needs a notice started since it was reopened: the one it passed before
+    its household exited speaks of another time.
+    """
     if not pipeline_settings_for(file.unit).notice_for_new_files:
         return ""
-    return entry_hold(latest_entry(file, PublicNotice.Kind.NEW_FILES))
+    entry = latest_entry(file, PublicNotice.Kind.NEW_FILES)
+    if entry is not None:
+        reopened_at = (
+            file.transitions.filter(action=FileTransition.Action.REOPEN)
+            .order_by("-at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        if reopened_at is not None and entry.notice.created_at < reopened_at:
+            entry = None
+    return entry_hold(entry)
 
 
 def check_hold_on_approval(file: HardshipFile) -> str:

@@ -35,21 +35,33 @@ def minimum_living_standard_for(*, division_code: str, year: int) -> MinimumLivi
     A 9- or 12-digit township code falls back to its county's six digits, then
     the city's (``4201xx`` → ``420100``) and the province's (``420000``).
     """
+    candidates = standard_division_candidates(division_code)
+    rows = MinimumLivingStandard.objects.filter(division_code__in=candidates, year__lte=year)
+    return most_specific_standard(list(rows), division_code=division_code, year=year)
+
+
+def standard_division_candidates(division_code: str) -> list[str]:
+    """The division codes whose standard may apply to ``division_code``, most specific first."""
     code = division_code or ""
     candidates = [
         c for c in (code, code[:9], code[:6], code[:4] + "00", code[:2] + "0000") if len(c) >= 6
     ]
-    rows = list(
-        MinimumLivingStandard.objects.filter(division_code__in=candidates, year__lte=year).order_by(
-            "-year"
-        )
-    )
-    if not rows:
+    return list(dict.fromkeys(candidates))
+
+
+def most_specific_standard(
+    rows: list[MinimumLivingStandard], *, division_code: str, year: int
+) -> MinimumLivingStandard | None:
+    """Of ``rows`` (any standards, loaded once for many households), the one that applies to
+    ``division_code`` in ``year``: the latest year up to ``year``, then the most specific code.
+    No query."""
+    specificity = {c: i for i, c in enumerate(standard_division_candidates(division_code))}
+    usable = [r for r in rows if r.division_code in specificity and r.year <= year]
+    if not usable:
         return None
-    latest_year = rows[0].year
-    specificity = {c: i for i, c in enumerate(dict.fromkeys(candidates))}
+    latest_year = max(r.year for r in usable)
     return min(
-        (r for r in rows if r.year == latest_year), key=lambda r: specificity[r.division_code]
+        (r for r in usable if r.year == latest_year), key=lambda r: specificity[r.division_code]
     )
 
 
@@ -377,9 +389,63 @@ def may_review_file(user: User, file: HardshipFile) -> Decision:
     return _may_take_step(user, file, CASEWORKERS_AND_APPROVERS, (FileStatus.ON_FILE,))
 
 
+def may_record_income(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may record the household's income of a month or quarter: a caseworker
+    of the file's branch, while the file is on record (hardship/income.py)."""
+    decision = _may_work_on(user, file, Role.CASEWORKER)
+    if not decision:
+        return decision
+    if file.status != FileStatus.ON_FILE:
+        return refuse(
+            _("Income is recorded only while the file is on record; this file is “%(status)s”.")
+            % {"status": file.get_status_display()}
+        )
+    return ALLOWED
+
+
 def may_exit_file(user: User, file: HardshipFile) -> Decision:
     """Whether ``user`` may record that the household of a file on record is out of hardship."""
     return _may_take_step(user, file, (Role.APPROVER,), (FileStatus.ON_FILE,))
+
+
+def may_reopen_file(user: User, file: HardshipFile) -> Decision:
+    """Whether ``user`` may reopen ``file``: a caseworker of its branch, when its household
+    had come out of hardship (exited). A closed file (deceased, moved, a duplicate, refused) is
+    not reopened: a new application from such a household is a new file."""
+    decision = _may_work_on(user, file, Role.CASEWORKER)
+    if not decision:
+        return decision
+    if file.status == FileStatus.CLOSED:
+        return refuse(
+            _(
+                "A closed file is not reopened: only a household that came out of hardship is. If this household applies again, enter its application as a new file."
+            )
+        )
+    if file.status != FileStatus.EXITED:
+        return refuse(
+            _("Only a file out of hardship can be reopened; this file is “%(status)s”.")
+            % {"status": file.get_status_display()}
+        )
+    if file.anonymised_at is not None:
+        return refuse(_("This file's personal data has been erased: it cannot be reopened."))
+    return ALLOWED
+
+
+def exited_file_of_worker(*, id_number: str) -> HardshipFile | None:
+    """The latest file out of hardship whose worker has this ID number, anywhere in the country:
+    a household that falls back into hardship is reopened there, not entered again.
+
+    Not scoped to the user, like ``active_file_holding_id``: callers show only its unit's name
+    outside their branch.
+    """
+    if not id_number:
+        return None
+    return (
+        HardshipFile.objects.filter(id_hash__in=keyed_hashes(id_number), status=FileStatus.EXITED)
+        .select_related("unit")
+        .order_by("-ended_on", "-pk")
+        .first()
+    )
 
 
 def may_close_file(user: User, file: HardshipFile) -> Decision:

@@ -30,6 +30,7 @@ from hardship.choices import (
     TransferStatus,
 )
 from hardship.identity import IdNumber, parse_id_number, pinyin_keys
+from hardship.income import IncomeInput, income_record_create
 from hardship.models import (
     FileChangeRequest,
     FileNumberCounter,
@@ -44,6 +45,7 @@ from hardship.models import (
 )
 from hardship.selectors import (
     active_file_holding_id,
+    exited_file_of_worker,
     may_approve_file,
     may_close_file,
     may_decide_change_request,
@@ -52,13 +54,14 @@ from hardship.selectors import (
     may_exit_file,
     may_first_review_file,
     may_reject_file,
+    may_reopen_file,
     may_request_transfer,
     may_reveal_id_number,
     may_review_file,
     may_verify_file,
     minimum_living_standard_for,
 )
-from people.access import require_in_branch, require_role
+from people.access import is_in_branch, require_in_branch, require_role
 from people.models import Role, UnionUnit, User
 
 MONTHS = Decimal(12)
@@ -268,6 +271,23 @@ def _check_identity_numbers(
         raise RuleBroken(errors)
 
 
+def _check_not_exited(*, worker_id: IdNumber, by: User) -> None:
+    """Refuse a new file for a worker whose household has a file out of hardship: it is
+    reopened (``hardship_file_reopen``), so its history stays with it."""
+    exited = exited_file_of_worker(id_number=worker_id.number)
+    if exited is None:
+        return
+    if is_in_branch(by, exited.unit):
+        message = _(
+            "This worker's household has a file out of hardship (%(number)s, %(unit)s). If it is in hardship again, reopen that file from its page, so that its history stays with it."
+        ) % {"number": exited.file_number, "unit": exited.unit.name}
+    else:
+        message = _(
+            "This worker's household has a file out of hardship held by %(unit)s. If it is in hardship again, ask that unit to reopen the file (and then to transfer it), so that its history stays with it."
+        ) % {"unit": exited.unit.name}
+    raise RuleBroken({"id_number": [message]})
+
+
 @dataclass
 class MemberInput:
     """One household member as a form hands it to the services."""
@@ -419,6 +439,7 @@ def hardship_file_open(
         worker_id = parse_id_number(id_number)
         _check_causes(values["main_cause"], secondary_causes)
         _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=None)
+        _check_not_exited(worker_id=worker_id, by=by)
         proposal = _proposal_for(values, secondary_causes)
         _validate_category_choice(
             proposal=proposal, category=category, override_reason=category_override_reason
@@ -884,13 +905,21 @@ def hardship_file_reject(*, file: HardshipFile, by: User, reason: str) -> Hardsh
 
 
 @transaction.atomic
-def hardship_file_review(*, file: HardshipFile, by: User, notes: str) -> HardshipFile:
-    """The yearly review (动态管理) of a file on record. Side effects: next review date, transition."""
+def hardship_file_review(
+    *, file: HardshipFile, by: User, notes: str, income: IncomeInput | None = None
+) -> HardshipFile:
+    """The yearly review (动态管理) of a file on record, with the household's income of a month
+    or quarter when the reviewer found it (``income``).
+
+    Side effects: next review date, transition; an IncomeRecord (source "review").
+    """
     file = _locked(file)
     may_review_file(by, file).enforce()
     before = file.status
     if not notes.strip():
         raise RuleBroken({"notes": _("Write down what the review found.")})
+    if income is not None:
+        income_record_create(file=file, by=by, data=income, checked=True)
     with history_context(by):
         file.review_due_on = a_year_after(timezone.localdate())
         _save_status(file, by, "review_due_on")
@@ -924,6 +953,50 @@ def hardship_file_exit(
         _save_status(file, by, "exit_reason", "ended_on", "review_due_on")
         _record(
             file, action=FileTransition.Action.EXIT, by=by, from_status=before, reason=notes.strip()
+        )
+    return file
+
+
+@transaction.atomic
+def hardship_file_reopen(*, file: HardshipFile, by: User, reason: str) -> HardshipFile:
+    """Reopen the file of a household out of hardship that has fallen back into it, with its
+    history: the file goes back to "applied", and so through the first review, the home
+    verification, the civil-affairs check and a new public notice before it is approved again
+    — the union's procedure for any household entering hardship, since its situation must be
+    verified anew. Refused while the worker or a member is on another active file (one
+    household, one file nationwide).
+
+    Side effects: status applied; exit reason, end date and on-file date cleared (kept in the
+    history rows); a "reopen" transition with the reason.
+    """
+    file = _locked(file)
+    may_reopen_file(by, file).enforce()
+    if not reason.strip():
+        raise RuleBroken({"reason": _("Say why the household needs help again.")})
+    numbers = [file.id_number, *(m.id_number for m in file.members.all() if m.id_number)]
+    for number in numbers:
+        holder = active_file_holding_id(id_number=number, exclude_file_id=file.pk)
+        if holder is not None:
+            raise RuleBroken(
+                _(
+                    "A member of this household is on an active hardship file held by %(unit)s. One household has one file: that file must be closed or the member removed from it first."
+                )
+                % {"unit": holder.unit.name}
+            )
+    before = file.status
+    with history_context(by):
+        file.status = FileStatus.APPLIED
+        file.exit_reason = ""
+        file.ended_on = None
+        file.opened_on = None
+        file.review_due_on = None
+        _save_status(file, by, "exit_reason", "ended_on", "opened_on", "review_due_on")
+        _record(
+            file,
+            action=FileTransition.Action.REOPEN,
+            by=by,
+            from_status=before,
+            reason=reason.strip(),
         )
     return file
 

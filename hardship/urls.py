@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from hardship.views import files, spot_checks
+from hardship.views import files, income, spot_checks
 
 app_name = "hardship"
 
@@ -21,7 +21,9 @@ urlpatterns = [
     path("transfers/<int:pk>/decide/", files.transfer_decide, name="transfer_decide"),
     path("changes/", files.change_request_list, name="change_request_list"),
     path("changes/<int:pk>/decide/", files.change_request_decide, name="change_request_decide"),
+    path("files/<int:pk>/income/", income.file_income, name="file_income"),
     path("reviews/", files.review_queue, name="review_queue"),
+    path("reviews/may-exit/", income.may_exit_list, name="may_exit"),
     path("spot-checks/<int:unit_pk>/", spot_checks.spot_check_page, name="yearly_sample"),
     path(
         "spot-checks/<int:unit_pk>/draw/",

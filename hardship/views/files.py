@@ -31,12 +31,14 @@ from hardship.forms import (
     MemberFormSet,
     NotesForm,
     RejectForm,
+    ReopenForm,
     ReviewForm,
     TransferDecisionForm,
     TransferForm,
     VerificationForm,
 )
 from hardship.identity import mask_account, mask_id_number
+from hardship.income import income_records_of
 from hardship.models import FileChangeRequest, FileTransfer, HardshipFile
 from hardship.selectors import (
     change_requests_for_user,
@@ -54,7 +56,9 @@ from hardship.selectors import (
     may_exit_file,
     may_first_review_file,
     may_print_household_record,
+    may_record_income,
     may_reject_file,
+    may_reopen_file,
     may_request_file_card,
     may_request_transfer,
     may_reveal_id_number,
@@ -484,6 +488,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "review": forms.get("review") or ReviewForm(prefix="review"),
         "exit": forms.get("exit") or ExitForm(prefix="exit"),
         "close": forms.get("close") or CloseForm(prefix="close"),
+        "reopen": forms.get("reopen") or ReopenForm(prefix="reopen"),
         "transfer": forms.get("transfer") or TransferForm(prefix="transfer"),
         "record": forms.get("record") or HouseholdRecordForm(prefix="record"),
     }
@@ -509,6 +514,8 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
         "reveal_id": may_reveal_id_number(user, file),
         "file_card": may_request_file_card(user, file),
         "household_record": may_print_household_record(user, file),
+        "record_income": may_record_income(user, file),
+        "reopen": may_reopen_file(user, file),
     }
     # The step the file waits for: when it is not offered to someone whose role takes it,
     # the page says why (they entered or verified the file, it has no category).
@@ -535,6 +542,7 @@ def _render_detail(request, file, *, full_id_number="", forms=None, status=200):
                 file.verifications.select_related("recorded_by").prefetch_related("verifiers")
             ),
             "changes": file_changes(file=file),
+            "income_records": income_records_of(file, limit=6),
             "transfers": transfers,
             "incoming_transfers": incoming,
             "decision_form": TransferDecisionForm(prefix="decide"),
@@ -605,7 +613,9 @@ ACTIONS = {
     ),
     "review": (
         ReviewForm,
-        lambda file, by, data: services.hardship_file_review(file=file, by=by, notes=data["notes"]),
+        lambda file, by, data: services.hardship_file_review(
+            file=file, by=by, notes=data["notes"], income=data.get("income")
+        ),
         gettext_lazy("Review recorded; the next one is due in a year."),
     ),
     "exit": (
@@ -614,6 +624,13 @@ ACTIONS = {
             file=file, by=by, reason=data["reason"], notes=data["notes"]
         ),
         gettext_lazy("The household is recorded as out of hardship."),
+    ),
+    "reopen": (
+        ReopenForm,
+        lambda file, by, data: services.hardship_file_reopen(
+            file=file, by=by, reason=data["reason"]
+        ),
+        gettext_lazy("The file is reopened: it goes through the first review again."),
     ),
     "close": (
         CloseForm,

@@ -147,7 +147,7 @@ def test_a_member_whose_id_is_on_another_active_file_is_refused(standards, casew
     assert "members-0-id_number" in refused.value.message_dict
 
 
-def test_an_exited_households_id_may_be_opened_again(
+def test_an_exited_households_worker_is_pointed_to_reopening_not_a_new_file(
     standards, caseworker, second_caseworker, approver
 ):
     number = make_id_number(sequence=901)
@@ -159,9 +159,10 @@ def test_an_exited_households_id_may_be_opened_again(
     hardship_file_approve(file=file, by=approver)
     hardship_file_exit(file=file, by=approver, reason="reemployed")
 
-    again = open_file(by=caseworker, id_number=number)
+    with pytest.raises(RuleBroken) as refused:
+        open_file(by=caseworker, id_number=number)
 
-    assert again.status == FileStatus.APPLIED
+    assert file.file_number in refused.value.message_dict["id_number"][0]
 
 
 def test_a_member_listed_twice_is_refused(standards, caseworker):
