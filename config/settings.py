@@ -225,6 +225,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hardship.expire_import_batches",
         "schedule": crontab(hour=3, minute=47),
     },
+    # Calls to households six and twelve months after their exit (visits/services.py); a
+    # unique constraint makes a second run in a day add nothing.
+    "create-follow-ups-after-exit": {
+        "task": "visits.create_follow_ups_after_exit",
+        "schedule": crontab(hour=5, minute=17),
+    },
     # The dashboard's precomputed figures (reports/tallies.py says how they are kept).
     "refresh-figures": {
         "task": "reports.refresh_recent_figures",

@@ -29,6 +29,16 @@ class FollowUpStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class FollowUpKind(models.TextChoices):
+    VISIT = "visit", _("Raised at a visit")
+    AFTER_EXIT_6 = "exit_6", _("Call six months after the exit")
+    AFTER_EXIT_12 = "exit_12", _("Call twelve months after the exit")
+
+
+# The calls made to a household after it came out of hardship, each so many months after.
+AFTER_EXIT_MONTHS = {FollowUpKind.AFTER_EXIT_6: 6, FollowUpKind.AFTER_EXIT_12: 12}
+
+
 class HelpKind(models.TextChoices):
     JOB_FAIR = "job_fair", _("Job fair attended")
     JOB_REFERRAL = "job_referral", _("Job referral")

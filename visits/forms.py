@@ -252,10 +252,8 @@ class FollowUpCloseForm(forms.Form):
     def __init__(self, *args, follow_up, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["return_visit"].queryset = (
-            Visit.objects.filter(
-                file_id=follow_up.file_id, visited_on__gte=follow_up.visit.visited_on
-            )
-            .exclude(pk=follow_up.visit_id)
+            Visit.objects.filter(file_id=follow_up.file_id, visited_on__gte=follow_up.raised_on)
+            .exclude(pk=follow_up.visit_id or 0)
             .order_by("-visited_on", "-id")
         )
         if follow_up.needs_return_visit:

@@ -16,6 +16,8 @@ from hardship.choices import Category
 from hardship.models import MONEY, HardshipFile
 from people.models import UnionUnit, User
 from visits.choices import (
+    AFTER_EXIT_MONTHS,
+    FollowUpKind,
     FollowUpStatus,
     HelpKind,
     PairingRole,
@@ -294,7 +296,9 @@ class VisitPhoto(StoredUpload):
     meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="followup_event_at")]},
 )
 class FollowUp(models.Model):
-    """A problem not solved on the spot, followed up (跟踪督办) until done or cancelled."""
+    """A problem not solved on the spot, followed up (跟踪督办) until done or cancelled; or a
+    call to a household some months after it came out of hardship (``kind``), which no visit
+    raised: those are created by ``visits.services.follow_ups_after_exit_create``."""
 
     file = models.ForeignKey(
         HardshipFile,
@@ -302,12 +306,22 @@ class FollowUp(models.Model):
         on_delete=models.PROTECT,
         related_name="follow_ups",
     )
+    kind = models.CharField(
+        _("kind of follow-up"),
+        max_length=8,
+        choices=FollowUpKind.choices,
+        default=FollowUpKind.VISIT,
+    )
     visit = models.ForeignKey(
         Visit,
         verbose_name=_("raised at the visit"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="follow_ups",
     )
+    # The exit a call after exit follows: a household may exit, be reopened and exit again.
+    exited_on = models.DateField(_("out of hardship on"), null=True, blank=True)
     problem = models.TextField(_("problem"), max_length=REASON_MAX_LENGTH)
     owner = models.ForeignKey(
         User, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="follow_ups"
@@ -355,10 +369,27 @@ class FollowUp(models.Model):
                 condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
                 name="followup_cancel_has_reason",
             ),
+            # A visit's follow-up names its visit; a call after exit names the exit instead.
+            models.CheckConstraint(
+                condition=Q(kind=FollowUpKind.VISIT, visit__isnull=False, exited_on__isnull=True)
+                | Q(kind__in=list(AFTER_EXIT_MONTHS), visit__isnull=True, exited_on__isnull=False),
+                name="followup_kind_matches_its_origin",
+            ),
+            # One call of each kind per exit, however often the daily task runs.
+            models.UniqueConstraint(
+                fields=["file", "kind", "exited_on"],
+                condition=Q(kind__in=list(AFTER_EXIT_MONTHS)),
+                name="one_call_of_a_kind_per_exit",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.file_id}: {self.problem[:30]}"
+
+    @property
+    def raised_on(self):
+        """The day the follow-up began: its visit's, or the exit's."""
+        return self.visit.visited_on if self.visit_id else self.exited_on
 
 
 class HelpService(models.Model):

@@ -3,7 +3,7 @@
 from common.slots import Section
 from hardship.slots import FILE_PAGE, HOUSEHOLD_RECORD
 from visits.models import HelpService, Pairing
-from visits.selectors import file_visits_context, visits_of_file
+from visits.selectors import file_visits_context, follow_ups_without_visit, visits_of_file
 
 
 @FILE_PAGE.fill(order=10)
@@ -20,7 +20,8 @@ def household_record_visits(*, file) -> Section:
         "visits/household_record.html",
         {
             "visits": visits,
-            "follow_ups": [f for v in visits for f in v.follow_ups.all()],
+            "follow_ups": [f for v in visits for f in v.follow_ups.all()]
+            + list(follow_ups_without_visit(file=file)),
             "help_services": list(
                 HelpService.objects.filter(file=file).order_by("-provided_on", "-id")
             ),

@@ -534,6 +534,15 @@ def visits_of_file(*, file: HardshipFile) -> QuerySet[Visit]:
     )
 
 
+def follow_ups_without_visit(*, file: HardshipFile) -> QuerySet[FollowUp]:
+    """A file's follow-ups that no visit raised: the calls after its exits (one query)."""
+    return (
+        FollowUp.objects.filter(file=file, visit__isnull=True)
+        .select_related("owner")
+        .order_by("due_on", "id")
+    )
+
+
 @dataclass
 class TimelineEntry:
     """One dated thing that happened to a household: a visit, a help service, a closed follow-up."""
@@ -567,7 +576,9 @@ def file_timeline(*, file: HardshipFile) -> FileVisits:
     history.
     """
     visits = list(visits_of_file(file=file))
-    follow_ups = [f for v in visits for f in v.follow_ups.all()]
+    follow_ups = [f for v in visits for f in v.follow_ups.all()] + list(
+        follow_ups_without_visit(file=file)
+    )
     closers = {
         u.pk: u
         for u in User.objects.filter(pk__in={f.closed_by_id for f in follow_ups if f.closed_by_id})
@@ -577,7 +588,7 @@ def file_timeline(*, file: HardshipFile) -> FileVisits:
         # Fill the relations from what is loaded, so the template asks nothing more.
         follow_up.closed_by = closers.get(follow_up.closed_by_id)
         follow_up.return_visit = visits_by_id.get(follow_up.return_visit_id)
-        follow_up.visit = visits_by_id[follow_up.visit_id]
+        follow_up.visit = visits_by_id.get(follow_up.visit_id)
         follow_up.file = file
     helps = list(
         HelpService.objects.filter(file=file)

@@ -30,15 +30,17 @@ Which files take what:
   (a placement that ended the hardship is often written down afterwards).
 """
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.errors import RuleBroken
@@ -48,7 +50,7 @@ from hardship.identity import validate_credit_code
 from hardship.models import ABSURD_YUAN, HardshipFile
 from people.access import require_in_branch
 from people.models import UnionUnit, User
-from visits.choices import FollowUpStatus, HelpKind, PairingRole, VisitKind
+from visits.choices import AFTER_EXIT_MONTHS, FollowUpStatus, HelpKind, PairingRole, VisitKind
 from visits.models import (
     Cadre,
     Campaign,
@@ -576,7 +578,9 @@ def visit_log(
 
 def _lock_follow_up(follow_up: FollowUp) -> FollowUp:
     return (
-        FollowUp.objects.select_for_update()
+        # Only the follow-up's own row: its visit is absent for a call after exit, and
+        # PostgreSQL does not lock the nullable side of an outer join.
+        FollowUp.objects.select_for_update(of=("self",))
         .select_related("file__unit", "visit")
         .get(pk=follow_up.pk)
     )
@@ -604,11 +608,11 @@ def follow_up_close(
             raise RuleBroken(
                 {"return_visit": _("The visit that raised the problem is not its return visit.")}
             )
-        if return_visit.visited_on < follow_up.visit.visited_on:
+        if return_visit.visited_on < follow_up.raised_on:
             raise RuleBroken(
                 {
-                    "return_visit": _("The return visit cannot be before the visit of %(date)s.")
-                    % {"date": follow_up.visit.visited_on}
+                    "return_visit": _("The return visit cannot be before %(date)s.")
+                    % {"date": follow_up.raised_on}
                 }
             )
     elif follow_up.needs_return_visit:
@@ -644,6 +648,114 @@ def follow_up_cancel(*, follow_up: FollowUp, by: User, reason: str) -> FollowUp:
     follow_up.closed_at = timezone.now()
     follow_up.save(update_fields=["status", "cancel_reason", "closed_by", "closed_at"])
     return follow_up
+
+
+# ====================================================================== calls after an exit
+
+# A call whose due date passed more than this many days before it would be created is not
+# created: households that exited before these calls existed (or while the task was stopped
+# for long) are not handed a pile of long-overdue calls.
+AFTER_EXIT_GRACE_DAYS = 30
+
+
+def months_after(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months, on the month's last day when it is shorter
+    (31 August + 6 months = 28 or 29 February; 29 February + 12 months = 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _after_exit_owner(
+    file: HardshipFile, helper: User | None, unit_caseworker: User | None
+) -> User | None:
+    """Who calls a household after its exit.
+
+    The union helper paired with it (结对帮扶), when their cadre signs in and may hold the
+    file's follow-ups: they know the household, and keeping in touch after an exit is part of
+    the pairing. Otherwise the caseworker who entered the file, who knew it from the start —
+    not the approver who recorded the exit, who usually holds no caseworker role and could
+    not close the follow-up. Otherwise any caseworker of the file's own unit.
+    """
+    for candidate in (helper, file.entered_by, unit_caseworker):
+        if candidate is not None and candidate.is_active and may_own_follow_ups(candidate, file):
+            return candidate
+    return None
+
+
+@transaction.atomic
+def follow_ups_after_exit_create(*, today: date | None = None) -> int:
+    """Create the calls (follow-ups) due six and twelve months after each household came out of
+    hardship, those missing; run daily (``visits.create_follow_ups_after_exit``).
+
+    Idempotent: a call of a kind exists once per exit (the ``one_call_of_a_kind_per_exit``
+    constraint), so a second run, or two at once, add nothing. Files reopened since their exit
+    are no longer exited and get none. Side effects: FollowUp rows; returns how many.
+    """
+    today = today or timezone.localdate()
+    longest = max(AFTER_EXIT_MONTHS.values())
+    oldest_exit = months_after(today, -longest) - timedelta(days=AFTER_EXIT_GRACE_DAYS)
+    files = list(
+        HardshipFile.objects.filter(
+            status=FileStatus.EXITED, ended_on__gte=oldest_exit, ended_on__lte=today
+        ).select_related("unit", "entered_by__unit")
+    )
+    if not files:
+        return 0
+    existing = set(
+        FollowUp.objects.filter(file__in=files, kind__in=list(AFTER_EXIT_MONTHS)).values_list(
+            "file_id", "kind", "exited_on"
+        )
+    )
+    helpers = {
+        pairing.file_id: pairing.cadre.user
+        for pairing in Pairing.objects.filter(
+            file__in=files,
+            role=PairingRole.RESPONSIBLE_HELPER,
+            ends_on__isnull=True,
+            cadre__user__isnull=False,
+        ).select_related("cadre__user__unit")
+    }
+    unit_caseworkers: dict[int, User] = {}
+    for user in (
+        User.objects.filter(
+            unit_id__in={f.unit_id for f in files}, is_active=True, is_caseworker=True
+        )
+        .select_related("unit")
+        .order_by("-pk")
+    ):
+        unit_caseworkers[user.unit_id] = user  # the earliest account of each unit wins
+    rows = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for file in files:
+            owner = _after_exit_owner(
+                file, helpers.get(file.pk), unit_caseworkers.get(file.unit_id)
+            )
+            if owner is None:
+                continue
+            for kind, months in AFTER_EXIT_MONTHS.items():
+                due = months_after(file.ended_on, months)
+                if (file.pk, kind, file.ended_on) in existing:
+                    continue
+                if due < today - timedelta(days=AFTER_EXIT_GRACE_DAYS):
+                    continue
+                rows.append(
+                    FollowUp(
+                        file=file,
+                        kind=kind,
+                        exited_on=file.ended_on,
+                        owner=owner,
+                        due_on=due,
+                        needs_return_visit=True,
+                        problem=_(
+                            "%(months)s months after the household came out of hardship (%(day)s): call to ask how it is doing, and whether it needs help again."
+                        )
+                        % {"months": months, "day": file.ended_on.isoformat()},
+                    )
+                )
+    # Two runs at once: the unique constraint keeps one of each, the other is skipped.
+    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 # ====================================================================== help services
