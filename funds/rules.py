@@ -58,16 +58,17 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-def _household(file: HardshipFile) -> Q:
+def household_of(file: HardshipFile) -> Q:
     """Aid under any file of the household: this one and every earlier (exited, closed) file
-    of the same worker, found through the ID number's keyed hashes."""
+    of the same worker, found through the ID number's keyed hashes (either key's while the
+    key is rotated). The one definition of "the household" the caps and its aid history use."""
     hashes = {file.id_hash, *(keyed_hashes(file.id_number) if file.id_number else ())}
     return Q(file=file) | Q(file__id_hash__in=sorted(h for h in hashes if h))
 
 
 def _already_this_year(proposal: PaymentProposal) -> Decimal:
     counted = Disbursement.objects.filter(
-        _household(proposal.file),
+        household_of(proposal.file),
         purpose=proposal.purpose,
         aid_year=proposal.aid_year,
         status__in=COUNTING_STATUSES,
@@ -96,7 +97,7 @@ def payment_rules_check(proposal: PaymentProposal) -> list[BrokenRule]:
     broken: list[BrokenRule] = [rule for rule in [file_not_on_record(file)] if rule]
     if proposal.purpose == Purpose.VISIT_MONEY and proposal.campaign_id:
         others = Disbursement.objects.filter(
-            _household(file),
+            household_of(file),
             campaign_id=proposal.campaign_id,
             purpose=Purpose.VISIT_MONEY,
             status__in=COUNTING_STATUSES,

@@ -31,7 +31,7 @@ from funds.models import (
     LedgerTransaction,
     RosterScan,
 )
-from funds.rules import file_not_on_record
+from funds.rules import file_not_on_record, household_of
 from hardship.models import HardshipFile
 from hardship.pipeline import entry_hold, pipeline_settings_for
 from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
@@ -140,11 +140,19 @@ def fund_statement(fund: Fund, *, first_day: date, last_day: date) -> Statement:
 
 
 def household_aid(file: HardshipFile) -> QuerySet[Disbursement]:
-    """Every payment proposed for the household, all funds and years, newest first."""
+    """Every payment proposed for the household, all funds and years, newest first: under this
+    file, and those approved or paid under its earlier (exited, closed) files, found as the
+    yearly caps find them (``funds.rules.household_of``)."""
     return (
-        Disbursement.objects.filter(file=file)
-        .select_related("fund", "fund__unit", "campaign")
-        .order_by("-aid_year", "-proposed_at")
+        Disbursement.objects.filter(
+            Q(file=file)
+            | (
+                household_of(file)
+                & Q(status__in=(DisbursementStatus.APPROVED, DisbursementStatus.PAID))
+            )
+        )
+        .select_related("fund", "fund__unit", "campaign", "file")
+        .order_by("-aid_year", "-proposed_at", "-pk")
     )
 
 
@@ -316,9 +324,24 @@ def disbursements_waiting(user: User) -> QuerySet[Disbursement]:
 
 
 def file_funds_context(*, file: HardshipFile, user: User) -> dict:
-    """What ``funds/file_section.html`` needs on the page of ``file`` (fetched for ``user``)."""
+    """What ``funds/file_section.html`` needs on the page of ``file`` (fetched for ``user``).
+
+    Payments under the household's earlier files are shown to whoever sees this file — they
+    are this household's history — but link to their own page only where ``user`` may open
+    it (an earlier file may be held by another branch).
+    """
+    history = list(household_aid(file).select_related("proposed_by"))
+    earlier = [p.pk for p in history if p.file_id != file.pk]
+    openable = (
+        set(disbursements_visible_to(user).filter(pk__in=earlier).values_list("pk", flat=True))
+        if earlier
+        else set()
+    )
+    for payment in history:
+        payment.openable = payment.file_id == file.pk or payment.pk in openable
     return {
-        "aid_history": list(household_aid(file).select_related("proposed_by")),
+        "aid_history": history,
+        "aid_under_other_files": bool(earlier),
         "can_propose_payment": may_propose_payment(user, file),
     }
 
