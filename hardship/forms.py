@@ -277,7 +277,7 @@ def _income_fields(*, required: bool) -> dict[str, forms.Field]:
             required=required,
         ),
         "kind": forms.ChoiceField(
-            label=_("Period"),
+            label=_("Month or quarter"),
             choices=IncomeRecord.Kind.choices,
             initial=IncomeRecord.Kind.MONTH,
             required=required,
@@ -303,7 +303,9 @@ class IncomeRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields.update(_income_fields(required=True))
         self.fields["source"] = forms.ChoiceField(
-            label=_("Found"), choices=IncomeRecord.Source.choices, initial=IncomeRecord.Source.VISIT
+            label=_("Where the income was found"),
+            choices=IncomeRecord.Source.choices,
+            initial=IncomeRecord.Source.VISIT,
         )
         if file is not None:
             self.fields["people"].initial = file.household_size

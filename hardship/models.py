@@ -1249,11 +1249,13 @@ class IncomeRecord(models.Model):
         related_name="income_records",
     )
     period_start = models.DateField(_("first month of the period"))
-    kind = models.CharField(_("period"), max_length=7, choices=Kind.choices, default=Kind.MONTH)
+    kind = models.CharField(
+        _("month or quarter"), max_length=7, choices=Kind.choices, default=Kind.MONTH
+    )
     household_income = models.DecimalField(_("household income a month (yuan)"), **MONEY)
     people = models.PositiveSmallIntegerField(_("people in the household"))
     source = models.CharField(
-        _("entered"), max_length=6, choices=Source.choices, default=Source.OTHER
+        _("where the income was found"), max_length=6, choices=Source.choices, default=Source.OTHER
     )
     entered_by = models.ForeignKey(
         User, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"

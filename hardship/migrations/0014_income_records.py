@@ -19,10 +19,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('period_start', models.DateField(verbose_name='first month of the period')),
-                ('kind', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter')], default='month', max_length=7, verbose_name='period')),
+                ('kind', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter')], default='month', max_length=7, verbose_name='month or quarter')),
                 ('household_income', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='household income a month (yuan)')),
                 ('people', models.PositiveSmallIntegerField(verbose_name='people in the household')),
-                ('source', models.CharField(choices=[('review', 'At a yearly review'), ('visit', 'At a visit'), ('other', 'Otherwise (documents, a phone call)')], default='other', max_length=6, verbose_name='entered')),
+                ('source', models.CharField(choices=[('review', 'At a yearly review'), ('visit', 'At a visit'), ('other', 'Otherwise (documents, a phone call)')], default='other', max_length=6, verbose_name='where the income was found')),
                 ('entered_at', models.DateTimeField(auto_now_add=True, verbose_name='entered')),
                 ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
                 ('file', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='income_records', to='hardship.hardshipfile', verbose_name='hardship file')),

@@ -180,7 +180,7 @@ def test_a_quarter_over_a_month_already_recorded_is_refused(file, caseworker):
 
 def test_income_is_recorded_only_while_the_file_is_on_record(caseworker, standards, tree):
     applied = open_file(by=caseworker, unit=tree.jiangan)
-    with pytest.raises(RuleBroken, match="on record"):
+    with pytest.raises(RuleBroken, match="只有在档期间"):
         enter(applied, caseworker, 1, "2000")
 
 

@@ -72,7 +72,7 @@ def test_a_file_on_record_cannot_be_reopened(caseworker, standards, tree):
     on_file = open_file(by=caseworker, unit=tree.jiangan)
     HardshipFile.objects.filter(pk=on_file.pk).update(status=FileStatus.ON_FILE, category="deep")
     on_file.refresh_from_db()
-    with pytest.raises(RuleBroken, match="out of hardship"):
+    with pytest.raises(RuleBroken, match="只有已脱困的档案"):
         hardship_file_reopen(file=on_file, by=caseworker, reason="再次失业")
 
 
@@ -80,7 +80,7 @@ def test_a_closed_file_is_not_reopened(caseworker, approver, standards, tree):
     closed = hardship_file_close(
         file=open_file(by=caseworker, unit=tree.jiangan), by=approver, reason="moved"
     )
-    with pytest.raises(RuleBroken, match="closed file"):
+    with pytest.raises(RuleBroken, match="已注销的档案不能重新启用"):
         hardship_file_reopen(file=closed, by=caseworker, reason="又回来了")
 
 
@@ -104,7 +104,7 @@ def test_opening_a_new_file_for_an_exited_worker_points_to_reopening(file, casew
         open_file(by=caseworker, unit=file.unit, id_number=file.id_number)
     (message,) = refused.value.message_dict["id_number"]
     assert file.file_number in message
-    assert "reopen" in message
+    assert "重新启用" in message
 
 
 def test_another_branch_is_told_only_which_unit_to_ask(file, sibling):

@@ -85,6 +85,7 @@ def test_an_exit_on_31_august_is_called_on_the_last_day_of_february_and_on_31_au
     assert {c.owner for c in calls} == {helper_user}
     assert all(c.visit is None and c.exited_on == date(2025, 8, 31) for c in calls)
     assert all(c.status == FollowUpStatus.OPEN for c in calls)
+    assert "电话回访" in calls[0].problem  # written in the union's language, whoever runs it
 
 
 def test_an_exit_on_29_february_is_called_on_29_august_and_28_february(paired):
