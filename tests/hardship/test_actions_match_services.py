@@ -10,6 +10,7 @@ and a caseworker of a sibling branch.
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ from PIL import Image
 
 from hardship.attachments import attachment_add
 from hardship.file_card import file_card_request
+from hardship.income import IncomeInput, income_record_create
 from hardship.models import FileTransfer, HardshipFile
 from hardship.services import (
     hardship_file_approve,
@@ -28,6 +30,7 @@ from hardship.services import (
     hardship_file_first_review,
     hardship_file_record_verification,
     hardship_file_reject,
+    hardship_file_reopen,
     hardship_file_review,
     hardship_file_transfer_decide,
     hardship_file_transfer_request,
@@ -280,6 +283,25 @@ ACTIONS = {
         file_page,
         lambda file, user: attachment_add(file=file, by=user, upload=png(), kind="medical"),
     ),
+    "reopen": ActionCase(
+        "action-reopen",
+        file_page,
+        lambda file, user: hardship_file_reopen(file=file, by=user, reason="再次失业"),
+    ),
+    "record_income": ActionCase(
+        "record-income",
+        file_page,
+        lambda file, user: income_record_create(
+            file=file,
+            by=user,
+            data=IncomeInput(
+                period_start=date(timezone.localdate().year - 1, 1, 1),
+                kind="month",
+                household_income=Decimal("2400"),
+                people=3,
+            ),
+        ),
+    ),
     "file_card": ActionCase(
         "file-card",
         file_page,
@@ -328,6 +350,11 @@ SITUATIONS = [
     Situation("attach", applied),
     Situation("attach", exited),
     Situation("file_card", applied),
+    Situation("reopen", exited),
+    Situation("reopen", on_file),
+    Situation("reopen", refused),
+    Situation("record_income", on_file),
+    Situation("record_income", exited),
 ]
 
 
