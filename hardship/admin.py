@@ -31,6 +31,7 @@ from hardship.models import (
     IdHolderLookup,
     IdNumberView,
     ImportBatch,
+    IncomeRecord,
     MinimumLivingStandard,
     Objection,
     PipelineSettings,
@@ -80,6 +81,16 @@ class FileTransitionInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("by")
 
 
+class IncomeRecordInline(ReadOnlyInline):
+    model = IncomeRecord
+    fields = ["period_start", "kind", "household_income", "people", "source", "entered_by",
+              "entered_at"]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entered_by")
+
+
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
     fields = ["kind", "original_name", "size", "uploaded_by", "uploaded_at", "download"]
@@ -115,7 +126,7 @@ class HardshipFileAdmin(ReadOnlyBranchAdmin):
     search_fields = ["name", "file_number", "phone"]
     list_select_related = ["unit"]
     ordering = ["-created_at", "-id"]
-    inlines = [HouseholdMemberInline, AttachmentInline, FileTransitionInline]
+    inlines = [HouseholdMemberInline, IncomeRecordInline, AttachmentInline, FileTransitionInline]
     fieldsets = [
         (None, {"fields": ["file_number", "unit", "status", "category", "proposed_category",
                            "category_override_reason"]}),

@@ -333,3 +333,35 @@ def test_a_sibling_gets_404_from_the_income_page(sibling_client, file):
     )  # fmt: skip
     assert page.status_code == 404
     assert not file.income_records.exists()
+
+
+def test_the_review_form_on_the_file_page_records_the_income_found(caseworker_client, file):
+    url = reverse("hardship:file_action", args=[file.pk, "review"])
+    page = caseworker_client.post(
+        url, {"review-notes": "家访核实", "review-period_start": f"{LAST_YEAR}-07",
+              "review-kind": QUARTER, "review-household_income": "2600", "review-people": "3"},
+    )  # fmt: skip
+    assert page.status_code == 302
+    saved = file.income_records.get()
+    assert (saved.kind, saved.source) == (QUARTER, IncomeRecord.Source.REVIEW)
+
+
+def test_a_review_with_half_an_income_is_refused_beside_the_missing_fields(caseworker_client, file):
+    url = reverse("hardship:file_action", args=[file.pk, "review"])
+    page = caseworker_client.post(
+        url, {"review-notes": "家访核实", "review-period_start": f"{LAST_YEAR}-07",
+              "review-kind": MONTH},
+    )  # fmt: skip
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert 'id="id_review-household_income_error"' in body
+    assert not file.income_records.exists()
+    file.refresh_from_db()
+    assert not file.transitions.filter(action="review").exists()
+
+
+def test_a_review_without_income_still_works(caseworker_client, file):
+    url = reverse("hardship:file_action", args=[file.pk, "review"])
+    page = caseworker_client.post(url, {"review-notes": "情况未变", "review-kind": MONTH})
+    assert page.status_code == 302
+    assert not file.income_records.exists()
