@@ -505,6 +505,11 @@ class RowChecker:
                 occurrences.append((row, key, number))
         hashes = {number: keyed_hashes(number) for _r, _k, number in occurrences}
         holders = active_holders_by_hash({h for each in hashes.values() for h in each})
+        # A household that falls back into hardship is reopened, not entered again
+        # (hardship.services.hardship_file_open refuses it too; here the dry run says so).
+        exited = exited_workers_by_hash(
+            {h for _r, key, number in occurrences if key == "id_number" for h in hashes[number]}
+        )
         for row, key, number in occurrences:
             unit_name = next((holders[h] for h in hashes[number] if h in holders), None)
             if unit_name is not None:
@@ -512,6 +517,13 @@ class RowChecker:
                     "This ID number is already on an active hardship file held by %(unit)s. One household has one file: ask that unit to transfer it."
                 ) % {"unit": unit_name}
                 problems.append(self.problem(row, key, message, number))
+            elif key == "id_number":
+                exited_unit = next((exited[h] for h in hashes[number] if h in exited), None)
+                if exited_unit is not None:
+                    message = _(
+                        "This worker's household has a file out of hardship held by %(unit)s. If it is in hardship again, ask that unit to reopen the file (and then to transfer it), so that its history stays with it."
+                    ) % {"unit": exited_unit}
+                    problems.append(self.problem(row, key, message, number))
         return problems
 
     def problem(self, row: RowInput, key: str, message: str, number: str) -> Problem:
@@ -541,6 +553,20 @@ def active_holders_by_hash(id_hashes: set[str], chunk: int = 1000) -> dict[str, 
         # As the selector does, a file held as the worker wins over one held as a member.
         found.update(dict(members))
         found.update(dict(workers))
+    return found
+
+
+def exited_workers_by_hash(id_hashes: set[str], chunk: int = 1000) -> dict[str, str]:
+    """The name of the unit holding a file out of hardship whose worker has each ID hash: the
+    batched form of ``hardship.selectors.exited_file_of_worker``."""
+    found: dict[str, str] = {}
+    hashes = sorted(id_hashes)
+    for start in range(0, len(hashes), chunk):
+        found.update(
+            HardshipFile.objects.filter(
+                id_hash__in=hashes[start : start + chunk], status=FileStatus.EXITED
+            ).values_list("id_hash", "unit__name")
+        )
     return found
 
 

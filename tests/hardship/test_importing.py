@@ -21,6 +21,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from common.errors import RuleBroken
 from documents.services import document_run
+from hardship.choices import FileStatus
 from hardship.importing.columns import (
     COLUMNS,
     COLUMNS_BY_KEY,
@@ -838,3 +839,20 @@ def test_a_real_worker_runs_the_dry_run(
     assert (job.status, job.error) == ("done", "")
     assert batch.status == Status.VALIDATED
     assert (batch.row_count, batch.bad_row_count) == (1, 0)
+
+
+def test_a_worker_whose_household_has_an_exited_file_is_pointed_to_reopening_it(
+    english, caseworker, sibling, standards
+):
+    number = make_id_number(birth="19750505", sequence=43)
+    earlier = open_file(by=sibling, id_number=number, division_code="430100")
+    HardshipFile.objects.filter(pk=earlier.pk).update(
+        status=FileStatus.EXITED, category="relative", exit_reason="reemployed"
+    )
+
+    batch = checked(caseworker, spreadsheet([household(1), household(2, id_number=number)]))
+
+    [(row, column, message)] = problems(batch)
+    assert (row, column) == (3, "身份证号")
+    assert "reopen" in message
+    assert "湖南省总工会" in message
