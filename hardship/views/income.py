@@ -9,8 +9,12 @@ from django.utils.translation import gettext as _
 
 from common.forms import show_refusal
 from hardship.forms import IncomeRecordForm
-from hardship.income import MONTHS_ABOVE_TO_EXIT, files_that_may_exit, income_record_create
-from hardship.income import income_records_of as _records
+from hardship.income import (
+    MONTHS_ABOVE_TO_EXIT,
+    files_that_may_exit,
+    income_record_create,
+    income_records_of,
+)
 from hardship.models import HardshipFile
 from hardship.selectors import may_record_income
 from people.access import branch_view, get_object_for_user
@@ -49,7 +53,7 @@ def file_income(request: HttpRequest, pk: int) -> HttpResponse:
             "file": file,
             "form": form if allowed else None,
             "allowed": allowed,
-            "income_records": _records(file, limit=60),
+            "income_records": income_records_of(file, limit=60),
         },
         status=status,
     )
