@@ -564,3 +564,38 @@ def test_the_bank_page_takes_the_same_queries_for_one_and_three_lines(
 
     assert len(response.context["failed"]) == count
     assert response.context["reconciliation"].agrees
+
+
+def test_the_bank_page_in_chinese_shows_no_english_words(paid_by_bank, caseworker, client):
+    import re
+
+    from django.utils import translation
+
+    from tests.test_translations import visible_text
+
+    batch, files = paid_by_bank
+    bank_run_make(batch=batch, by=caseworker, reason="代发")
+    bank_results_import(batch=batch, by=caseworker, upload=xlsx_upload([failed(line_of(files[1]))]))
+    client.force_login(caseworker)
+
+    with translation.override("zh-hans"):
+        text = visible_text(client.get(bank_url(batch)).content.decode())
+
+    # The formats offered are named as their programs name them.
+    words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English", "Excel", "xlsx", "csv", "CSV"}
+    assert "对账" in text and "户名与账号不符" in text
+    assert words == set()
+
+
+def test_the_audit_shows_who_exported_account_numbers_and_why(paid_by_bank, caseworker, approver):
+    from audit.models import AuditSection
+
+    batch, _files = paid_by_bank
+    bank_run_make(batch=batch, by=caseworker, reason="代发送温暖资金")
+    browser = signed_in(approver)
+
+    page = browser.get(reverse("audit:audit_page"), {"section": AuditSection.ID_NUMBERS})
+
+    text = page.content.decode()
+    assert "Exported 2 bank payment lines with full account numbers" in text
+    assert "代发送温暖资金" in text
