@@ -129,13 +129,30 @@ def _may_pay_batch(user: User, batch: DisbursementBatch) -> Decision:
 
 
 def may_export_bank_file(user: User, batch: DisbursementBatch) -> Decision:
-    """Make (or download again) a payment file of ``batch`` with full account numbers."""
-    return _may_pay_batch(user, batch)
+    """Make a payment file of ``batch`` with full account numbers: while a payment waits for
+    the bank (an account on file and never sent, or re-issued to a corrected account)."""
+    if not (decision := _may_pay_batch(user, batch)):
+        return decision
+    waiting = bank_candidates(batch).exists() or (
+        bank_lines_of(batch).filter(status=Line.QUEUED).exists()
+    )
+    if not waiting:
+        return refuse(_("No payment of this batch waits to be sent to the bank."))
+    return ALLOWED
+
+
+def may_download_bank_file(user: User, run: BankPaymentRun) -> Decision:
+    """Download a payment file made before again, with full account numbers."""
+    return _may_pay_batch(user, run.batch)
 
 
 def may_import_bank_results(user: User, batch: DisbursementBatch) -> Decision:
-    """Import the bank's result file for ``batch``'s payment files."""
-    return _may_pay_batch(user, batch)
+    """Import the bank's result file for ``batch``'s payment files: while a line is out."""
+    if not (decision := _may_pay_batch(user, batch)):
+        return decision
+    if not bank_lines_of(batch).filter(status=Line.SENT).exists():
+        return refuse(_("No line of this batch waits for the bank's result."))
+    return ALLOWED
 
 
 def _may_decide_line(user: User, line: BankPaymentLine) -> Decision:
@@ -322,8 +339,6 @@ def bank_run_make(*, batch: DisbursementBatch, by: User, reason: str) -> BankPay
             .select_for_update(of=("self",))
             .order_by("id")
         )
-        if not fresh and not queued:
-            raise RuleBroken(_("No payment of this batch waits to be sent to the bank."))
         run = BankPaymentRun.objects.create(batch=batch, made_by=by)
         number = 0
         for line in queued:
@@ -359,7 +374,7 @@ def bank_file_download(*, run: BankPaymentRun, by: User, reason: str) -> BankFil
     Side effect: a BankFileExport with ``reason``.
     """
     reason = _reason_check(reason)
-    may_export_bank_file(by, run.batch).enforce()
+    may_download_bank_file(by, run).enforce()
     return BankFileExport.objects.create(
         run=run, user=by, reason=reason, row_count=run.lines.count()
     )

@@ -106,14 +106,18 @@ def _bank_page(
     cash = bank.staying_on_cash(batch)
     runs = list(
         BankPaymentRun.objects.filter(batch=batch)
-        .select_related("made_by")
+        .select_related("made_by", "batch__fund__unit", "batch__budget__unit")
         .annotate(line_count=Count("lines"), total=Sum("lines__amount"))
         .order_by("-made_at", "-id")[:LIST_CAP]
     )
     failed = list(
         bank.bank_lines_of(batch)
         .filter(status=BankLineStatus.FAILED)
-        .select_related("disbursement__file")
+        .select_related(
+            "disbursement__file",
+            "disbursement__batch__fund__unit",
+            "disbursement__batch__budget__unit",
+        )
         .order_by("reference")[:LIST_CAP]
     )
     queued = bank.bank_lines_of(batch).filter(status=BankLineStatus.QUEUED).count()
@@ -138,9 +142,10 @@ def _bank_page(
             "layout": bank.bank_layout_for(payer),
             "payer": payer,
             "may_export": may_export,
+            "may_download": bank.may_download_bank_file(user, runs[0]) if runs else False,
             "may_import": bank.may_import_bank_results(user, batch),
-            # Re-issuing and paying in cash are allowed on the same terms for every failed line.
-            "may_decide": bool(may_export),
+            # Every failed line is re-issued or paid in cash on the same terms (its batch's).
+            "may_decide": bank.may_reissue_bank_line(user, failed[0]) if failed else False,
             "export_form": forms.get("export") or BankExportForm(prefix="export"),
             "result_form": forms.get("result") or BankResultForm(prefix="result"),
             "tab": "batches",

@@ -559,7 +559,7 @@ def test_the_bank_page_takes_the_same_queries_for_one_and_three_lines(
     )
     browser = signed_in(caseworker)
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(20):
         response = browser.get(bank_url(batch))
 
     assert len(response.context["failed"]) == count
