@@ -599,3 +599,39 @@ def test_the_audit_shows_who_exported_account_numbers_and_why(paid_by_bank, case
     text = page.content.decode()
     assert "Exported 2 bank payment lines with full account numbers" in text
     assert "代发送温暖资金" in text
+
+
+def test_a_layout_without_the_account_or_with_an_unknown_column_is_refused(tree):
+    from funds.admin import BankFileLayoutForm
+
+    form = BankFileLayoutForm(
+        data={
+            "unit": tree.wuhan.pk,
+            "columns": '[{"key": "serial"}, {"key": "amount"}, {"key": "colour"}]',
+        }
+    )
+
+    assert not form.is_valid()
+    assert "“colour” is not a column" in str(form.errors["columns"])
+    assert "The file needs the column “account”" in str(form.errors["columns"])
+
+
+def test_a_unit_administrator_keeps_the_layout_of_their_branch_in_admin(tree, client):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(
+        username="wuhan.admin", unit=tree.wuhan, is_caseworker=False, is_unit_admin=True,
+        is_staff=True,
+    )  # fmt: skip
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:funds_bankfilelayout_add"),
+        {
+            "unit": tree.jiangan.pk,
+            "columns": '[{"key": "serial"}, {"key": "account"}, {"key": "amount"}]',
+        },
+    )
+
+    assert response.status_code == 302
+    assert BankFileLayout.objects.get().unit == tree.jiangan
