@@ -635,3 +635,24 @@ def test_a_unit_administrator_keeps_the_layout_of_their_branch_in_admin(tree, cl
 
     assert response.status_code == 302
     assert BankFileLayout.objects.get().unit == tree.jiangan
+
+
+def test_retention_erases_the_accounts_a_households_payments_were_sent_to(
+    paid_by_bank, caseworker, settings
+):
+    from datetime import date
+
+    from audit.retention import retention_run
+    from hardship.models import HardshipFile
+    from tests.audit.test_retention import exited
+
+    batch, files = paid_by_bank
+    bank_run_make(batch=batch, by=caseworker, reason="代发")
+    settings.RETENTION_YEARS = 10
+    exited(HardshipFile.objects.get(pk=files[0].pk), date(2000, 3, 1))
+
+    retention_run(dry_run=False, today=timezone.localdate())
+
+    erased = BankPaymentLine.objects.get(disbursement__file=files[0])
+    assert (erased.account, erased.account_masked, erased.bank_name) == ("", "", "")
+    assert line_of(files[1]).account == "6217000000000002"
