@@ -345,7 +345,7 @@ def bank_run_make(*, batch: DisbursementBatch, by: User, reason: str) -> BankPay
             number += 1
             line.run = run
             line.status = Line.SENT
-            line.reference = f"{run.pk}-{number:04d}"
+            line.reference = f"W{run.pk}-{number:04d}"
             line.save(update_fields=["run", "status", "reference"])
         created = []
         for payment in fresh:
@@ -355,7 +355,7 @@ def bank_run_make(*, batch: DisbursementBatch, by: User, reason: str) -> BankPay
                 BankPaymentLine(
                     run=run,
                     disbursement=payment,
-                    reference=f"{run.pk}-{number:04d}",
+                    reference=f"W{run.pk}-{number:04d}",
                     account=account,
                     account_masked=mask_account(account),
                     bank_name=payment.file.bank_name,

@@ -833,7 +833,8 @@ class BankPaymentLine(models.Model):
         on_delete=models.PROTECT,
         related_name="bank_lines",
     )
-    # The line's reference in the payment file and the bank's result file ("12-0007").
+    # The line's reference in the payment file and the bank's result file: "W12-0007", a
+    # letter first, so that no spreadsheet reads it as a date or a number.
     reference = models.CharField(_("payment reference"), max_length=20, blank=True)
     account = EncryptedCharField(_("account number"))
     account_masked = models.CharField(_("account"), max_length=20)

@@ -151,8 +151,8 @@ def test_the_payment_file_follows_the_units_layout_with_full_accounts_and_is_rec
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert rows == [
         ("序号", "收款账号", "收款户名", "Amount (yuan)"),
-        (f"{run.pk}-0001", "6217000000000001", "户0", "1000.00"),
-        (f"{run.pk}-0002", "6217000000000002", "户1", "800.00"),
+        (f"W{run.pk}-0001", "6217000000000001", "户0", "1000.00"),
+        (f"W{run.pk}-0002", "6217000000000002", "户1", "800.00"),
     ]
     assert name.endswith(".xlsx") and "冬送温暖" in name
     export = BankFileExport.objects.get()
