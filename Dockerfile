@@ -32,6 +32,7 @@ RUN groupadd --system --gid 10001 warmth \
 # sys.path; the project itself is not installed (pyproject.toml lists no packages).
 COPY requirements/base.txt requirements/base.txt
 RUN python -m venv .venv \
+ && pip install --upgrade 'pip>=24' \
  && pip install --require-hashes -r requirements/base.txt
 
 COPY . .

@@ -24,6 +24,9 @@ DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base6
 $(STAMP): requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warmth needs Python 3.11 or newer.")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# The pip a venv is born with may be older than 23.3, which refuses a hash-checked lock whose
+	# packages ask for extras (weasyprint's fonttools[woff]); the installer itself is not locked.
+	$(PY) -m pip install --quiet --upgrade 'pip>=24'
 	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $(STAMP)
 

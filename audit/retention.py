@@ -24,7 +24,7 @@ from django.db.models.functions import TruncYear
 from django.utils import timezone
 
 from audit.models import RetentionRun
-from funds.models import DisbursementEvent, RosterScan
+from funds.models import BankPaymentLine, DisbursementEvent, RosterScan
 from hardship.choices import FileStatus
 from hardship.models import (
     Attachment,
@@ -163,6 +163,11 @@ def _erase_files(names: dict[int, str]) -> RetentionCounts:
         bank_name="", bank_account="", notes="", category_override_reason="", search_keys="",
         birth_date=TruncYear("birth_date"),
     )  # fmt: skip
+
+    # The accounts the household's payments were sent to by bank go with the file's own.
+    BankPaymentLine.objects.filter(disbursement__file_id__in=ids).update(
+        account="", account_masked="", bank_name=""
+    )
 
     members = list(HouseholdMember.objects.filter(file_id__in=ids).only("pk", "name"))
     for member in members:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from audit.models import AuditReading, AuditSection
-from funds.models import DisbursementEvent
+from funds.models import BankFileExport, DisbursementEvent
 from hardship.models import (
     FullIdExport,
     HardshipFile,
@@ -155,6 +155,25 @@ def _id_number_rows(user: User, filters: AuditFilters, limit: int) -> list[Audit
                     details=[_("Reason: %(reason)s") % {"reason": export.reason}],
                 )
                 for export in exports[:limit]
+            ]
+        )
+        bank_exports = _in_period(
+            scope_to_user(BankFileExport.objects.all(), user=user, unit_path="user__unit__path"),
+            filters,
+            "at",
+        ).select_related("user")
+        if filters.person:
+            bank_exports = bank_exports.filter(user=filters.person)
+        parts.append(
+            [
+                AuditRow(
+                    at=export.at,
+                    person=_name(export.user),
+                    what=_("Exported %(count)s bank payment lines with full account numbers")
+                    % {"count": export.row_count},
+                    details=[_("Reason: %(reason)s") % {"reason": export.reason}],
+                )
+                for export in bank_exports[:limit]
             ]
         )
         parts.append(

@@ -4,15 +4,19 @@ Every movement of money has rules (balances, budgets, four eyes) that only the
 services apply, and the ledger is never changed, so funds, receipts,
 allocations, budgets, payments and the ledger are read-only here, scoped to the
 branch like every other admin page. The aid rules (caps per purpose) and the
-schooling standards are what administrators edit.
+schooling standards are what administrators edit; unit administrators keep their
+unit's bank payment file layout.
 """
 
+from django import forms
 from django.contrib import admin
 
 from funds.models import (
     Account,
     AidRule,
     Allocation,
+    BankFileExport,
+    BankFileLayout,
     Budget,
     Disbursement,
     Entry,
@@ -22,7 +26,7 @@ from funds.models import (
     SchoolingStandard,
 )
 from hardship.admin import OfAFileAdmin
-from people.admin import ReadOnlyBranchAdmin, ReadOnlyInline
+from people.admin import BranchScopedAdmin, ReadOnlyBranchAdmin, ReadOnlyInline
 
 
 @admin.register(AidRule)
@@ -124,3 +128,35 @@ class DisbursementAdmin(OfAFileAdmin):
     list_select_related = ["file", "fund", "fund__unit", "campaign"]
     # Payments show the masked ID on the file's own admin page, never here.
     exclude = ["student_id_hash", "request_key"]
+
+
+class BankFileLayoutForm(forms.ModelForm):
+    class Meta:
+        model = BankFileLayout
+        fields = ["unit", "columns"]
+
+    def clean_columns(self):
+        from funds.bank import layout_problems
+
+        columns = self.cleaned_data.get("columns")
+        problems = layout_problems(columns)
+        if problems:
+            raise forms.ValidationError(problems)
+        return columns
+
+
+@admin.register(BankFileLayout)
+class BankFileLayoutAdmin(BranchScopedAdmin):
+    """The payment file a unit's bank accepts; units below without their own use it."""
+
+    form = BankFileLayoutForm
+    list_display = ["unit"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(BankFileExport)
+class BankFileExportAdmin(ReadOnlyBranchAdmin):
+    unit_path = "run__batch__unit__path"
+    list_display = ["at", "user", "run", "row_count", "reason"]
+    list_select_related = ["user", "run"]

@@ -7,6 +7,7 @@ class FundsConfig(AppConfig):
     verbose_name = _("Aid funds")
 
     def ready(self) -> None:
-        # Register the producers of this app's generated documents (rosters, statements), and
-        # the sections it adds to the pages of the apps below it.
-        from funds import rosters, sections  # noqa: F401
+        # Register the producers of this app's generated documents and jobs (rosters,
+        # statements, the bank's result files), and the sections it adds to the pages of the
+        # apps below it.
+        from funds import bank, rosters, sections  # noqa: F401

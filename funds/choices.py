@@ -84,3 +84,19 @@ class BatchStatus(models.TextChoices):
     PROPOSED = "proposed", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+
+
+class BankLineStatus(models.TextChoices):
+    # Re-issued to a corrected account: waits for the next payment file.
+    QUEUED = "queued", _("Waiting for the next payment file")
+    SENT = "sent", _("Sent to the bank")
+    PAID = "paid", _("Paid by the bank")
+    FAILED = "failed", _("Failed at the bank")
+    REISSUED = "reissued", _("Re-issued to another account")
+    CASH = "cash", _("Switched to cash")
+
+
+# A payment with a line in one of these is the bank's: not on the cash roster, not paid by hand.
+BANK_HOLDS = (BankLineStatus.QUEUED, BankLineStatus.SENT, BankLineStatus.FAILED)
+# At most one line of a payment is in one of these at a time.
+BANK_OPEN = (*BANK_HOLDS, BankLineStatus.PAID)

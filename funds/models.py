@@ -27,12 +27,14 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from common.crypto import HashedIdField
+from common.crypto import EncryptedCharField, HashedIdField
 from common.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from documents.uploads import StoredUpload
 from funds.choices import (
     ASSET_ACCOUNTS,
+    BANK_OPEN,
     AccountKind,
+    BankLineStatus,
     BatchStatus,
     DisbursementStatus,
     FundKind,
@@ -707,3 +709,194 @@ class RosterScan(StoredUpload):
 
     def upload_folder(self) -> str:
         return f"rosters/{self.campaign_id}"
+
+
+# ====================================================================== bank payments in bulk
+
+
+class BankFileLayout(models.Model):
+    """The columns of the payment file a unit's bank accepts (银行代发文件格式).
+
+    ``columns`` is a list of ``{"key": …, "header": …}`` in file order, the keys among
+    ``funds.bank.BANK_FILE_COLUMNS`` and the header the bank's template names the column
+    (empty: ours). A unit without a layout uses the nearest unit's above it, else ours.
+    """
+
+    unit = models.OneToOneField(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        on_delete=models.PROTECT,
+        related_name="bank_file_layout",
+    )
+    columns = models.JSONField(
+        _("columns of the payment file"),
+        default=list,
+        help_text=_(
+            'In file order, for example [{"key": "serial", "header": "序号"}, '
+            '{"key": "account", "header": "收款账号"}]. Keys: serial, name, account, bank, '
+            "amount, memo, id_number, unit."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("bank payment file layout")
+        verbose_name_plural = _("bank payment file layouts")
+        ordering = ["unit__path"]
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+
+class BankPaymentRun(models.Model):
+    """One payment file sent to the bank for an approved batch: the lines it holds.
+
+    Made with full account numbers, so who made it and why is kept; each download of
+    its file (the first included) is a ``BankFileExport``.
+    """
+
+    batch = models.ForeignKey(
+        DisbursementBatch,
+        verbose_name=_("batch"),
+        on_delete=models.PROTECT,
+        related_name="bank_runs",
+    )
+    made_by = models.ForeignKey(
+        User, verbose_name=_("made by"), on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank payment file")
+        verbose_name_plural = _("bank payment files")
+        ordering = ["batch", "made_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} #{self.pk}"
+
+
+class BankFileExport(models.Model):
+    """One download of a bank payment file with full account numbers: who, why, how many lines.
+
+    The sibling of ``hardship.models.FullIdExport`` for account numbers; append-only.
+    """
+
+    run = models.ForeignKey(
+        BankPaymentRun,
+        verbose_name=_("bank payment file"),
+        on_delete=models.PROTECT,
+        related_name="exports",
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    row_count = models.PositiveIntegerField(_("rows"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export with full account numbers")
+        verbose_name_plural = _("exports with full account numbers")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="bankfileexport_user_at")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="bank_file_export_reason_given"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="bank_file_export_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.row_count} {self.at:%Y-%m-%d %H:%M}"
+
+
+class BankPaymentLine(models.Model):
+    """One payment as sent to the bank: the account it went to, and what the bank answered.
+
+    A payment keeps every line it had: a failed line re-issued to a corrected account
+    stays (re-issued) beside its successor; one switched to cash stays too.
+    """
+
+    run = models.ForeignKey(
+        BankPaymentRun,
+        verbose_name=_("bank payment file"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+    )
+    disbursement = models.ForeignKey(
+        Disbursement,
+        verbose_name=_("disbursement"),
+        on_delete=models.PROTECT,
+        related_name="bank_lines",
+    )
+    # The line's reference in the payment file and the bank's result file: "W12-0007", a
+    # letter first, so that no spreadsheet reads it as a date or a number.
+    reference = models.CharField(_("payment reference"), max_length=20, blank=True)
+    account = EncryptedCharField(_("account number"))
+    account_masked = models.CharField(_("account"), max_length=20)
+    bank_name = models.CharField(_("bank"), max_length=50, blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), **AMOUNT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BankLineStatus.choices, default=BankLineStatus.SENT
+    )
+    bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    failure_reason = models.CharField(_("reason it failed"), max_length=200, blank=True)
+    settled_by = _optional(User, _("result recorded by"))
+    settled_at = models.DateTimeField(_("result recorded"), null=True, blank=True)
+    # Who re-issued it or switched it to cash, and why.
+    decided_by = _optional(User, _("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The failed line this one re-issues to a corrected account.
+    reissue_of = models.OneToOneField(
+        "self",
+        verbose_name=_("re-issues"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reissued_as",
+    )
+
+    class Meta:
+        verbose_name = _("bank payment line")
+        verbose_name_plural = _("bank payment lines")
+        ordering = ["run", "id"]
+        constraints = [
+            # A payment is with the bank once at most: never sent twice, never paid twice.
+            models.UniqueConstraint(
+                fields=["disbursement"],
+                condition=Q(status__in=BANK_OPEN),
+                name="one_open_bank_line_per_payment",
+            ),
+            models.UniqueConstraint(
+                fields=["reference"], condition=~Q(reference=""), name="bank_line_reference_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=BankLineStatus.QUEUED, run__isnull=True, reference="")
+                | (~Q(status=BankLineStatus.QUEUED) & Q(run__isnull=False) & ~Q(reference="")),
+                name="bank_line_sent_in_a_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=BankLineStatus.PAID) | ~Q(bank_reference=""),
+                name="bank_line_paid_has_a_reference",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[
+                        BankLineStatus.FAILED,
+                        BankLineStatus.REISSUED,
+                        BankLineStatus.CASH,
+                    ]
+                )
+                | ~Q(failure_reason=""),
+                name="bank_line_failure_has_a_reason",
+            ),
+            models.CheckConstraint(condition=_positive("amount"), name="bank_line_amount_sane"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"{self.disbursement_id} {self.account_masked}"

@@ -42,7 +42,13 @@ from documents.services import (
 )
 from documents.spreadsheets import PrintedSheet
 from documents.uploads import upload_check, upload_store
-from funds.choices import DisbursementStatus, PaymentMethod, Purpose, ReceiptSource
+from funds.choices import (
+    BANK_OPEN,
+    DisbursementStatus,
+    PaymentMethod,
+    Purpose,
+    ReceiptSource,
+)
 from funds.models import Disbursement, Fund, RosterScan
 from funds.selectors import (
     Statement,
@@ -78,9 +84,11 @@ def _money(amount: Decimal) -> str:
 
 
 def roster_lines(*, campaign: Campaign, unit: UnionUnit) -> QuerySet[Disbursement]:
-    """The roster's lines in print order: approved and paid payments of ``unit`` in ``campaign``."""
+    """The roster's lines in print order: approved and paid payments of ``unit`` in ``campaign``,
+    but those paid by bank in bulk or still with the bank (``funds.bank``): nobody signs for them."""
     return (
         Disbursement.objects.filter(campaign=campaign, unit=unit, status__in=ON_ROSTER)
+        .exclude(bank_lines__status__in=BANK_OPEN)
         .select_related("file", "file__unit", "approved_by", "signed_checked_by")
         .order_by("file__unit__path", "file__name", "id")
     )
@@ -106,7 +114,9 @@ def rosters_of_branch(user: User) -> list[dict]:
 
     rows = (
         scope_to_user(
-            Disbursement.objects.filter(status__in=ON_ROSTER, campaign__isnull=False),
+            Disbursement.objects.filter(status__in=ON_ROSTER, campaign__isnull=False).exclude(
+                bank_lines__status__in=BANK_OPEN
+            ),
             user=user,
             unit_path="unit__path",
         )

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 from common.rules import ALLOWED, Decision, refuse
 from funds.choices import (
     ASSET_ACCOUNTS,
+    BANK_HOLDS,
     AccountKind,
     BatchStatus,
     DisbursementStatus,
@@ -23,6 +24,7 @@ from funds.choices import (
 from funds.models import (
     Account,
     Allocation,
+    BankPaymentLine,
     Budget,
     Disbursement,
     DisbursementBatch,
@@ -511,7 +513,9 @@ def may_cancel_payment(user: User, disbursement: Disbursement) -> Decision:
     deciding = is_in_branch(user, disbursement.unit) and has_any_role(user, Role.APPROVER)
     if not (deciding or disbursement.proposed_by_id == user.pk):
         return refuse(_("Only its proposer or an approver may cancel a payment."), denied=True)
-    return _payment_is(disbursement, Status.PROPOSED, Status.APPROVED)
+    if not (decision := _payment_is(disbursement, Status.PROPOSED, Status.APPROVED)):
+        return decision
+    return bank_hold(disbursement)
 
 
 def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
@@ -523,7 +527,18 @@ def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
         return refuse(_("This payment is not in your unit's branch."), denied=True)
     if not (decision := _payment_is(disbursement, Status.APPROVED)):
         return decision
+    if not (decision := bank_hold(disbursement)):
+        return decision
     return grant_notice_passed(disbursement)
+
+
+def bank_hold(disbursement: Disbursement) -> Decision:
+    """Whether ``disbursement`` is free of the bank: a payment in a payment file (or waiting
+    for one, or failed and not yet re-issued or switched to cash) is paid or ended only through
+    the bank's result, so it can never be paid twice."""
+    if BankPaymentLine.objects.filter(disbursement=disbursement, status__in=BANK_HOLDS).exists():
+        return refuse(_("This payment is with the bank: it is settled by the bank's result file."))
+    return ALLOWED
 
 
 def grant_notice_passed(disbursement: Disbursement) -> Decision:

@@ -105,3 +105,15 @@ from funds.views import grant_notices  # noqa: E402
 urlpatterns += [
     path("grant-notices/new/", grant_notices.grant_notice_new, name="grant_notice_new"),
 ]
+
+# Bank payments in bulk (银行代发): an approved batch's payment files and the bank's results.
+from funds.views import bank as bank_views  # noqa: E402
+
+urlpatterns += [
+    path("batches/<int:pk>/bank/", bank_views.bank_detail, name="bank_detail"),
+    path("batches/<int:pk>/bank/export/", bank_views.bank_export, name="bank_export"),
+    path("batches/<int:pk>/bank/results/", bank_views.bank_results, name="bank_results"),
+    path("bank/files/<int:pk>/download/", bank_views.bank_download, name="bank_download"),
+    path("bank/lines/<int:pk>/reissue/", bank_views.bank_line_reissue, name="bank_line_reissue"),
+    path("bank/lines/<int:pk>/cash/", bank_views.bank_line_cash, name="bank_line_cash"),
+]

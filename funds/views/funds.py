@@ -335,6 +335,8 @@ def _disbursement_page(request, disbursement: Disbursement, *, forms=None, statu
             "reject_form": forms.get("reject") or ReasonForm(prefix="reject"),
             "cancel_form": forms.get("cancel") or ReasonForm(prefix="cancel"),
             "pay_form": forms.get("pay") or PayForm(prefix="pay"),
+            # The accounts it was sent to by bank in bulk, masked (funds.bank).
+            "bank_lines": list(disbursement.bank_lines.order_by("id")),
             "tab": "waiting",
         },
         status=status,

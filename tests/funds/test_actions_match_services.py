@@ -8,6 +8,7 @@ unit administrator, and a caseworker of a sibling branch (湖南). The page and 
 ask one predicate of funds/selectors.py, so they must agree every time.
 """
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,9 +19,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from funds.bank import (
+    bank_file_download,
+    bank_line_reissue,
+    bank_line_to_cash,
+    bank_results_import,
+    bank_run_make,
+)
 from funds.batches import batch_approve, batch_propose, batch_reject
 from funds.choices import FundKind, PaymentMethod, Purpose, ReceiptSource
-from funds.models import Allocation, Fund, Receipt
+from funds.models import Allocation, BankPaymentLine, Fund, Receipt
 from funds.rosters import (
     fund_statement_request,
     roster_lines,
@@ -307,6 +315,45 @@ def an_approved_batch(s: Setting):
     return batch_approve(batch=a_proposed_batch(s), by=s.approver)
 
 
+def a_batch_to_pay_by_bank(s: Setting):
+    """An approved batch whose household has a bank account on file."""
+    batch = an_approved_batch(s)
+    s.family.bank_account = "6217000000000001"
+    s.family.save(update_fields=["bank_account"])
+    return batch
+
+
+def a_batch_sent_to_the_bank(s: Setting):
+    batch = a_batch_to_pay_by_bank(s)
+    bank_run_make(batch=batch, by=s.caseworker, reason="代发")
+    return batch
+
+
+def a_bank_payment_file(s: Setting):
+    return a_batch_sent_to_the_bank(s).bank_runs.get()
+
+
+def a_failed_bank_line(s: Setting):
+    batch = a_batch_sent_to_the_bank(s)
+    line = BankPaymentLine.objects.get(disbursement__batch=batch)
+    bank_results_import(batch=batch, by=s.caseworker, upload=_bank_result(line, "失败"))
+    line.refresh_from_db()
+    return line
+
+
+def _bank_result(line, result: str = "成功") -> SimpleUploadedFile:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["付款编号", "金额", "结果", "银行流水号", "失败原因"])
+    # No line sent yet: a line as the bank would answer one.
+    reference, amount = (line.reference, str(line.amount)) if line else ("1-0001", "1000")
+    book.active.append([reference, amount, result, "BOC-1", "户名不符"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("回单.xlsx", buffer.getvalue())
+
+
 def scan() -> SimpleUploadedFile:
     return SimpleUploadedFile("签领表.pdf", pdf_bytes(), content_type="application/pdf")
 
@@ -506,6 +553,43 @@ PRINT_STATEMENT = ActionCase(
     ),
 )
 
+
+def _bank_page(batch) -> str:
+    return reverse("funds:bank_detail", args=[batch.pk])
+
+
+MAKE_BANK_FILE = ActionCase(
+    "bank-export-form",
+    page=_bank_page,
+    attempt=lambda batch, user: bank_run_make(batch=batch, by=user, reason="代发"),
+)
+DOWNLOAD_BANK_FILE = ActionCase(
+    "bank-download-form",
+    page=lambda run: _bank_page(run.batch),
+    attempt=lambda run, user: bank_file_download(run=run, by=user, reason="文件丢失"),
+)
+IMPORT_BANK_RESULTS = ActionCase(
+    "bank-result-form",
+    page=_bank_page,
+    attempt=lambda batch, user: bank_results_import(
+        batch=batch,
+        by=user,
+        upload=_bank_result(BankPaymentLine.objects.filter(disbursement__batch=batch).first()),
+    ),
+)
+REISSUE_BANK_LINE = ActionCase(
+    "reissue-form",
+    page=lambda line: _bank_page(line.disbursement.batch),
+    attempt=lambda line, user: bank_line_reissue(
+        line=line, by=user, account="6228480012345678", bank_name="农业银行", reason="新卡"
+    ),
+)
+BANK_LINE_TO_CASH = ActionCase(
+    "cash-form",
+    page=lambda line: _bank_page(line.disbursement.batch),
+    attempt=lambda line, user: bank_line_to_cash(line=line, by=user, reason="账户注销"),
+)
+
 # Each action, the states of its record it is tried in, and who may do it then (the
 # rules as the people who use them know them, so that agreement cannot be vacuous).
 ACTIONS = [
@@ -561,6 +645,14 @@ ACTIONS = [
     ("print a roster", PRINT_ROSTER, a_roster, READERS),
     ("print a roster as a spreadsheet", ROSTER_SPREADSHEET, a_roster, READERS),
     ("print a fund's statement", PRINT_STATEMENT, a_fund_in_use, READERS),
+    ("make a bank payment file", MAKE_BANK_FILE, a_batch_to_pay_by_bank, PAYERS),
+    ("make a bank payment file", MAKE_BANK_FILE, a_proposed_batch, NOBODY),
+    ("make a bank payment file", MAKE_BANK_FILE, a_batch_sent_to_the_bank, NOBODY),
+    ("download a bank payment file again", DOWNLOAD_BANK_FILE, a_bank_payment_file, PAYERS),
+    ("import the bank's results", IMPORT_BANK_RESULTS, a_batch_sent_to_the_bank, PAYERS),
+    ("import the bank's results", IMPORT_BANK_RESULTS, a_batch_to_pay_by_bank, NOBODY),
+    ("re-issue a failed bank line", REISSUE_BANK_LINE, a_failed_bank_line, PAYERS),
+    ("pay a failed bank line in cash", BANK_LINE_TO_CASH, a_failed_bank_line, PAYERS),
 ]
 
 
