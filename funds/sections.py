@@ -1,6 +1,7 @@
 """What the funds app adds to the pages of the apps below it (common/slots.py)."""
 
 from common.slots import Section
+from funds.rosters import rosters_of_campaign
 from funds.selectors import file_funds_context, household_aid, may_propose_batch
 from hardship.slots import FILE_PAGE, HOUSEHOLD_RECORD
 from visits.slots import CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
@@ -25,6 +26,16 @@ def campaign_money_section(*, campaign, unit, user, **_page) -> Section:
         "funds/campaign_section.html",
         {"may_propose": may_propose_batch(user, campaign, unit)},
     )
+
+
+@CAMPAIGN_PAGE.fill(order=15)
+def campaign_rosters_section(*, campaign, unit, user, **_page) -> Section | None:
+    """The rosters paying households of the unit shown: one link for each whole roster, and one
+    for each team's (visit list's) part of it."""
+    found = rosters_of_campaign(campaign=campaign, unit=unit, user=user)
+    if not found:
+        return None
+    return Section("funds/campaign_rosters.html", {"rosters": found})
 
 
 @VISIT_LIST_ACTIONS.fill(order=10)
