@@ -359,7 +359,9 @@ class Roster:
         parts = [self.campaign.name, self.unit.name]
         if self.team is not None:
             parts.append(self.team.name)
-        return "-".join(parts) + f"-{_('roster')}.{extension}"
+        # Outside the f-string, where makemessages finds it: the download's name is Chinese too.
+        parts.append(_("roster"))
+        return "-".join(parts) + f".{extension}"
 
 
 def roster_for(*, campaign: Campaign, unit: UnionUnit, team: int | None = None) -> Roster:
@@ -851,7 +853,9 @@ def fund_statement_pdf(job: JobContext) -> Produced:
         statement = fund_statement(fund, first_day=first_day, last_day=last_day)
         content = render_pdf(STATEMENT_TEMPLATE, statement_pdf_context(statement))
         job.progress(1, 1)
-        name = f"{fund.unit.name}-{fund.name}-{_('statement')}-{first_day}-{last_day}.pdf"
+        # Outside the f-string, where makemessages finds it.
+        kind = _("statement")
+        name = f"{fund.unit.name}-{fund.name}-{kind}-{first_day}-{last_day}.pdf"
         return Produced(content, name, PDF_CONTENT_TYPE)
 
 

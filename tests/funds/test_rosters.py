@@ -94,9 +94,7 @@ def approved_lines(count, *, tree, fund, campaign, caseworker, approver, start=0
 
 
 def roster_url(campaign, unit, name="roster_detail", **more) -> str:
-    return reverse(
-        f"funds:{name}", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk, **more}
-    )
+    return reverse(f"funds:{name}", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk, **more})
 
 
 def team_url(campaign, unit, team=0, name="roster_team") -> str:
