@@ -237,6 +237,12 @@ class Sheet:
     def unsigned(self) -> list[Disbursement]:
         return [line for line in self.lines if line.signed_at is None]
 
+    @property
+    def marked(self) -> bool:
+        """Whether any line of the sheet is signed: its unsigned lines are then exceptions left
+        out, and the page no longer ticks them for the next mark."""
+        return any(line.signed_at is not None for line in self.lines)
+
 
 @dataclass
 class Team:

@@ -401,3 +401,17 @@ def test_the_roster_pages_take_as_many_queries_for_3_teams_as_for_1(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_an_exception_left_out_is_no_longer_ticked_for_the_next_mark(
+    tree, winter, caseworker, three_teams, media
+):
+    roster_scan_upload(campaign=winter, unit=tree.wuhan, by=caseworker, upload=scan())
+    team = roster_for(campaign=winter, unit=tree.wuhan).teams[1]
+    roster_lines_sign(disbursements=team.lines[1:], by=caseworker)
+
+    page = signed_in(caseworker).get(team_url(winter, tree, team.key)).content.decode()
+
+    box = page.split(f'id="line-{team.lines[0].pk}"')[1].split(">")[0]
+    assert "checked" not in box
+    assert page.count('data-unsigned="1"') == 1
