@@ -216,6 +216,23 @@ def rosters_of_campaign(*, campaign: Campaign, unit: UnionUnit, user: User) -> l
     return rosters
 
 
+def roster_payers_of_list(*, visit_list: VisitList, user: User) -> list[UnionUnit]:
+    """The paying units whose roster holds households of ``visit_list`` and that ``user`` may
+    see: where the list's team finds its roster. One query."""
+    payers = scope_to_user(
+        UnionUnit.objects.filter(
+            pk__in=Disbursement.objects.filter(
+                campaign_id=visit_list.campaign_id,
+                status__in=ON_ROSTER,
+                file_id__in=VisitListRow.objects.filter(visit_list=visit_list).values("file_id"),
+            ).values("unit_id")
+        ),
+        user=user,
+        unit_path="path",
+    )
+    return list(payers.order_by("path"))
+
+
 def _path_key(path: str) -> list[int]:
     """A materialized path read as numbers: the unit tree's order, whatever the collation."""
     return [int(part) for part in path.strip("/").split("/") if part.isdigit()]

@@ -1,7 +1,7 @@
 """What the funds app adds to the pages of the apps below it (common/slots.py)."""
 
 from common.slots import Section
-from funds.rosters import rosters_of_campaign
+from funds.rosters import roster_payers_of_list, rosters_of_campaign
 from funds.selectors import file_funds_context, household_aid, may_propose_batch
 from hardship.slots import FILE_PAGE, HOUSEHOLD_RECORD
 from visits.slots import CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
@@ -44,3 +44,12 @@ def visit_list_money_action(*, visit_list, user) -> Section | None:
     if not may_propose_batch(user, visit_list.campaign, visit_list.unit):
         return None
     return Section("funds/visit_list_actions.html")
+
+
+@VISIT_LIST_ACTIONS.fill(order=20)
+def visit_list_roster_action(*, visit_list, user) -> Section | None:
+    """The roster this list's team signs for, once its households' money is approved."""
+    payers = roster_payers_of_list(visit_list=visit_list, user=user)
+    if not payers:
+        return None
+    return Section("funds/visit_list_roster.html", {"payers": payers})

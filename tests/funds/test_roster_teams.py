@@ -415,3 +415,15 @@ def test_an_exception_left_out_is_no_longer_ticked_for_the_next_mark(
     box = page.split(f'id="line-{team.lines[0].pk}"')[1].split(">")[0]
     assert "checked" not in box
     assert page.count('data-unsigned="1"') == 1
+
+
+def test_a_visit_list_links_its_teams_roster_once_its_money_is_approved(
+    tree, winter, caseworker, three_teams
+):
+    team = three_teams[1]
+    url = reverse("visits:visit_list_detail", args=[team.pk])
+
+    content = signed_in(caseworker).get(url).content.decode()
+
+    assert team_url(winter, tree, team.pk) in content
+    assert 'data-testid="visit-list-roster"' in content
