@@ -125,6 +125,8 @@ def test_visit_money_proposed_for_a_list_approved_printed_signed_and_paid(
 
     # The caseworker finds the team's roster on the campaign page and prints it to sign.
     page.goto(f"{live_server.url}{campaign.get_absolute_url()}")
+    expect(page.get_by_test_id("campaign-rosters")).to_be_visible()
+    screenshot(page, "63-campaign-rosters")
     page.get_by_test_id("campaign-roster-team").click()
     expect(page.get_by_test_id("team-count")).to_have_text("3")
     page.get_by_test_id("team-pdf").click()
@@ -151,6 +153,8 @@ def test_visit_money_proposed_for_a_list_approved_printed_signed_and_paid(
     scan_form.locator("input[type=file]").set_input_files(scan(tmp_path / "签领表.jpg"))
     scan_form.locator("button[type=submit]").click()
     expect(page.get_by_test_id("roster-scans")).to_contain_text("签领表.jpg")
+    expect(page.get_by_test_id("sign-teams")).to_be_visible()
+    screenshot(page, "63-roster-teams")
     page.get_by_test_id("team-link").click()
     lines = page.get_by_test_id("roster-lines")
     lines.get_by_label("李桂兰").uncheck()
