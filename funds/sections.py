@@ -1,6 +1,7 @@
 """What the funds app adds to the pages of the apps below it (common/slots.py)."""
 
 from common.slots import Section
+from funds.rosters import roster_payers_of_list, rosters_of_campaign
 from funds.selectors import file_funds_context, household_aid, may_propose_batch
 from hardship.slots import FILE_PAGE, HOUSEHOLD_RECORD
 from visits.slots import CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
@@ -27,9 +28,28 @@ def campaign_money_section(*, campaign, unit, user, **_page) -> Section:
     )
 
 
+@CAMPAIGN_PAGE.fill(order=15)
+def campaign_rosters_section(*, campaign, unit, user, **_page) -> Section | None:
+    """The rosters paying households of the unit shown: one link for each whole roster, and one
+    for each team's (visit list's) part of it."""
+    found = rosters_of_campaign(campaign=campaign, unit=unit, user=user)
+    if not found:
+        return None
+    return Section("funds/campaign_rosters.html", {"rosters": found})
+
+
 @VISIT_LIST_ACTIONS.fill(order=10)
 def visit_list_money_action(*, visit_list, user) -> Section | None:
     """Propose the visit money of the households on the lists of this list's unit's branch."""
     if not may_propose_batch(user, visit_list.campaign, visit_list.unit):
         return None
     return Section("funds/visit_list_actions.html")
+
+
+@VISIT_LIST_ACTIONS.fill(order=20)
+def visit_list_roster_action(*, visit_list, user) -> Section | None:
+    """The roster this list's team signs for, once its households' money is approved."""
+    payers = roster_payers_of_list(visit_list=visit_list, user=user)
+    if not payers:
+        return None
+    return Section("funds/visit_list_roster.html", {"payers": payers})

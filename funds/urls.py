@@ -44,6 +44,17 @@ urlpatterns += [
     ),
     path(
         "rosters/<int:campaign_pk>/<int:unit_pk>/sign/",
+        roster_views.roster_sign_teams,
+        name="roster_sign_teams",
+    ),
+    # A team is its visit list's pk; 0 for the payments of households on no list.
+    path(
+        "rosters/<int:campaign_pk>/<int:unit_pk>/teams/<int:team>/",
+        roster_views.roster_team,
+        name="roster_team",
+    ),
+    path(
+        "rosters/<int:campaign_pk>/<int:unit_pk>/teams/<int:team>/sign/",
         roster_views.roster_sign,
         name="roster_sign",
     ),

@@ -22,8 +22,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -752,4 +753,33 @@ def visit_figures(
         ends_on=ends_on,
         people="people_reached",
         amount="cash_amount",
+    )
+
+
+# ---------------------------------------------------------------- the walking order of a list
+
+# The walking order of a list's rows, the order visits/documents.py prints them in: priority
+# (ties by when the row was written), grouped by street and community.
+VISIT_LIST_ROW_ORDER = ("township", "community", "priority", "pk")
+
+
+def visit_list_row_numbers(*, visit_lists) -> QuerySet[VisitListRow]:
+    """(visit_list_id, file_id, number) of every row of ``visit_lists`` (ids or a queryset of
+    ids), ``number`` being the row's number in its list's walking order: the number the
+    list's page, PDF and spreadsheet show, and the roster of the list's team prints.
+
+    Numbered in the database over whole lists, so a caller that wants a few households
+    still gets their numbers on the full list.
+    """
+    return (
+        VisitListRow.objects.filter(visit_list_id__in=visit_lists)
+        .annotate(
+            number=Window(
+                RowNumber(),
+                partition_by=[F("visit_list_id")],
+                order_by=[F(name).asc() for name in VISIT_LIST_ROW_ORDER],
+            )
+        )
+        .order_by()
+        .values_list("visit_list_id", "file_id", "number")
     )

@@ -1,10 +1,12 @@
-"""Pages of the rosters (发放花名册/签领表): the roster of a campaign and unit, its printed
-versions, the signed paper's scan, the lines ticked as signed; and the fund statement PDF.
+"""Pages of the rosters (发放花名册/签领表): the roster of a campaign and unit with its teams,
+each team's sheets, their printed versions, the signed paper's scan, sheets and
+teams marked signed; and the fund statement PDF.
 
-A roster is named by (campaign, unit); the unit is fetched through the access
+A roster is named by (campaign, unit), a team by its visit list's pk (0 for the
+payments of households on no list); the unit is fetched through the access
 rules (404 outside the user's branch), the campaign among those the user may
-see. The scans leave only through ``roster_scan_download``, checked like a
-file's attachments.
+see, the team among the roster's. The scans leave only through
+``roster_scan_download``, checked like a file's attachments.
 """
 
 import logging
@@ -25,7 +27,7 @@ from documents.services import JobAlreadyRunning
 from documents.uploads import UploadForm, accepts_upload, upload_response
 from funds import rosters
 from funds.forms import PeriodForm
-from funds.models import Disbursement, Fund, RosterScan
+from funds.models import Fund, RosterScan
 from funds.selectors import (
     SIGNERS,
     may_print_roster,
@@ -60,6 +62,19 @@ def _roster_url(campaign: Campaign, unit: UnionUnit) -> str:
     return reverse("funds:roster_detail", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk})
 
 
+def _team_url(campaign: Campaign, unit: UnionUnit, team: int) -> str:
+    return reverse(
+        "funds:roster_team", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk, "team": team}
+    )
+
+
+def _get_team(campaign: Campaign, unit: UnionUnit, team: int) -> rosters.Roster:
+    try:
+        return rosters.roster_for(campaign=campaign, unit=unit, team=team)
+    except rosters.RosterNotFound:
+        raise Http404 from None
+
+
 @branch_view()
 def roster_list(request: HttpRequest) -> HttpResponse:
     """The rosters of the user's branch: each campaign and paying unit with lines on one."""
@@ -84,8 +99,10 @@ def _roster_page(
     scan_form: RosterScanForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The roster's overview: its teams (one row each, marked signed in one step), the print
+    of the whole roster, the signed paper's scans."""
     roster = rosters.roster_for(campaign=campaign, unit=unit)
-    overdue = set(rosters.roster_unsigned_overdue(campaign, unit).values_list("pk", flat=True))
+    campaign_ended = campaign.ends_on < timezone.localdate()
     scans = list(rosters.roster_scans(campaign=campaign, unit=unit))
     may_upload = may_upload_roster_scan(request.user, unit)
     return render(
@@ -95,15 +112,54 @@ def _roster_page(
             "roster": roster,
             "campaign": campaign,
             "unit": unit,
-            "lines": [(line, line.pk in overdue) for line in roster.lines],
-            "overdue_count": len(overdue),
-            "signed_count": sum(1 for line in roster.lines if line.signed_at),
+            "teams": roster.teams,
+            "unsigned_count": len(roster.lines) - roster.signed_count,
             "scans": scans,
             "may_upload": may_upload,
             "may_tick": may_tick_roster_lines(request.user, campaign, unit),
             "may_print": may_print_roster(request.user, campaign, unit),
             "scan_form": scan_form or (RosterScanForm() if may_upload else None),
-            "campaign_ended": campaign.ends_on < timezone.localdate(),
+            "campaign_ended": campaign_ended,
+            "tab": "rosters",
+        },
+        status=status,
+    )
+
+
+@branch_view()
+def roster_team(request: HttpRequest, campaign_pk: int, unit_pk: int, team: int) -> HttpResponse:
+    """One team's part of the roster, sheet by sheet as printed, to mark signed."""
+    campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
+    return _team_page(request, campaign, unit, _get_team(campaign, unit, team))
+
+
+def _team_page(
+    request: HttpRequest,
+    campaign: Campaign,
+    unit: UnionUnit,
+    roster: rosters.Roster,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    team = roster.team
+    campaign_ended = campaign.ends_on < timezone.localdate()
+    # A line left unsigned is flagged once its team has been marked (it is an exception the
+    # caseworker left out) or once the campaign has ended.
+    flag_unsigned = campaign_ended or team.signed_count > 0
+    return render(
+        request,
+        "funds/roster_team.html",
+        {
+            "roster": roster,
+            "team": team,
+            "sheets": team.sheets(),
+            "campaign": campaign,
+            "unit": unit,
+            "unsigned": [line for line in team.lines if line.signed_at is None],
+            "flag_unsigned": flag_unsigned,
+            "may_upload": may_upload_roster_scan(request.user, unit),
+            "may_tick": may_tick_roster_lines(request.user, campaign, unit),
+            "may_print": may_print_roster(request.user, campaign, unit),
             "tab": "rosters",
         },
         status=status,
@@ -113,13 +169,17 @@ def _roster_page(
 @branch_view()
 @require_POST
 def roster_document(request: HttpRequest, campaign_pk: int, unit_pk: int, kind: str):
-    """Ask for the roster as a PDF to print and sign, or as a spreadsheet."""
+    """Ask for the roster (POST ``team``: only that team's sheets) as a PDF to print and sign,
+    or as a spreadsheet."""
     campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
     if kind not in rosters.roster_document_kinds():
         raise Http404
+    team = None
+    if request.POST.get("team", "").isdigit():
+        team = _get_team(campaign, unit, int(request.POST["team"])).team
     try:
         document = rosters.roster_print_request(
-            campaign=campaign, unit=unit, kind=kind, by=request.user
+            campaign=campaign, unit=unit, kind=kind, by=request.user, team=team
         )
     except JobAlreadyRunning as running:
         return redirect(running.running)
@@ -162,21 +222,54 @@ def roster_scan_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @branch_view(roles=SIGNERS)
 @require_POST
-def roster_sign(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
-    """Tick the lines whose signature is on the signed roster (POST ``line``: their ids)."""
+def roster_sign(request: HttpRequest, campaign_pk: int, unit_pk: int, team: int) -> HttpResponse:
+    """Mark one sheet of a team signed (POST ``sheet``: its number), or every sheet (``sheet``
+    "all"): the lines still ticked on it (``sheet-<n>``: their ids), the unticked ones being
+    the exceptions, which stay unsigned."""
     campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
-    ids = [int(value) for value in request.POST.getlist("line") if value.isdigit()]
-    # Only this roster's (campaign, unit) lines, whatever their state: the service says
-    # why a line that is not approved or paid cannot be signed for.
-    chosen = list(Disbursement.objects.filter(campaign=campaign, unit=unit, pk__in=ids))
+    roster = _get_team(campaign, unit, team)
+    sheet = request.POST.get("sheet", "all")
+    fields = (
+        [name for name in request.POST if name.startswith("sheet-")]
+        if sheet == "all"
+        else [f"sheet-{sheet}"]
+    )
+    ids = {int(value) for name in fields for value in request.POST.getlist(name) if value.isdigit()}
+    # Only this team's lines, whatever their state: the service says why a line that is not
+    # approved or paid cannot be signed for.
+    chosen = [line for line in roster.team.lines if line.pk in ids]
     try:
         signed = rosters.roster_lines_sign(disbursements=chosen, by=request.user)
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return _team_page(request, campaign, unit, roster, status=400)
+    messages.success(request, _("Lines marked signed: %(count)s.") % {"count": len(signed)})
+    anchor = f"#sheet-{sheet}" if sheet.isdigit() else ""
+    return redirect(_team_url(campaign, unit, team) + anchor)
+
+
+@branch_view(roles=SIGNERS)
+@require_POST
+def roster_sign_teams(request: HttpRequest, campaign_pk: int, unit_pk: int) -> HttpResponse:
+    """Mark every unsigned line of the ticked teams signed in one step (POST ``team``: their
+    keys, ``digest-<key>``: what the page showed of each)."""
+    campaign, unit = _get_roster_scope(request, campaign_pk, unit_pk)
+    teams = {
+        int(key): request.POST.get(f"digest-{key}", "")
+        for key in request.POST.getlist("team")
+        if key.isdigit()
+    }
+    try:
+        signed = rosters.roster_teams_sign(
+            campaign=campaign, unit=unit, teams=teams, by=request.user
+        )
     except (PermissionDenied, ValidationError) as refused:
         report_refusal(request, refused)
         return _roster_page(request, campaign, unit, status=400)
     messages.success(
         request,
-        _("Lines ticked as signed: %(count)s.") % {"count": len(signed)},
+        _("Teams marked signed: %(teams)s; lines: %(count)s.")
+        % {"teams": len(teams), "count": len(signed)},
     )
     return redirect(_roster_url(campaign, unit))
 

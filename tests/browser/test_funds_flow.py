@@ -1,6 +1,7 @@
 """The winter visit money of a community, walked by two people: a caseworker proposes it for the
-frozen visit list, an approver approves the batch, the caseworker prints the roster (a real
-worker renders it), uploads the signed paper's scan and ticks the lines: the money is paid.
+frozen visit list, an approver approves the batch, the caseworker finds the team's roster on the
+campaign page, prints it (a real worker renders it), uploads the signed paper's scan and marks
+the sheet signed, unticking the one household that did not sign: the others' money is paid.
 """
 
 import uuid
@@ -122,14 +123,18 @@ def test_visit_money_proposed_for_a_list_approved_printed_signed_and_paid(
     approving.close()
     assert fund_balance(fund).reserved == Decimal("2600")
 
-    # The caseworker prints the roster for the households to sign.
-    page.goto(f"{live_server.url}/funds/rosters/{campaign.pk}/{jiangan.pk}/")
-    expect(page.get_by_test_id("roster-count")).to_have_text("3")
-    page.get_by_test_id("roster-pdf").click()
+    # The caseworker finds the team's roster on the campaign page and prints it to sign.
+    page.goto(f"{live_server.url}{campaign.get_absolute_url()}")
+    expect(page.get_by_test_id("campaign-rosters")).to_be_visible()
+    screenshot(page, "63-campaign-rosters")
+    page.get_by_test_id("campaign-roster-team").click()
+    expect(page.get_by_test_id("team-count")).to_have_text("3")
+    page.get_by_test_id("team-pdf").click()
     download_link = page.get_by_test_id("document-download")
     expect(download_link).to_be_visible(timeout=WORKER_STEP)
     with page.expect_download() as downloading:
         download_link.click()
+    assert downloading.value.suggested_filename.endswith("大智路社区-花名册.pdf")
     saved = tmp_path / "roster.pdf"
     downloading.value.save_as(saved)
     pdf = saved.read_bytes()
@@ -140,19 +145,23 @@ def test_visit_money_proposed_for_a_list_approved_printed_signed_and_paid(
     assert "2,600.00" in words
     save_picture(pdf, "63-roster-pdf-page-1")
 
-    # Back from the visits with the signed paper: its scan, then the lines ticked.
+    # Back from the visits with the signed paper: its scan on the roster's page (marking is
+    # refused until then), then the team's sheet marked signed but for 李桂兰, who did not sign.
     page.goto(f"{live_server.url}/funds/rosters/{campaign.pk}/{jiangan.pk}/")
     expect(page.get_by_test_id("upload-first")).to_be_visible()
     scan_form = page.get_by_test_id("scan-form")
     scan_form.locator("input[type=file]").set_input_files(scan(tmp_path / "签领表.jpg"))
     scan_form.locator("button[type=submit]").click()
     expect(page.get_by_test_id("roster-scans")).to_contain_text("签领表.jpg")
+    expect(page.get_by_test_id("sign-teams")).to_be_visible()
+    screenshot(page, "63-roster-teams")
+    page.get_by_test_id("team-link").click()
     lines = page.get_by_test_id("roster-lines")
-    for name in ("张建国", "王秀英"):
-        lines.get_by_label(name).check()
+    lines.get_by_label("李桂兰").uncheck()
     screenshot(page, "64-roster-ticking")
-    page.get_by_test_id("sign-submit").click()
-    expect(page.get_by_test_id("roster-signed")).to_have_text("2")
+    page.get_by_test_id("sign-sheet").click()
+    expect(page.get_by_test_id("team-signed")).to_have_text("2")
+    expect(page.get_by_test_id("team-exceptions")).to_contain_text("李桂兰")
     screenshot(page, "65-roster-signed")
 
     paid = Disbursement.objects.filter(status=DisbursementStatus.PAID)

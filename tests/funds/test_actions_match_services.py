@@ -30,11 +30,14 @@ from funds.batches import batch_approve, batch_propose, batch_reject
 from funds.choices import FundKind, PaymentMethod, Purpose, ReceiptSource
 from funds.models import Allocation, BankPaymentLine, Fund, Receipt
 from funds.rosters import (
+    NOT_ON_A_LIST,
     fund_statement_request,
+    roster_for,
     roster_lines,
     roster_lines_sign,
     roster_print_request,
     roster_scan_upload,
+    roster_teams_sign,
 )
 from funds.selectors import funds_for_batch, funds_for_payment, funds_visible_to
 from funds.services import (
@@ -381,6 +384,11 @@ def _roster_page(roster: Scope) -> str:
     return reverse("funds:roster_detail", args=[roster.campaign.pk, roster.unit.pk])
 
 
+def _team_page(roster: Scope) -> str:
+    """The sheets of the roster's one team: its payment's household is on no visit list."""
+    return reverse("funds:roster_team", args=[roster.campaign.pk, roster.unit.pk, NOT_ON_A_LIST])
+
+
 def _first(queryset):
     # Else 武汉's fund (the first opened), which the person is then refused.
     return queryset.first() or Fund.objects.order_by("pk").first()
@@ -525,10 +533,23 @@ UPLOAD_SCAN = ActionCase(
     ),
 )
 TICK_LINES = ActionCase(
-    "sign-submit",
-    page=_roster_page,
+    "sign-team",
+    page=_team_page,
     attempt=lambda roster, user: roster_lines_sign(
         disbursements=list(roster_lines(campaign=roster.campaign, unit=roster.unit)), by=user
+    ),
+)
+MARK_TEAMS = ActionCase(
+    "sign-teams",
+    page=_roster_page,
+    attempt=lambda roster, user: roster_teams_sign(
+        campaign=roster.campaign,
+        unit=roster.unit,
+        teams={
+            team.key: team.digest
+            for team in roster_for(campaign=roster.campaign, unit=roster.unit).teams
+        },
+        by=user,
     ),
 )
 PRINT_ROSTER = ActionCase(
@@ -641,6 +662,7 @@ ACTIONS = [
     ("reject a batch", REJECT_BATCH, an_approved_batch, NOBODY),
     ("upload a roster's scan", UPLOAD_SCAN, a_roster, PAYERS),
     ("tick roster lines as signed", TICK_LINES, a_roster_with_its_scan, PAYERS),
+    ("mark every team of a roster signed", MARK_TEAMS, a_roster_with_its_scan, PAYERS),
     ("tick roster lines as signed", TICK_LINES, a_roster, NOBODY),
     ("print a roster", PRINT_ROSTER, a_roster, READERS),
     ("print a roster as a spreadsheet", ROSTER_SPREADSHEET, a_roster, READERS),

@@ -93,8 +93,13 @@ def approved_lines(count, *, tree, fund, campaign, caseworker, approver, start=0
     return lines
 
 
-def roster_url(campaign, unit, name="roster_detail") -> str:
-    return reverse(f"funds:{name}", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk})
+def roster_url(campaign, unit, name="roster_detail", **more) -> str:
+    return reverse(f"funds:{name}", kwargs={"campaign_pk": campaign.pk, "unit_pk": unit.pk, **more})
+
+
+def team_url(campaign, unit, team=0, name="roster_team") -> str:
+    """A team's roster page; team 0 holds the payments of households on no visit list."""
+    return roster_url(campaign, unit, name, team=team)
 
 
 def end_campaign(campaign: Campaign) -> None:
@@ -396,7 +401,8 @@ def test_the_roster_page_shows_masked_ids_totals_approvers_and_flags_unsigned_li
     end_campaign(winter)
     full_id = make_id_number(sequence=101)
 
-    response = signed_in(caseworker).get(roster_url(winter, tree.wuhan))
+    overview = signed_in(caseworker).get(roster_url(winter, tree.wuhan)).content.decode()
+    response = signed_in(caseworker).get(team_url(winter, tree.wuhan))
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -404,8 +410,9 @@ def test_the_roster_page_shows_masked_ids_totals_approvers_and_flags_unsigned_li
     assert roster3[0].file.id_number_masked in content
     assert full_id not in content
     assert "303.00" in content
-    assert "陈静" in content
-    assert content.count('data-overdue="1"') == 3
+    assert "陈静" in overview
+    assert "303.00" in overview
+    assert content.count('data-unsigned="1"') == 3
 
 
 def test_a_sibling_gets_404_and_a_stranger_is_sent_to_sign_in(
@@ -416,7 +423,9 @@ def test_a_sibling_gets_404_and_a_stranger_is_sent_to_sign_in(
     )
     urls = [
         ("get", roster_url(winter, tree.wuhan)),
-        ("post", roster_url(winter, tree.wuhan, "roster_sign")),
+        ("get", team_url(winter, tree.wuhan)),
+        ("post", team_url(winter, tree.wuhan, name="roster_sign")),
+        ("post", roster_url(winter, tree.wuhan, "roster_sign_teams")),
         ("post", roster_url(winter, tree.wuhan, "roster_scan_upload")),
         (
             "post",
@@ -439,8 +448,8 @@ def test_a_caseworker_uploads_the_scan_downloads_it_and_ticks_lines_on_the_page(
     tree, funded, winter, caseworker, roster3, media
 ):
     client = signed_in(caseworker)
-    url = roster_url(winter, tree.wuhan)
-    assert 'name="line"' not in client.get(url).content.decode()  # no ticking before the scan
+    url = team_url(winter, tree.wuhan)
+    assert 'name="sheet-1"' not in client.get(url).content.decode()  # no ticking before the scan
 
     response = client.post(roster_url(winter, tree.wuhan, "roster_scan_upload"), {"upload": scan()})
     assert response.status_code == 302
@@ -451,17 +460,17 @@ def test_a_caseworker_uploads_the_scan_downloads_it_and_ticks_lines_on_the_page(
     assert download["Content-Security-Policy"] == "sandbox"
 
     response = client.post(
-        roster_url(winter, tree.wuhan, "roster_sign"),
-        {"line": [roster3[0].pk, roster3[1].pk]},
+        team_url(winter, tree.wuhan, name="roster_sign"),
+        {"sheet-1": [roster3[0].pk, roster3[1].pk], "sheet": "1"},
     )
     assert response.status_code == 302
     statuses = dict(Disbursement.objects.values_list("pk", "status"))
     assert [statuses[line.pk] for line in roster3] == [Status.PAID, Status.PAID, Status.APPROVED]
     page = client.get(url).content.decode()
-    assert page.count('name="line"') == 1
+    assert page.count('name="sheet-1"') == 1
 
 
-def test_a_refused_tick_is_explained_on_the_page(
+def test_a_line_off_the_team_is_never_marked_and_an_empty_mark_is_explained(
     tree, funded, winter, caseworker, approver, roster3, media
 ):
     refused = propose(caseworker, household(by=caseworker, name="石磊"), funded, winter)
@@ -469,11 +478,13 @@ def test_a_refused_tick_is_explained_on_the_page(
     roster_scan_upload(campaign=winter, unit=tree.wuhan, by=caseworker, upload=scan())
 
     response = signed_in(caseworker).post(
-        roster_url(winter, tree.wuhan, "roster_sign"), {"line": [refused.pk]}
+        team_url(winter, tree.wuhan, name="roster_sign"), {"sheet-1": [refused.pk]}
     )
 
     assert response.status_code == 400
-    assert "石磊: a payment that is “Rejected” cannot be signed for." in response.content.decode()
+    assert "Tick at least one line." in response.content.decode()
+    refused.refresh_from_db()
+    assert (refused.status, refused.signed_at) == (Status.REJECTED, None)
 
 
 def test_a_program_renamed_as_a_scan_is_refused_on_the_page(tree, winter, caseworker, media):

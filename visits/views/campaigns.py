@@ -35,6 +35,7 @@ from visits.choices import VisitListStatus
 from visits.forms_campaigns import CampaignForm
 from visits.models import Campaign, VisitList, VisitListRow
 from visits.selectors import (
+    VISIT_LIST_ROW_ORDER,
     may_approve_visit_list,
     may_approve_visit_lists,
     may_build_visit_lists,
@@ -45,9 +46,6 @@ from visits.selectors import (
 from visits.slots import CAMPAIGN_ACTIONS, CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 
 LISTS_PER_PAGE = 50
-# The walking order of a list's rows, the order visits/documents.py prints them in: priority
-# (ties by when the row was written), grouped by street and community.
-VISIT_LIST_ROW_ORDER = ("township", "community", "priority", "pk")
 
 
 def _get_campaign(request: HttpRequest, pk: int) -> Campaign:
