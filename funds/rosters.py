@@ -65,6 +65,7 @@ from funds.ledger import Line, account_for, ledger_post
 from funds.models import Disbursement, Fund, RosterScan
 from funds.selectors import (
     Statement,
+    bank_held_annotation,
     fund_statement,
     may_pay_payment,
     may_print_roster,
@@ -464,6 +465,7 @@ def roster_lines_sign(*, disbursements, by: User) -> list[Disbursement]:
             Disbursement.objects.select_for_update(of=("self",))
             .select_related("file", "unit", "campaign", "fund")
             .filter(pk__in=ids)
+            .annotate(bank_held=bank_held_annotation())
             .order_by("pk")
         )
         refused = [
@@ -881,10 +883,14 @@ def fund_statement_pdf(job: JobContext) -> Produced:
         statement = fund_statement(fund, first_day=first_day, last_day=last_day)
         content = render_pdf(STATEMENT_TEMPLATE, statement_pdf_context(statement))
         job.progress(1, 1)
-        # Outside the f-string, where makemessages finds it.
-        kind = _("statement")
-        name = f"{fund.unit.name}-{fund.name}-{kind}-{first_day}-{last_day}.pdf"
+        name = fund_statement_file_name(fund, first_day=first_day, last_day=last_day)
         return Produced(content, name, PDF_CONTENT_TYPE)
+
+
+def fund_statement_file_name(fund: Fund, *, first_day: date, last_day: date) -> str:
+    """The download's name in the reader's language."""
+    kind = _("statement")  # outside the f-string, where makemessages finds it
+    return f"{fund.unit.name}-{fund.name}-{kind}-{first_day}-{last_day}.pdf"
 
 
 @back_link("fund_statement_pdf")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -535,10 +535,26 @@ def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
 def bank_hold(disbursement: Disbursement) -> Decision:
     """Whether ``disbursement`` is free of the bank: a payment in a payment file (or waiting
     for one, or failed and not yet re-issued or switched to cash) is paid or ended only through
-    the bank's result, so it can never be paid twice."""
-    if BankPaymentLine.objects.filter(disbursement=disbursement, status__in=BANK_HOLDS).exists():
+    the bank's result, so it can never be paid twice.
+
+    A set-wise caller (a roster's sheet) annotates ``bank_held`` on the rows it locked, so a
+    sheet of any size is checked in one query (``bank_held_annotation``).
+    """
+    held = getattr(disbursement, "bank_held", None)
+    if held is None:
+        held = BankPaymentLine.objects.filter(
+            disbursement=disbursement, status__in=BANK_HOLDS
+        ).exists()
+    if held:
         return refuse(_("This payment is with the bank: it is settled by the bank's result file."))
     return ALLOWED
+
+
+def bank_held_annotation() -> Exists:
+    """``bank_held`` for a queryset of payments: whether each is with the bank (``bank_hold``)."""
+    return Exists(
+        BankPaymentLine.objects.filter(disbursement=OuterRef("pk"), status__in=BANK_HOLDS)
+    )
 
 
 def grant_notice_passed(disbursement: Disbursement) -> Decision:
