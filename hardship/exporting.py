@@ -108,7 +108,10 @@ def full_id_export_record(*, by: User, reason: str, row_count: int) -> FullIdExp
 
 
 def export_file_name(fmt: str) -> str:
-    return f"hardship-files-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+    """The download's name in the reader's language (outside the f-string, where makemessages
+    finds it)."""
+    what = _("hardship files")
+    return f"{what}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
 
 
 def file_export_request(

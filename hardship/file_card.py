@@ -73,8 +73,13 @@ def file_card_pdf(job: JobContext) -> Produced:
             file_id=job.params["file_id"], user=job.document.requested_by
         )
         job.progress(1, 1)
-        name = f"{file.file_number}-{_('hardship file card')}.pdf"
-        return Produced(content, name, PDF_CONTENT_TYPE)
+        return Produced(content, file_card_file_name(file), PDF_CONTENT_TYPE)
+
+
+def file_card_file_name(file: HardshipFile) -> str:
+    """The download's name in the reader's language: the file number and what it is."""
+    what = _("hardship file card")  # outside the f-string, where makemessages finds it
+    return f"{file.file_number}-{what}.pdf"
 
 
 @back_link("file_card_pdf")

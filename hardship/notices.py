@@ -375,3 +375,9 @@ def public_notice_approve_files(
         else:
             left.append((file, decision.reason))
     return approved, left
+
+
+def notice_sheet_file_name(notice: PublicNotice) -> str:
+    """The printed sheet's name in the reader's language."""
+    stem = _("public notice")  # outside the f-string, where makemessages finds it
+    return f"{stem}-{notice.starts_on:%Y%m%d}.pdf"

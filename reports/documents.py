@@ -365,7 +365,9 @@ def render_periodic_report(*, unit: UnionUnit, period: Period, made_by_label: st
 
 
 def periodic_report_file_name(*, unit: UnionUnit, period: Period) -> str:
-    return f"{unit.name}-{period.slug}-{_('statistical report')}.pdf"
+    # Outside the f-string, where makemessages finds it: the download's name is Chinese.
+    what = _("statistical report")
+    return f"{unit.name}-{period.slug}-{what}.pdf"
 
 
 def _report_unit(*, params: dict, user: User) -> UnionUnit:
@@ -599,8 +601,13 @@ def campaign_report(job: JobContext) -> Produced:
         context = campaign_report_context(report, made_by_label=made_by_label(user))
         content = render_pdf(CAMPAIGN_TEMPLATE, context)
         job.progress(2, 2)
-        name = f"{campaign.name}-{campaign.organiser.name}-{pgettext('file name', 'report')}.pdf"
-        return Produced(content, name, PDF_CONTENT_TYPE)
+        return Produced(content, campaign_report_file_name(campaign), PDF_CONTENT_TYPE)
+
+
+def campaign_report_file_name(campaign: Campaign) -> str:
+    """The download's name in the reader's language."""
+    what = pgettext("file name", "report")  # outside the f-string, where makemessages finds it
+    return f"{campaign.name}-{campaign.organiser.name}-{what}.pdf"
 
 
 @back_link(CAMPAIGN_KIND)

@@ -96,7 +96,8 @@ class Selection:
         parts = [self.campaign.name, self.unit.name]
         if self.helper is not None:
             parts.append(self.helper.name)
-        return "-".join(parts) + f"-{_('visit list')}.{extension}"
+        parts.append(_("visit list"))  # outside an f-string, where makemessages finds it
+        return "-".join(parts) + f".{extension}"
 
 
 def visit_list_selection(*, params: dict, user: User) -> Selection:

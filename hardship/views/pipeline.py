@@ -178,9 +178,7 @@ def notice_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     response = HttpResponse(content, content_type=PDF_CONTENT_TYPE)
-    stem = _("public notice")
-    name = f"{stem}-{notice.starts_on:%Y%m%d}.pdf"
-    response["Content-Disposition"] = _attachment(name)
+    response["Content-Disposition"] = _attachment(notices.notice_sheet_file_name(notice))
     return response
 
 
