@@ -550,7 +550,11 @@ class DisbursementBatch(models.Model):
         ),
     ),
     model_name="DisbursementEvent",
-    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="disbursement_event_at")]},
+    meta={
+        "verbose_name": _("correction of a payment"),
+        "verbose_name_plural": _("corrections of payments"),
+        "indexes": [models.Index(fields=["-pgh_created_at"], name="disbursement_event_at")],
+    },
 )  # fmt: skip
 class Disbursement(models.Model):
     """A payment (发放) of aid to a household on file, from a fund, with its life.

@@ -328,55 +328,81 @@ class FileNumberCounterAdmin(admin.ModelAdmin):
         return False
 
 
+CHANGE_KINDS = {"insert": _("created"), "update": _("changed"), "delete": _("deleted")}
+
+
+class ChangeKindFilter(admin.SimpleListFilter):
+    """pghistory's event label (insert, update, delete) under a heading in the reader's language."""
+
+    title = _("change")
+    parameter_name = "pgh_label"
+
+    def lookups(self, request, model_admin):
+        return list(CHANGE_KINDS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(pgh_label=self.value()) if self.value() else queryset
+
+
+class HistoryEventAdmin(ReadOnlyBranchAdmin):
+    """Shared by the trigger-written histories: the kind of change in words, never deleted."""
+
+    list_filter = [ChangeKindFilter]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("changed at"), ordering="pgh_created_at")
+    def changed_at(self, obj):
+        return obj.pgh_created_at
+
+    @admin.display(description=_("by whom, from where"))
+    def changed_by(self, obj):
+        return obj.pgh_context.metadata if obj.pgh_context_id else "-"
+
+    @admin.display(description=_("change"), ordering="pgh_label")
+    def change_kind(self, obj) -> str:
+        return CHANGE_KINDS.get(obj.pgh_label, obj.pgh_label)
+
+    @admin.display(description=_("national ID number"))
+    def masked_id_number(self, obj) -> str:
+        return mask_id_number(obj.id_number)
+
+
 @admin.register(HardshipFileEvent)
-class HardshipFileEventAdmin(ReadOnlyBranchAdmin):
+class HardshipFileEventAdmin(HistoryEventAdmin):
     """The trigger-written history of files: who changed what, read-only, ID numbers masked."""
 
     list_display = [
-        "pgh_created_at",
-        "pgh_label",
+        "changed_at",
+        "change_kind",
         "file_number",
         "name",
         "masked_id_number",
         "status",
         "unit",
     ]
-    list_filter = ["pgh_label", "status"]
+    list_filter = [ChangeKindFilter, "status"]
     search_fields = ["file_number", "name"]
     list_select_related = ["unit"]
-    fields = ["pgh_created_at", "pgh_label", "pgh_context", "file_number", "name", "masked_id_number",
+    fields = ["changed_at", "change_kind", "changed_by", "file_number", "name", "masked_id_number",
               "status", "category", "unit", "annual_income", "household_size"]  # fmt: skip
     readonly_fields = fields
     ordering = ["-pgh_id"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("national ID number"))
-    def masked_id_number(self, obj) -> str:
-        return mask_id_number(obj.id_number)
-
 
 @admin.register(HouseholdMemberEvent)
-class HouseholdMemberEventAdmin(ReadOnlyBranchAdmin):
+class HouseholdMemberEventAdmin(HistoryEventAdmin):
     """The trigger-written history of household members, read-only, ID numbers masked."""
 
     unit_path = "file__unit__path"
-    list_display = ["pgh_created_at", "pgh_label", "name", "relation", "masked_id_number", "file"]
-    list_filter = ["pgh_label"]
+    list_display = ["changed_at", "change_kind", "name", "relation", "masked_id_number", "file"]
     search_fields = ["name"]
     list_select_related = ["file"]
-    fields = ["pgh_created_at", "pgh_label", "pgh_context", "file", "name", "relation",
+    fields = ["changed_at", "change_kind", "changed_by", "file", "name", "relation",
               "masked_id_number", "birth_date", "school_stage", "monthly_income"]  # fmt: skip
     readonly_fields = fields
     ordering = ["-pgh_id"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("national ID number"))
-    def masked_id_number(self, obj) -> str:
-        return mask_id_number(obj.id_number)
 
 
 @admin.register(ImportBatch)

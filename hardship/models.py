@@ -128,7 +128,11 @@ def _money_in_range(field: str) -> Q:
     pghistory.UpdateEvent(),
     exclude=["search_keys", "updated_at"],
     model_name="HardshipFileEvent",
-    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="file_event_at")]},
+    meta={
+        "verbose_name": _("change of a hardship file"),
+        "verbose_name_plural": _("changes of hardship files"),
+        "indexes": [models.Index(fields=["-pgh_created_at"], name="file_event_at")],
+    },
 )
 class HardshipFile(models.Model):
     """A hardship file (困难职工档案) on one worker household.
@@ -362,7 +366,11 @@ NEED_FIELDS = (
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
     model_name="HouseholdMemberEvent",
-    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="member_event_at")]},
+    meta={
+        "verbose_name": _("change of a household member"),
+        "verbose_name_plural": _("changes of household members"),
+        "indexes": [models.Index(fields=["-pgh_created_at"], name="member_event_at")],
+    },
 )
 class HouseholdMember(models.Model):
     """A member of the worker's household (家庭成员)."""

@@ -6,6 +6,8 @@ and change only their own branch, with the same scoping function as the rest
 of the product; nobody deletes a unit, since files and payments point at it.
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -322,3 +324,16 @@ class ReadOnlyBranchAdmin(BranchScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class SignInAttemptAdmin(AccessAttemptAdmin):
+    """django-axes' failed sign-ins, its "status" column headed in the reader's language (axes
+    leaves that one heading unmarked for translation)."""
+
+    @admin.display(description=_("Status"))
+    def status(self, obj):
+        return super().status(obj)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, SignInAttemptAdmin)

@@ -1,6 +1,7 @@
 """Every string a person sees is translated: Chinese complete, English complete."""
 
 import gettext
+import html
 import re
 from pathlib import Path
 
@@ -84,3 +85,96 @@ def test_the_chinese_pages_show_no_english_words(caseworker_client, tree):
         # Unit codes (HB-WH) are data; the English option of the switch is its own name.
         words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"}
         assert words == set(), f"{url}: {words}"
+
+
+def download_names() -> dict[str, str]:
+    """Every download's name, built from Chinese data by the function its page or job uses."""
+    from datetime import date
+
+    from funds.models import Fund
+    from funds.rosters import Roster, fund_statement_file_name
+    from hardship.checks import check_request_file_name
+    from hardship.exporting import export_file_name
+    from hardship.file_card import file_card_file_name
+    from hardship.household_record import household_record_file_name
+    from hardship.models import HardshipFile, PublicNotice
+    from hardship.notices import notice_sheet_file_name
+    from people.models import UnionUnit
+    from reports.documents import campaign_report_file_name, periodic_report_file_name
+    from reports.periods import Period
+    from visits.documents import Selection
+    from visits.models import Campaign
+
+    unit = UnionUnit(name="江岸区总工会", code="HB-WH-JA")
+    campaign = Campaign(name="2026年冬送温暖", organiser=unit)
+    file = HardshipFile(file_number="420102-2026-0000007", unit=unit)
+    fund = Fund(name="送温暖资金", unit=unit)
+    first, last = date(2026, 11, 1), date(2026, 11, 30)
+    return {
+        "file card": file_card_file_name(file),
+        "household record": household_record_file_name(file),
+        "file export (xlsx)": export_file_name("xlsx"),
+        "file export (csv)": export_file_name("csv"),
+        "check request": check_request_file_name(),
+        "notice sheet": notice_sheet_file_name(PublicNotice(starts_on=first)),
+        "visit list": Selection(unit=unit, campaign=campaign, helper=None, rows=[]).file_name(
+            "pdf"
+        ),
+        "roster": Roster(campaign=campaign, unit=unit, lines=[]).file_name("xlsx"),
+        "fund statement": fund_statement_file_name(fund, first_day=first, last_day=last),
+        "campaign report": campaign_report_file_name(campaign),
+        "monthly report": periodic_report_file_name(unit=unit, period=Period.month(2026, 11)),
+        "quarterly report": periodic_report_file_name(unit=unit, period=Period.quarter(2026, 4)),
+    }
+
+
+def test_download_names_in_the_chinese_ui_have_no_english_words():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        names = download_names()
+
+    english = {
+        what: name
+        for what, name in names.items()
+        # The extension is the file's type, not a word the reader is meant to read.
+        if re.findall(r"[A-Za-z]{3,}", name.rsplit(".", 1)[0])
+    }
+    assert english == {}
+    assert all(CJK.search(name) for name in names.values())
+
+
+@pytest.fixture
+def signed_in_elsewhere(superuser):
+    """A sign-in record and a change in each history, so their lists have rows to label."""
+    from axes.models import AccessAttempt, AccessLog
+
+    AccessLog.objects.create(username="wuhan.cw", ip_address="10.0.0.8", user_agent="Chrome")
+    AccessAttempt.objects.create(
+        username="wuhan.cw", ip_address="10.0.0.9", user_agent="Chrome", failures_since_start=2
+    )
+
+
+def test_django_admin_in_chinese_shows_no_english_words(
+    client, superuser, caseworker, signed_in_elsewhere, tree
+):
+    from tests.factories import open_file
+
+    open_file(by=caseworker, unit=tree.jiangan, name="陈桂兰")
+    client.force_login(superuser)
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:axes_accessattempt_changelist"),
+        reverse("admin:axes_accesslog_changelist"),
+        reverse("admin:axes_accessfailurelog_changelist"),
+        reverse("admin:hardship_hardshipfileevent_changelist"),
+        reverse("admin:hardship_householdmemberevent_changelist"),
+        reverse("admin:people_accountevent_changelist"),
+    ]
+    # Data, not labels: user names, a browser's own name, unit codes, and what axes records
+    # as "<unknown>" for a test client's sign-in, which sends no browser name.
+    data = {superuser.username, "wuhan", "Chrome", "ACFTU", "unknown"}
+    for url in pages:
+        text = html.unescape(visible_text(client.get(url).content.decode()))
+        words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"} - data
+        assert words == set(), f"{url}: {sorted(words)}"

@@ -64,7 +64,11 @@ class Cadre(models.Model):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     model_name="PairingEvent",
-    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="pairing_event_at")]},
+    meta={
+        "verbose_name": _("change of a pairing"),
+        "verbose_name_plural": _("changes of pairings"),
+        "indexes": [models.Index(fields=["-pgh_created_at"], name="pairing_event_at")],
+    },
 )
 class Pairing(models.Model):
     """A cadre paired with a household (结对帮扶) for a time; history is kept, never rewritten."""
@@ -202,7 +206,11 @@ class CampaignAidStandard(models.Model):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     model_name="VisitEvent",
-    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="visit_event_at")]},
+    meta={
+        "verbose_name": _("change of a visit"),
+        "verbose_name_plural": _("changes of visits"),
+        "indexes": [models.Index(fields=["-pgh_created_at"], name="visit_event_at")],
+    },
 )
 class Visit(models.Model):
     """A visit (走访慰问) to a household: what was found, solved, handed over."""
@@ -293,7 +301,11 @@ class VisitPhoto(StoredUpload):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     model_name="FollowUpEvent",
-    meta={"indexes": [models.Index(fields=["-pgh_created_at"], name="followup_event_at")]},
+    meta={
+        "verbose_name": _("change of a follow-up"),
+        "verbose_name_plural": _("changes of follow-ups"),
+        "indexes": [models.Index(fields=["-pgh_created_at"], name="followup_event_at")],
+    },
 )
 class FollowUp(models.Model):
     """A problem not solved on the spot, followed up (跟踪督办) until done or cancelled; or a
