@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from demo.county import COUNTY, COUNTY_HOUSEHOLDS, COUNTY_USERS, county_exists, seed_county
 from demo.files import seed_demo_files
 from demo.tree import (
     DEMO_PASSWORD,
@@ -24,14 +25,32 @@ from people.services import union_unit_create, user_sync_staff_flag
 class Command(BaseCommand):
     help = "Load demo units and users (skipped if already loaded) and print the demo accounts."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--county",
+            action="store_true",
+            help="Also load a county at real size (红安县, 5,000 households on file); skipped if "
+            "its county union exists.",
+        )
+        parser.add_argument(
+            "--county-households",
+            type=int,
+            default=COUNTY_HOUSEHOLDS,
+            help="Households of the county (default %(default)s).",
+        )
+
     def handle(self, *args, **options) -> None:
         if UnionUnit.objects.filter(code=DEMO_TREE[0]).exists():
             self.stdout.write("Demo data already loaded.")
         else:
             self._load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if options["county"]:
+            self._load_county(options["county_households"])
         self._give_admins_second_factors()
         self._print_accounts()
+        if options["county"] or county_exists():
+            self._print_county_accounts()
         # The dashboards of large branches read precomputed figures, which Celery beat
         # refreshes every few minutes (every kept month only at night): count them all now,
         # so no dashboard waits for the first night. (Branches below TALLY_MIN_FILES files,
@@ -102,6 +121,27 @@ class Command(BaseCommand):
             "Winter visit money: {paid} paid, {approved} approved, {proposed} waiting for "
             "approval.".format(**payments)
         )
+
+    def _load_county(self, households: int) -> None:
+        # Loaded in one transaction: the county union's code shows it is there, whole.
+        if county_exists():
+            self.stdout.write("County already loaded.")
+            return
+        self.stdout.write(f"Loading the county: {households} households…")
+        result = seed_county(households=households)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"County loaded in {result.seconds:.1f}s: {result.units} units, "
+                f"{result.households} households on file ({result.members} members, "
+                f"{result.banked} with a bank account), {result.cadres} cadres, "
+                f"{result.pairings} pairings, a winter budget of {result.budget} yuan."
+            )
+        )
+
+    def _print_county_accounts(self) -> None:
+        self.stdout.write(f"\nCounty accounts ({COUNTY[1]}, password {DEMO_PASSWORD}):")
+        for username, full_name, roles in COUNTY_USERS:
+            self.stdout.write(f"  {username:<22} {full_name} · {', '.join(roles)}")
 
     @transaction.atomic
     def _give_admins_second_factors(self) -> None:
