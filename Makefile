@@ -40,7 +40,9 @@ system-packages-test:
 
 ## make run: the app with demo data on an embedded PostgreSQL under var/ and the filesystem
 ## broker, or on your PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
+## make run COUNTY=1: also a county at real size (5,000 households; seed_demo --county).
 run: export DEBUG ?= 1
+run: export COUNTY ?=
 # The demo is small: keep the figures of its province and city branches precomputed, as a
 # large installation keeps its big branches (reports/tallies.py), so the demo shows that path.
 run: export TALLY_MIN_FILES ?= 100

@@ -2,7 +2,8 @@
 # `make run`: the app with demo data, a Celery worker with an embedded beat beside it.
 # Without DATABASE_URL it starts an embedded PostgreSQL under var/postgres/ (and stops it
 # again with the app); without REDIS_URL the worker uses kombu's filesystem broker under
-# var/celery/. Ctrl-C stops everything.
+# var/celery/. Ctrl-C stops everything. COUNTY=1 also loads the county at real size
+# (seed_demo --county, once; about half a minute).
 set -euo pipefail
 python=.venv/bin/python
 host_port="${WARMTH_ADDR:-127.0.0.1:8000}"
@@ -30,7 +31,11 @@ stop() {
 trap stop INT TERM EXIT
 
 $python manage.py migrate --no-input
-$python manage.py seed_demo
+if [ -n "${COUNTY:-}" ] && [ "${COUNTY}" != 0 ]; then
+  $python manage.py seed_demo --county
+else
+  $python manage.py seed_demo
+fi
 
 .venv/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO &
 worker=$!
