@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pgtrigger
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from demo.scale.files import (
@@ -38,7 +39,9 @@ from hardship.models import (
     FileTransition,
     HardshipCause,
     HardshipFile,
+    HardshipFileEvent,
     HouseholdMember,
+    HouseholdMemberEvent,
 )
 from hardship.services import a_year_after
 from people.models import UnionUnit, User
@@ -246,6 +249,7 @@ def _households(
     link_model.objects.bulk_create(links, batch_size=BATCH)
     steps = FileTransition.objects.bulk_create(steps, batch_size=BATCH)
     _date_steps(first=steps[0].pk, last=steps[-1].pk)
+    _date_history([f.pk for f in files])
     return files
 
 
@@ -263,6 +267,19 @@ def _date_files(files: list[HardshipFile]) -> None:
             "AS v(id, created, updated) WHERE f.id = v.id",
             [[f.pk for f in files], [f.created for f in files], [f.updated for f in files]],
         )
+
+
+def _date_history(ids: list[int]) -> None:
+    """The change history shows each household entered on the day it was, with its members."""
+    entered = Subquery(HardshipFile.objects.filter(pk=OuterRef("pgh_obj_id")).values("created_at"))
+    HardshipFileEvent.objects.filter(pgh_obj_id__in=ids).update(
+        pgh_created_at=entered, created_at=entered
+    )
+    HouseholdMemberEvent.objects.filter(file_id__in=ids).update(
+        pgh_created_at=Subquery(
+            HardshipFile.objects.filter(pk=OuterRef("file_id")).values("created_at")
+        )
+    )
 
 
 def _date_steps(*, first: int, last: int) -> None:

@@ -69,6 +69,8 @@ def test_seed_demo_county_loads_a_county_of_households_on_file_once(db, capsys):
     assert len({f.file_number for f in files}) == 300
     assert HouseholdMember.objects.filter(file__in=files).count() > 300
     on_file = files[0]
+    entered = on_file.events.order_by("pgh_id").first()
+    assert entered.pgh_created_at == on_file.created_at
     assert list(FileTransition.objects.filter(file=on_file).values_list("action", flat=True)) == [
         "open",
         "first_review",
