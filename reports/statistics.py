@@ -443,6 +443,10 @@ def unit_statistics(
     as being prepared (no figures) and a refresh is asked for. A job (a report PDF, an
     email) may count it directly instead, as it runs on a worker.
 
+    The unit and its child units are read the same way, so the headline and the breakdown
+    agree: both from the last refresh when the unit is kept, both counted directly when it
+    is small.
+
     Raises PeriodTooOld when the year before ``period`` is no longer kept.
     """
     today = today or timezone.localdate()
