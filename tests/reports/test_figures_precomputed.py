@@ -195,3 +195,25 @@ def test_a_sibling_and_anonymous_get_no_figures(client, sibling_client, tree, ca
     response = client.get(unit_url(tree.wuhan))
     assert response.status_code == 302
     assert "login" in response.url
+
+
+def test_a_report_job_counts_a_child_unit_added_since_the_refresh(
+    settings, tree, caseworker, province_user
+):
+    from reports.periods import Period
+    from reports.statistics import unit_statistics
+
+    settings.TALLY_MIN_FILES = 2
+    for _n in range(2):
+        _on_record(tree.dazhi, caseworker, opened_on=timezone.localdate())
+    refresh_all_figures()
+    xiangyang = UnionUnitFactory(
+        name="襄阳市总工会", code="HB-XY", level=tree.yichang.level, parent=tree.hubei
+    )
+    _on_record(xiangyang, province_user, opened_on=timezone.localdate())
+
+    # Not on a page: a worker may count the new (small) child unit directly.
+    statistics = unit_statistics(tree.hubei, Period.year_to_date(timezone.localdate()))
+
+    children = {child.unit.code: child.on_record.value for child in statistics.children}
+    assert children == {"HB-WH": 2, "HB-XY": 1, "HB-YC": 0}
