@@ -1,4 +1,5 @@
-"""The figures of a campaign report: coverage and money of the organiser's branch.
+"""The figures of a campaign report: coverage and money of a branch of the campaign (the
+organiser's whole branch, or the branch of a unit below it).
 
 Coverage comes from ``visits.campaigns.campaign_coverage`` (the same figures as
 the campaign's page). Money is the campaign's paid disbursements whose paying
@@ -71,10 +72,13 @@ class CampaignReport:
 
 
 def campaign_paid(*, campaign: Campaign, unit: UnionUnit):
-    """The campaign's paid disbursements whose paying unit is in ``unit``'s branch."""
-    return Disbursement.objects.filter(
-        campaign=campaign, status=DisbursementStatus.PAID, unit__path__startswith=unit.path
-    ).order_by()
+    """The campaign's paid disbursements of ``unit``'s branch: for the organiser, those its
+    branch paid; for a unit below it, those that reached its households (the organiser or a
+    unit between often pays them, from its own fund)."""
+    paid = Disbursement.objects.filter(campaign=campaign, status=DisbursementStatus.PAID)
+    if unit.pk == campaign.organiser_id:
+        return paid.filter(unit__path__startswith=unit.path).order_by()
+    return paid.filter(file__unit__path__startswith=unit.path).order_by()
 
 
 def _money_rows(
@@ -101,9 +105,10 @@ def _grouped(queryset, *fields):
     )
 
 
-def campaign_report_figures(*, campaign: Campaign) -> CampaignReport:
-    """Every figure of the campaign report for the organiser's branch."""
-    unit = campaign.organiser
+def campaign_report_figures(*, campaign: Campaign, unit: UnionUnit | None = None) -> CampaignReport:
+    """Every figure of the campaign report for ``unit``'s branch (default: the organiser's;
+    a unit below it prints its own part of the campaign)."""
+    unit = unit or campaign.organiser
     total, children = campaign_coverage(campaign=campaign, unit=unit)
     paid = campaign_paid(campaign=campaign, unit=unit)
     overall = paid.aggregate(

@@ -433,8 +433,13 @@ def periodic_report_back(document: GeneratedDocument, user: User) -> BackLink | 
 # ====================================================================== the campaign report
 
 
-def campaign_report_title(campaign: Campaign) -> str:
-    return _("%(campaign)s: campaign report") % {"campaign": campaign.name}
+def campaign_report_title(campaign: Campaign, *, unit: UnionUnit | None = None) -> str:
+    if unit is None or unit.pk == campaign.organiser_id:
+        return _("%(campaign)s: campaign report") % {"campaign": campaign.name}
+    return _("%(campaign)s: campaign report · %(unit)s") % {
+        "campaign": campaign.name,
+        "unit": unit.name,
+    }
 
 
 def _money_rows(rows: list[MoneyRow]) -> list[dict]:
@@ -480,7 +485,7 @@ def campaign_report_context(report: CampaignReport, *, made_by_label: str) -> di
         (_("Students funded"), _count(report.students)),
     ]
     return {
-        "title": campaign_report_title(campaign),
+        "title": campaign_report_title(campaign, unit=report.unit),
         "campaign_name": campaign.name,
         "season": campaign.get_season_display(),
         "unit_name": report.unit.name,
@@ -542,79 +547,135 @@ def _campaign_charts(report: CampaignReport) -> list:
     return result
 
 
-def render_campaign_report(*, campaign: Campaign, made_by_label: str) -> bytes:
-    """The campaign report of ``campaign``'s organiser's branch as PDF bytes (current language)."""
-    report = campaign_report_figures(campaign=campaign)
+def render_campaign_report(
+    *, campaign: Campaign, made_by_label: str, unit: UnionUnit | None = None
+) -> bytes:
+    """The campaign report of ``unit``'s branch (default: the organiser's) as PDF bytes, in the
+    current language. ``unit`` must be one the caller has checked (``campaign_report_unit``)."""
+    report = campaign_report_figures(campaign=campaign, unit=unit)
     return render_pdf(
         CAMPAIGN_TEMPLATE, campaign_report_context(report, made_by_label=made_by_label)
     )
 
 
-def may_request_campaign_report(user: User, campaign: Campaign) -> Decision:
-    """Ask for ``campaign``'s report (its organiser's whole branch): whoever sees that whole
-    branch, the organiser's unit and the units above it. For anyone else the campaign is not
-    found (the campaign page offers the button by this; the request and the worker enforce it).
+def campaign_report_unit(
+    user: User, campaign: Campaign, *, unit: UnionUnit | None = None
+) -> UnionUnit | None:
+    """The branch whose campaign report ``user`` may print: ``unit`` when given (the unit the
+    campaign page shows), else the user's own unit when it lies in the organiser's branch, else
+    the organiser. None when that unit is outside the campaign's branch or the user's.
     """
-    if not user.is_active or not is_in_branch(user, campaign.organiser):
+    if unit is None:
+        own = user.unit
+        in_campaign = own is not None and own.is_in_branch_of(campaign.organiser)
+        unit = own if in_campaign else campaign.organiser
+    if not user.is_active:
+        return None
+    # Within the campaign: a report of a branch the campaign never reached says nothing.
+    if not unit.is_in_branch_of(campaign.organiser):
+        return None
+    # Within the user's branch: every unit of the campaign prints its own branch, not a sibling's.
+    if not is_in_branch(user, unit):
+        return None
+    return unit
+
+
+def may_request_campaign_report(
+    user: User, campaign: Campaign, *, unit: UnionUnit | None = None
+) -> Decision:
+    """Ask for ``campaign``'s report of a branch (``campaign_report_unit``): the organiser's
+    people and those above it print the organiser's whole branch, every unit below it in the
+    campaign prints its own. For anyone else the campaign is not found (the campaign page
+    offers the button by this; the request and the worker enforce it).
+    """
+    if campaign_report_unit(user, campaign, unit=unit) is None:
         return refuse(_("The campaign was not found."), denied=True)
     return ALLOWED
 
 
-def campaign_for_report(*, campaign_id: int, user: User) -> Campaign:
-    """The campaign, if ``user`` may ask for its report; ReportNotFound otherwise, for
-    "missing" and "not yours" alike.
+def campaign_for_report(
+    *, campaign_id: int, user: User, unit_id: int | None = None
+) -> tuple[Campaign, UnionUnit]:
+    """The campaign and the branch its report covers (``unit_id``, else the user's default),
+    if ``user`` may ask for it; ReportNotFound otherwise, for "missing" and "not yours" alike.
     """
     campaign = Campaign.objects.select_related("organiser").filter(pk=campaign_id).first()
-    if campaign is None or not may_request_campaign_report(user, campaign):
+    if campaign is None:
         raise ReportNotFound(_("The campaign was not found."))
-    return campaign
+    unit = None
+    if unit_id is not None:
+        unit = UnionUnit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            raise ReportNotFound(_("The campaign was not found."))
+    chosen = campaign_report_unit(user, campaign, unit=unit)
+    if chosen is None:
+        raise ReportNotFound(_("The campaign was not found."))
+    return campaign, chosen
 
 
-def campaign_report_request(*, campaign: Campaign, by: User) -> GeneratedDocument:
-    """Ask a worker for the report of ``campaign``, if ``by`` may
-    (``may_request_campaign_report``, else PermissionDenied).
+def campaign_report_request(
+    *, campaign: Campaign, by: User, unit: UnionUnit | None = None
+) -> GeneratedDocument:
+    """Ask a worker for the report of ``campaign`` for ``unit``'s branch (default: ``by``'s own
+    unit in the campaign, else the organiser), if ``by`` may (``may_request_campaign_report``,
+    else PermissionDenied).
 
     Raises JobAlreadyRunning when ``by`` asked for it and it is still waiting.
     Side effects: a GeneratedDocument row; one Celery message after commit.
     """
-    may_request_campaign_report(by, campaign).enforce()
+    may_request_campaign_report(by, campaign, unit=unit).enforce()
+    unit = campaign_report_unit(by, campaign, unit=unit)
     language = translation.get_language() or settings.LANGUAGE_CODE
     return document_request(
         kind=CAMPAIGN_KIND,
-        title=campaign_report_title(campaign),
+        title=campaign_report_title(campaign, unit=unit),
         by=by,
-        unit=campaign.organiser,
-        params={"campaign_id": campaign.pk, "language": language},
-        dedupe_key=f"{CAMPAIGN_KIND}:{by.pk}:{campaign.pk}:{language}",
+        unit=unit,
+        params={"campaign_id": campaign.pk, "unit_id": unit.pk, "language": language},
+        dedupe_key=f"{CAMPAIGN_KIND}:{by.pk}:{campaign.pk}:{unit.pk}:{language}",
     )
 
 
 @producer(CAMPAIGN_KIND)
 def campaign_report(job: JobContext) -> Produced:
-    """params: campaign_id; optional language."""
+    """params: campaign_id; optional unit_id (older jobs: the organiser's), language."""
     with translation.override(_language(job)):
         user = job.document.requested_by
-        campaign = campaign_for_report(campaign_id=int(job.params["campaign_id"]), user=user)
+        campaign_id = int(job.params["campaign_id"])
+        unit_id = job.params.get("unit_id")
+        if unit_id is None:
+            # Asked for before units below the organiser could print their own branch.
+            unit_id = (
+                Campaign.objects.filter(pk=campaign_id)
+                .values_list("organiser_id", flat=True)
+                .first()
+            )
+        campaign, unit = campaign_for_report(
+            campaign_id=campaign_id, user=user, unit_id=int(unit_id) if unit_id else None
+        )
         job.progress(0, 2)
-        report = campaign_report_figures(campaign=campaign)
+        report = campaign_report_figures(campaign=campaign, unit=unit)
         job.progress(1, 2)
         context = campaign_report_context(report, made_by_label=made_by_label(user))
         content = render_pdf(CAMPAIGN_TEMPLATE, context)
         job.progress(2, 2)
-        return Produced(content, campaign_report_file_name(campaign), PDF_CONTENT_TYPE)
+        return Produced(content, campaign_report_file_name(campaign, unit=unit), PDF_CONTENT_TYPE)
 
 
-def campaign_report_file_name(campaign: Campaign) -> str:
-    """The download's name in the reader's language."""
+def campaign_report_file_name(campaign: Campaign, *, unit: UnionUnit | None = None) -> str:
+    """The download's name in the reader's language: the campaign and the branch it covers."""
     what = pgettext("file name", "report")  # outside the f-string, where makemessages finds it
-    return f"{campaign.name}-{campaign.organiser.name}-{what}.pdf"
+    return f"{campaign.name}-{(unit or campaign.organiser).name}-{what}.pdf"
 
 
 @back_link(CAMPAIGN_KIND)
 def campaign_report_back(document: GeneratedDocument, user: User) -> BackLink | None:
-    """The campaign's page, if ``user`` may still see it."""
+    """The campaign's page at the report's branch, if ``user`` may still see it."""
     campaign_id = int(document.params["campaign_id"])
-    campaign = Campaign.objects.filter(pk=campaign_id).only("organiser_id").first()
-    if campaign is None:
-        return None
-    return campaign_back_link(campaign_id=campaign_id, unit_id=campaign.organiser_id, user=user)
+    unit_id = document.params.get("unit_id") or document.unit_id
+    if unit_id is None:
+        campaign = Campaign.objects.filter(pk=campaign_id).only("organiser_id").first()
+        if campaign is None:
+            return None
+        unit_id = campaign.organiser_id
+    return campaign_back_link(campaign_id=campaign_id, unit_id=int(unit_id), user=user)

@@ -14,9 +14,9 @@ class BranchTally(models.Model):
     """One figure of one unit's whole branch (the unit and every unit below it).
 
     ``month`` is YYYYMM for a month's movement (files opened, visits, money paid…)
-    or ``AS_AT_REFRESH`` for a count of how things stand. Only units with units
-    below them have rows: a grassroots union's figures are counted directly
-    from its own few rows (reports.tallies.read_tallies).
+    or ``AS_AT_REFRESH`` for a count of how things stand. Only large branches have
+    rows of every measure, and their child units the breakdown's; a small branch's
+    figures are counted directly from its own few rows (reports.tallies.read_tallies).
     """
 
     unit = models.ForeignKey(UnionUnit, on_delete=models.CASCADE, related_name="+")
@@ -44,6 +44,9 @@ class BranchLink(models.Model):
 
     ancestor = models.ForeignKey(UnionUnit, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(UnionUnit, on_delete=models.CASCADE, related_name="+")
+    # The ancestor's figures are kept whole (every measure); False for the child unit of a
+    # kept unit, whose rows hold only the measures of the breakdown by child unit.
+    whole = models.BooleanField(default=True)
 
     class Meta:
         constraints = [

@@ -6,8 +6,8 @@ from visits.slots import CAMPAIGN_ACTIONS
 
 
 @CAMPAIGN_ACTIONS.fill(order=10)
-def campaign_report_action(*, campaign, user, **_page) -> Section | None:
-    """The campaign report's button, for those who see the organiser's whole branch."""
-    if not may_request_campaign_report(user, campaign):
+def campaign_report_action(*, campaign, user, unit=None, **_page) -> Section | None:
+    """The campaign report's button for the branch the page shows, for those who see it."""
+    if not may_request_campaign_report(user, campaign, unit=unit):
         return None
     return Section("reports/campaign_actions.html")

@@ -31,15 +31,15 @@ from hardship.choices import (
 )
 from hardship.models import HardshipCause
 from people.models import UnionUnit
-from reports.measures import FILE_DIMENSIONS
+from reports.measures import CHILD_MEASURES, FILE_DIMENSIONS
 from reports.models import AS_AT_REFRESH, TallyRefresh
 from reports.periods import Period, month_number
 from reports.tallies import (
     Tally,
     figures_refresh_ask,
+    kept_units,
     large_branches_not_kept,
     last_refresh,
-    precomputed_unit_ids,
     read_tallies,
     window_months,
 )
@@ -47,24 +47,6 @@ from visits.choices import HelpKind, VisitKind
 from visits.models import Campaign
 
 ZERO = Decimal(0)
-
-
-# What the breakdown by child unit shows (ChildFigures): read alone, it is a fifth of the rows.
-CHILD_MEASURES = frozenset(
-    {
-        "onfile.category",
-        "opened.category",
-        "ended.category",
-        "visits",
-        "people",
-        "received",
-        "paid.purpose",
-        "helped",
-        "listed",
-        "covered",
-        "overdue",
-    }
-)
 
 
 class PeriodTooOld(ValueError):
@@ -461,18 +443,36 @@ def unit_statistics(
     as being prepared (no figures) and a refresh is asked for. A job (a report PDF, an
     email) may count it directly instead, as it runs on a worker.
 
+    The unit and its child units are read the same way, so the headline and the breakdown
+    agree: both from the last refresh when the unit is kept, both counted directly when it
+    is small.
+
     Raises PeriodTooOld when the year before ``period`` is no longer kept.
     """
     today = today or timezone.localdate()
     months = _months_needed(period, today)
     children = list(UnionUnit.objects.filter(parent=unit).order_by("code")) if with_children else []
     child_ids = [child.pk for child in children]
-    kept = precomputed_unit_ids([unit.pk, *child_ids])
-    preparing = large_branches_not_kept([unit, *children], kept) if on_a_page else set()
-    if preparing:
-        figures_refresh_ask()
-    # A branch being prepared is read from the (empty) precomputed rows, never counted.
-    read_as_kept = kept | preparing
+    kept = kept_units([unit.pk, *child_ids])
+    preparing: set[int] = set()
+    if kept.get(unit.pk):
+        # The headline is read from the last refresh, so the breakdown is too (the refresh
+        # keeps the breakdown's figures of every child unit of a kept unit): they never
+        # contradict each other. A child unit added since is left out of a page until the
+        # next refresh; a job (on a worker) counts it directly.
+        child_kept = {pk for pk in child_ids if pk in kept}
+        unread = {pk for pk in child_ids if pk not in child_kept}
+        read_as_kept = {unit.pk} | child_kept | (unread if on_a_page else set())
+        if on_a_page:
+            preparing = unread
+    else:
+        # Small, or large and never counted: its branch and its children's are counted
+        # directly (small ones) or shown as being prepared (large ones, on a page).
+        preparing = large_branches_not_kept([unit, *children], set()) if on_a_page else set()
+        if preparing:
+            figures_refresh_ask()
+        # A branch being prepared is read from the (empty) precomputed rows, never counted.
+        read_as_kept = preparing
     tallies = read_tallies(
         [unit.pk], months=months, today=today, precomputed=read_as_kept & {unit.pk}
     )

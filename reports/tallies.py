@@ -20,9 +20,12 @@ transaction: a page reading meanwhile sees the old figures until commit, never
 half of them. Each refresh is logged in ``TallyRefresh`` and pages show its time.
 
 Only units with units below them and at least ``TALLY_MIN_FILES`` files in their
-branch (default 2,000) have rows; a smaller branch (a township's few grassroots
-unions, a grassroots union) is counted directly from the same measure queries
-filtered to its own units, a few thousand rows read by index.
+branch (default 2,000) have rows of every measure ("kept whole"); a smaller branch (a
+township's few grassroots unions, a grassroots union) is counted directly from the same
+measure queries filtered to its own units, a few thousand rows read by index. The child
+units of a unit kept whole also have rows of the measures the breakdown by child unit shows
+(``CHILD_MEASURES``, a fifth of the rows), so a dashboard's headline and its table of child
+units come from the same refresh and never contradict each other.
 """
 
 import calendar
@@ -40,7 +43,7 @@ from django.utils import timezone
 
 from hardship.models import HardshipFile
 from people.models import UnionUnit
-from reports.measures import MEASURES, Measure
+from reports.measures import CHILD_MEASURES, MEASURES, Measure
 from reports.models import AS_AT_REFRESH, BranchLink, BranchTally, TallyRefresh
 from reports.periods import month_number
 
@@ -105,21 +108,26 @@ def precomputed_units() -> set[int]:
 
 
 def rebuild_branch_links() -> int:
-    """Write the closure of the tree for every unit whose figures are precomputed."""
+    """Write the closure of the tree for every unit whose figures are precomputed: those kept
+    whole (``precomputed_units``) and their child units (the breakdown's measures only)."""
     BranchLink.objects.all().delete()
-    keep = sorted(precomputed_units())
-    if not keep:
+    whole = precomputed_units()
+    if not whole:
         return 0
+    children = (
+        set(UnionUnit.objects.filter(parent_id__in=whole).values_list("id", flat=True)) - whole
+    )
+    keep = sorted(whole | children)
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO reports_branchlink (ancestor_id, unit_id)
-            SELECT CAST(part AS bigint), u.id
+            INSERT INTO reports_branchlink (ancestor_id, unit_id, whole)
+            SELECT CAST(part AS bigint), u.id, CAST(part AS bigint) = ANY(%s)
             FROM people_unionunit u,
                  unnest(string_to_array(trim(both '/' from u.path), '/')) AS part
             WHERE CAST(part AS bigint) = ANY(%s)
             """,
-            [keep],
+            [sorted(whole), keep],
         )
         written = cursor.rowcount
         # Fresh statistics, or the planner takes the just-filled table for empty and
@@ -134,13 +142,14 @@ def _roll_up(
     inner, params = measure.queryset(
         first_day=first_day, last_day=last_day, today=today
     ).query.sql_with_params()
-    own_only = ""
+    # A child unit of a kept unit keeps the breakdown's measures only.
+    own_only = "" if measure.name in CHILD_MEASURES else "AND link.whole"
     own_params: list = []
     if "*" in measure.own_only_keys:
-        own_only = "AND link.ancestor_id = t.t_unit"
+        own_only += " AND link.ancestor_id = t.t_unit"
     elif measure.own_only_keys:
         marks = ", ".join(["%s"] * len(measure.own_only_keys))
-        own_only = f"AND (link.ancestor_id = t.t_unit OR t.t_key NOT IN ({marks}))"
+        own_only += f" AND (link.ancestor_id = t.t_unit OR t.t_key NOT IN ({marks}))"
         own_params = sorted(measure.own_only_keys)
     month_marks = ", ".join(["%s"] * len(months))
     # The inner query is Django's own SQL for the measure; nothing here comes from a user.
@@ -218,14 +227,20 @@ def last_refresh() -> TallyRefresh | None:
     return TallyRefresh.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
 
 
-def precomputed_unit_ids(unit_ids: list[int]) -> set[int]:
-    """Which of these units had their figures precomputed at the last refresh."""
+def kept_units(unit_ids: list[int]) -> dict[int, bool]:
+    """Which of these units had figures precomputed at the last refresh, each with whether
+    every measure was (kept whole) or only the breakdown's (the child unit of a kept unit)."""
     # Every kept unit is linked to itself: one index lookup a unit, not its whole branch.
-    return set(
+    return dict(
         BranchLink.objects.filter(ancestor_id__in=unit_ids, unit_id=F("ancestor_id")).values_list(
-            "ancestor_id", flat=True
+            "ancestor_id", "whole"
         )
     )
+
+
+def precomputed_unit_ids(unit_ids: list[int]) -> set[int]:
+    """Which of these units had every figure precomputed at the last refresh."""
+    return {unit_id for unit_id, whole in kept_units(unit_ids).items() if whole}
 
 
 def large_branches_not_kept(units: list[UnionUnit], kept: set[int]) -> set[int]:
@@ -265,20 +280,25 @@ REFRESH_ASKED_KEY = "reports:figures-refresh-asked"
 def figures_refresh_ask() -> bool:
     """Ask a worker to count every kept month now (a page found a large branch without
     figures: a new installation, a fresh import, a stopped beat). Deduplicated for
-    ``TALLY_REFRESH_MINUTES``, and the refresh itself runs one at a time; if the broker cannot
-    take the message, the next page load asks again. True when a message was sent."""
-    from celery import current_app
-
+    ``TALLY_REFRESH_MINUTES`` by a cache key, so a burst of page loads sends one message, and
+    the refresh itself runs one at a time. The message leaves once the current transaction
+    commits; if the broker cannot take it, the next page load asks again. True when asked.
+    """
     if not cache.add(REFRESH_ASKED_KEY, True, timeout=settings.TALLY_REFRESH_MINUTES * 60):
         return False
+    transaction.on_commit(_send_refresh)
+    return True
+
+
+def _send_refresh() -> None:
+    from celery import current_app
+
     try:
         # retry=False: a page must not wait on a broker that is down.
         current_app.send_task("reports.refresh_all_figures", retry=False)
     except Exception:
         cache.delete(REFRESH_ASKED_KEY)
         logger.warning("could not ask for a refresh of the figures; the next page will ask again")
-        return False
-    return True
 
 
 def read_tallies(

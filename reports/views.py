@@ -217,15 +217,19 @@ def report_index(request: HttpRequest) -> HttpResponse:
 @branch_view()
 @require_POST
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """Ask for the campaign's report (the organiser's whole branch): for its organiser's
-    unit and the units above it; 404 for everyone else.
+    """Ask for the campaign's report of a branch (``unit`` posted by the campaign page, else
+    the user's own unit in the campaign, else the organiser's): 404 for a branch outside the
+    campaign's or the user's.
     """
+    posted = request.POST.get("unit", "")
     try:
-        campaign = campaign_for_report(campaign_id=pk, user=request.user)
+        campaign, unit = campaign_for_report(
+            campaign_id=pk, user=request.user, unit_id=int(posted) if posted.isdigit() else None
+        )
     except ReportNotFound:
         raise Http404 from None
     try:
-        document = campaign_report_request(campaign=campaign, by=request.user)
+        document = campaign_report_request(campaign=campaign, by=request.user, unit=unit)
     except JobAlreadyRunning as running:
         messages.info(request, _("This report is being made already; here is that job."))
         return redirect(running.running)

@@ -47,8 +47,10 @@ CAMPAIGN_REPORT = ActionCase(
     page=lambda campaign: campaign.get_absolute_url(),
     attempt=lambda campaign, user: campaign_report_request(campaign=campaign, by=user),
 )
-# Whoever sees the organiser's whole branch: its own people and those above it.
+# Whoever sees the organiser's whole branch (its own people and those above it), and every
+# unit below it in the campaign for its own branch.
 MAY_ASK_FOR_THE_REPORT = {
+    "an approver of a unit below",
     "a caseworker of the organiser",
     "an approver of the organiser",
     "an approver of the unit above",

@@ -249,20 +249,48 @@ def test_the_campaign_report_prints_coverage_money_and_students_of_the_organiser
     assert f"第 {pages} 页，共 {pages} 页" in pdf_words(pdf, page=pages)
 
 
-def test_a_child_units_user_is_refused_the_campaign_report_and_its_job_fails_without_printing(
-    tree, wuhan_year, media
+def test_a_county_user_prints_the_campaign_report_of_its_own_branch_only(tree, wuhan_year, media):
+    county_user = UserFactory(username="jiangan.cw", unit=tree.jiangan)
+    document = campaign_report_request(campaign=wuhan_year, by=county_user)
+
+    assert document.unit == tree.jiangan
+    assert document.params["unit_id"] == tree.jiangan.pk
+    assert document_run(document_id=document.pk) == Status.DONE
+    document.refresh_from_db()
+    flat = squeezed(pdf_words(document.result.read()))
+    assert "江岸区总工会" in flat
+    assert "江汉区总工会" not in flat  # a sibling county of the same campaign
+    assert "1,200.00" in flat  # paid to 江岸's household
+    assert "5,000.00" not in flat  # the whole campaign's money is the organiser's to print
+    assert "江岸区" in document.result_name
+
+
+def test_a_county_user_is_refused_the_organisers_or_a_siblings_campaign_report(
+    tree, wuhan_year, jianghan, media
 ):
     county_user = UserFactory(username="jiangan.cw", unit=tree.jiangan)
+    for unit in (tree.wuhan, jianghan):
+        with pytest.raises(PermissionDenied):
+            campaign_report_request(campaign=wuhan_year, by=county_user, unit=unit)
+
+    # A job for the organiser's branch, asked for while they still worked for the organiser
+    # (or one from before reports had a branch of their own): the worker asks again.
+    for params in ({"campaign_id": wuhan_year.pk},
+                   {"campaign_id": wuhan_year.pk, "unit_id": tree.wuhan.pk}):  # fmt: skip
+        document = document_request(
+            kind=CAMPAIGN_KIND, title="report", by=county_user, unit=wuhan_year.organiser,
+            params=params,
+        )  # fmt: skip
+        assert document_run(document_id=document.pk) == Status.FAILED
+
+
+def test_a_campaign_report_is_refused_outside_the_campaigns_branch(tree, wuhan_year, sibling):
     with pytest.raises(PermissionDenied):
-        campaign_report_request(campaign=wuhan_year, by=county_user)
-
-    # A job asked for while they still worked for the organiser: the worker asks again.
-    document = document_request(
-        kind=CAMPAIGN_KIND, title="report", by=county_user, unit=wuhan_year.organiser,
-        params={"campaign_id": wuhan_year.pk},
-    )  # fmt: skip
-
-    assert document_run(document_id=document.pk) == Status.FAILED
+        campaign_report_request(campaign=wuhan_year, by=sibling)
+    province_user = UserFactory(username="hubei.cw", unit=tree.hubei)
+    # 宜昌 is the province user's, but the campaign (武汉's) never reached it.
+    with pytest.raises(PermissionDenied):
+        campaign_report_request(campaign=wuhan_year, by=province_user, unit=tree.yichang)
 
 
 @pytest.mark.worker

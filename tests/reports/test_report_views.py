@@ -252,12 +252,39 @@ def test_a_viewer_of_the_organiser_and_a_user_above_it_may_ask_for_the_campaign_
     assert GeneratedDocument.objects.filter(kind=CAMPAIGN_KIND).count() == 2
 
 
-def test_a_unit_below_the_organiser_and_a_sibling_get_404_for_the_campaign_report(
-    tree, winter, county_user, sibling
+def test_a_unit_below_the_organiser_asks_for_the_campaign_report_of_its_own_branch(
+    tree, winter, county_user
 ):
-    for user in (county_user, sibling):
-        assert signed_in(user).post(campaign_report_url(winter)).status_code == 404
-    assert signed_in(county_user).post("/reports/campaigns/999999/").status_code == 404
+    response = signed_in(county_user).post(campaign_report_url(winter))
+
+    document = GeneratedDocument.objects.get(kind=CAMPAIGN_KIND)
+    assert response.status_code == 302
+    assert document.unit == tree.jiangan
+    assert document.params["unit_id"] == tree.jiangan.pk
+    # The way back opens the campaign page on the county's branch.
+    page = signed_in(county_user).get(response.url).content.decode()
+    assert f"{winter.get_absolute_url()}?unit={tree.jiangan.pk}" in page
+
+
+def test_a_unit_below_the_organiser_gets_404_for_the_organisers_campaign_report(
+    tree, winter, county_user
+):
+    client = signed_in(county_user)
+    response = client.post(campaign_report_url(winter), {"unit": tree.wuhan.pk})
+
+    assert response.status_code == 404
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_a_sibling_and_anonymous_get_no_campaign_report(tree, winter, county_user, sibling):
+    assert signed_in(sibling).post(campaign_report_url(winter)).status_code == 404
+    client = signed_in(county_user)
+    assert client.post("/reports/campaigns/999999/").status_code == 404
+    assert client.post(campaign_report_url(winter), {"unit": tree.hunan.pk}).status_code == 404
+    anonymous = SignedInClient()
+    response = anonymous.post(campaign_report_url(winter))
+    assert response.status_code == 302
+    assert "login" in response.url
     assert not GeneratedDocument.objects.exists()
 
 
@@ -265,7 +292,7 @@ def test_the_campaign_report_is_asked_for_with_a_post_only(winter, caseworker):
     assert signed_in(caseworker).get(campaign_report_url(winter)).status_code == 405
 
 
-def test_the_campaign_page_offers_the_report_to_the_organisers_users_only(
+def test_the_campaign_page_offers_each_unit_the_report_of_the_branch_it_shows(
     tree, winter, caseworker, county_user
 ):
     organiser_page = signed_in(caseworker).get(winter.get_absolute_url()).content.decode()
@@ -273,7 +300,9 @@ def test_the_campaign_page_offers_the_report_to_the_organisers_users_only(
 
     assert 'data-testid="campaign-report"' in organiser_page
     assert campaign_report_url(winter) in organiser_page
-    assert 'data-testid="campaign-report"' not in county_page
+    assert f'name="unit" value="{tree.wuhan.pk}"' in organiser_page
+    assert 'data-testid="campaign-report"' in county_page
+    assert f'name="unit" value="{tree.jiangan.pk}"' in county_page
 
 
 # ====================================================================== the broker down

@@ -11,6 +11,7 @@ from funds.ledger import Line, account_for, ledger_post
 from funds.models import Fund
 from hardship.models import HardshipFile
 from people.models import UnionUnit
+from reports.measures import CHILD_MEASURES
 from reports.models import AS_AT_REFRESH, BranchTally
 from reports.periods import Period
 from reports.statistics import PeriodTooOld, branch_figures, unit_statistics
@@ -161,9 +162,11 @@ def test_breakdown_by_child_unit_adds_up_to_the_branch(tree, files):
 def test_a_grassroots_union_is_counted_directly_and_agrees(tree, files, recorder):
     _refresh()
     _visit(files["dazhi_old"], recorder, date(2026, 11, 2), people=3)
-    # 大智 has no units below: no precomputed rows, so even the visit just logged counts.
+    # 大智 has no units below: its own page counts it directly, so even the visit just logged
+    # counts. (Its rows are only those of its parent's breakdown by child unit.)
     assert precomputed_unit_ids([tree.dazhi.pk]) == set()
-    assert not BranchTally.objects.filter(unit=tree.dazhi).exists()
+    kept = set(BranchTally.objects.filter(unit=tree.dazhi).values_list("measure", flat=True))
+    assert kept <= CHILD_MEASURES
     figures = branch_figures(tree.dazhi, Period.year_to_date(TODAY), today=TODAY)
     assert figures.on_record.value == 2
     assert figures.visits.value == 1
@@ -242,7 +245,13 @@ def test_only_branches_with_enough_files_are_kept(tree, files, settings):
     # Files (on record or not): 全国 5, 湖北 4, 武汉 and 江岸 3, 湖南 1; 大智 has no units below.
     kept = precomputed_unit_ids([unit.pk for unit in UnionUnit.objects.all()])
     assert kept == {tree.national.pk, tree.hubei.pk}
-    assert set(BranchTally.objects.values_list("unit_id", flat=True)) <= kept
+    # Their child units keep the breakdown's figures only, for the table below the headline.
+    breakdown = {tree.wuhan.pk, tree.yichang.pk, tree.hunan.pk}
+    assert set(BranchTally.objects.values_list("unit_id", flat=True)) <= kept | breakdown
+    assert (
+        set(BranchTally.objects.filter(unit_id__in=breakdown).values_list("measure", flat=True))
+        <= CHILD_MEASURES
+    )
     statistics = unit_statistics(tree.hubei, Period.year_to_date(TODAY), today=TODAY)
     assert {child.unit.name: child.on_record.value for child in statistics.children} == {
         "武汉市总工会": 2,
