@@ -483,6 +483,10 @@ class AidRule(models.Model):
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
     model_name="SchoolingStandardEvent",
+    meta={
+        "verbose_name": _("change of a schooling grant"),
+        "verbose_name_plural": _("changes of schooling grants"),
+    },
 )
 class SchoolingStandard(models.Model):
     """The campaign's schooling grant for a student at a school stage (金秋助学 standard)."""

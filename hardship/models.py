@@ -50,6 +50,10 @@ from people.models import UnionUnit, User, division_code_validator
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
     model_name="MinimumLivingStandardEvent",
+    meta={
+        "verbose_name": _("change of a minimum living standard"),
+        "verbose_name_plural": _("changes of minimum living standards"),
+    },
 )
 class MinimumLivingStandard(models.Model):
     """The local minimum living standard (低保标准) of a division for a year, per person a month.
