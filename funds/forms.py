@@ -18,6 +18,7 @@ from common.limits import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from funds.choices import RECORDABLE_SOURCES, FundKind, PaymentMethod, Purpose
 from funds.models import Fund
 from funds.selectors import allocation_targets, funds_for_payment
+from hardship.choices import SchoolStage
 from hardship.models import HardshipFile, HouseholdMember
 from people.models import User
 from visits.forms import CAMPAIGN_DAYS_OFFERED, DateInput, VisitChoiceField, units_offered
@@ -210,3 +211,23 @@ class PayForm(forms.Form):
         if cleaned.get("method") == PaymentMethod.BANK and not cleaned.get("bank_reference"):
             self.add_error("bank_reference", _("Enter the bank's reference for a transfer."))
         return cleaned
+
+
+class SchoolingStandardForm(forms.Form):
+    """A schooling grant: a campaign of the branch and a school stage (when added), an amount."""
+
+    campaign = forms.ModelChoiceField(label=gettext_lazy("Campaign"), queryset=None)
+    school_stage = forms.ChoiceField(
+        label=gettext_lazy("School stage"),
+        choices=[c for c in SchoolStage.choices if c[0] != SchoolStage.NONE],
+    )
+    amount = AmountField(label=gettext_lazy("Grant (yuan)"))
+
+    def __init__(self, *args, campaigns, standard=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+        if standard is not None:
+            # The campaign and stage are what the grant is; only its amount is corrected.
+            del self.fields["campaign"]
+            del self.fields["school_stage"]
+            self.initial["amount"] = standard.amount

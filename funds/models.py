@@ -476,6 +476,18 @@ class AidRule(models.Model):
         return self.get_purpose_display()
 
 
+# Who set each grant and when, old → new, is kept by database triggers (the unit
+# administrators' pages in funds/standards.py show the latest changes).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    model_name="SchoolingStandardEvent",
+    meta={
+        "verbose_name": _("change of a schooling grant"),
+        "verbose_name_plural": _("changes of schooling grants"),
+    },
+)
 class SchoolingStandard(models.Model):
     """The campaign's schooling grant for a student at a school stage (金秋助学 standard)."""
 

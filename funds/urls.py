@@ -128,3 +128,22 @@ urlpatterns += [
     path("bank/lines/<int:pk>/reissue/", bank_views.bank_line_reissue, name="bank_line_reissue"),
     path("bank/lines/<int:pk>/cash/", bank_views.bank_line_cash, name="bank_line_cash"),
 ]
+
+# Schooling grants (金秋助学 standards), kept by the unit administrators of the branch.
+from funds.views import standards as standard_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "schooling-grants/", standard_views.schooling_standard_list, name="schooling_standard_list"
+    ),
+    path(
+        "schooling-grants/new/",
+        standard_views.schooling_standard_new,
+        name="schooling_standard_new",
+    ),
+    path(
+        "schooling-grants/<int:pk>/",
+        standard_views.schooling_standard_edit,
+        name="schooling_standard_edit",
+    ),
+]

@@ -594,3 +594,25 @@ class CheckDecisionForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = FinanceCheck.Decision.choices
+
+
+class LivingStandardForm(forms.Form):
+    """A 低保 standard: a division of the user's branch and a year (when added), and amounts."""
+
+    division_code = forms.ChoiceField(label=_("Administrative division"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    urban_monthly = MoneyField(label=_("Urban standard (yuan a person a month)"))
+    rural_monthly = MoneyField(label=_("Rural standard (yuan a person a month)"))
+
+    def __init__(self, *args, codes: dict[str, str], standard=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division_code"].choices = [
+            (code, f"{code} · {name}") for code, name in codes.items()
+        ]
+        if standard is not None:
+            # The division and year are what the standard is; only its amounts are corrected.
+            del self.fields["division_code"]
+            del self.fields["year"]
+            self.initial.update(
+                urban_monthly=standard.urban_monthly, rural_monthly=standard.rural_monthly
+            )

@@ -43,10 +43,22 @@ from hardship.identity import mask_id_number, validate_credit_code, validate_pho
 from people.models import UnionUnit, User, division_code_validator
 
 
+# Who set each standard and when, old → new, is kept by database triggers (the unit
+# administrators' pages in hardship/standards.py show the latest changes).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    model_name="MinimumLivingStandardEvent",
+    meta={
+        "verbose_name": _("change of a minimum living standard"),
+        "verbose_name_plural": _("changes of minimum living standards"),
+    },
+)
 class MinimumLivingStandard(models.Model):
     """The local minimum living standard (低保标准) of a division for a year, per person a month.
 
-    Administrators keep it. A household is compared with the most specific
+    Unit administrators keep it for the divisions their branch's units serve. A household is compared with the most specific
     standard known for its division: its own code, else its county's, city's
     or province's.
     """

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from hardship.views import files, income, spot_checks
+from hardship.views import files, income, spot_checks, standards
 
 app_name = "hardship"
 
@@ -35,6 +35,9 @@ urlpatterns = [
         spot_checks.spot_check_file_verified,
         name="yearly_sample_verified",
     ),
+    path("standards/", standards.living_standard_list, name="living_standard_list"),
+    path("standards/new/", standards.living_standard_new, name="living_standard_new"),
+    path("standards/<int:pk>/", standards.living_standard_edit, name="living_standard_edit"),
     path("imports/", include("hardship.urls_imports")),
     path("", include("hardship.urls_attachments")),
     path("", include("hardship.urls_pipeline")),

@@ -100,6 +100,7 @@ UNREACHED = {
     "documents/<int:pk>/retry/": "the demo generates no document",
     "documents/<int:pk>/status/": "the demo generates no document",
     "funds/rosters/scans/<int:pk>/": "the demo uploads no roster scan",
+    "funds/schooling-grants/<int:pk>/": "the demo sets no schooling grant",
     "imports/<int:pk>/": "the demo imports no spreadsheet",
     "imports/<int:pk>/columns/": "the demo imports no spreadsheet",
     "imports/<int:pk>/confirm/": "the demo imports no spreadsheet",

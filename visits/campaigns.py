@@ -39,12 +39,20 @@ from hardship.choices import Category
 from people.access import scope_to_user, units_visible_to
 from people.models import UnionUnit, User
 from visits.choices import VisitListStatus
-from visits.models import Campaign, CampaignAidStandard, Visit, VisitList, VisitListRow
+from visits.models import (
+    Campaign,
+    CampaignAidStandard,
+    CampaignCorrection,
+    Visit,
+    VisitList,
+    VisitListRow,
+)
 from visits.rules import TargetRule, default_rule, target_files
 from visits.selectors import (
     may_approve_visit_list,
     may_approve_visit_lists,
     may_build_visit_lists,
+    may_correct_campaign,
     may_create_campaign,
     may_print_visit_list,
 )
@@ -87,6 +95,108 @@ def campaign_create(
             )
         CampaignAidStandard.objects.create(campaign=campaign, category=category, amount=amount)
     return campaign
+
+
+@transaction.atomic
+def campaign_correct(
+    *,
+    campaign: Campaign,
+    by: User,
+    name: str | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    rule: TargetRule | None = None,
+    aid_standards: dict[str, Decimal] | None = None,
+) -> CampaignCorrection | None:
+    """The organiser corrects ``campaign`` until the first of its visit lists is approved.
+
+    Arguments left as None are not corrected; ``aid_standards``, when given, is the whole set
+    (a category left out has no standard any more). Returns the correction recorded, or None
+    when nothing differed.
+
+    Side effects: the campaign's fields and aid-standard rows; one CampaignCorrection with
+    who, when and each field's old → new. The campaign's lists (all still open) are locked
+    first, so no list is approved half-way through a correction; lists already built keep
+    the households of the old target group until they are rebuilt.
+    """
+    campaign = Campaign.objects.select_for_update().select_related("organiser").get(pk=campaign.pk)
+    list(VisitList.objects.select_for_update().filter(campaign=campaign).values_list("pk"))
+    may_correct_campaign(by, campaign).enforce()
+    new_starts = starts_on or campaign.starts_on
+    new_ends = ends_on or campaign.ends_on
+    if new_ends < new_starts:
+        raise RuleBroken({"ends_on": _("The campaign cannot end before it starts.")})
+    changes: list[dict[str, str]] = []
+    fields: list[str] = []
+    for field, value in (
+        ("name", name.strip() if name is not None else None),
+        ("starts_on", starts_on),
+        ("ends_on", ends_on),
+    ):
+        if value is None or value == getattr(campaign, field):
+            continue
+        if field == "name" and not value:
+            raise RuleBroken({"name": _("A campaign needs a name.")})
+        changes.append({"field": field, "old": str(getattr(campaign, field)), "new": str(value)})
+        setattr(campaign, field, value)
+        fields.append(field)
+    if rule is not None:
+        rule.check()
+        if rule.as_json() != TargetRule.from_json(campaign.target_rule).as_json():
+            changes.append(
+                {"field": "target_rule", "old": campaign.target_rule, "new": rule.as_json()}
+            )
+            campaign.target_rule = rule.as_json()
+            fields.append("target_rule")
+    if fields:
+        campaign.save(update_fields=fields)
+    if aid_standards is not None:
+        changes.extend(_correct_aid_standards(campaign, aid_standards))
+    if not changes:
+        return None
+    return CampaignCorrection.objects.create(campaign=campaign, corrected_by=by, changes=changes)
+
+
+def _correct_aid_standards(campaign: Campaign, wanted: dict[str, Decimal]) -> list[dict]:
+    """Make the campaign's aid standards ``wanted``; the changes, as a correction records them."""
+    for category, amount in wanted.items():
+        if category not in Category.values or amount is None or amount < 0:
+            raise RuleBroken(
+                {
+                    "aid_standards": _(
+                        "An aid standard needs a category and an amount of at least 0."
+                    )
+                }
+            )
+    current = {s.category: s for s in CampaignAidStandard.objects.filter(campaign=campaign)}
+    changes = []
+    for category in Category.values:
+        before = current.get(category)
+        after = wanted.get(category)
+        if before is None and after is None:
+            continue
+        if before is not None and after is not None and before.amount == after:
+            continue
+        changes.append(
+            {
+                "field": f"standard:{category}",
+                "old": "" if before is None else str(before.amount),
+                "new": "" if after is None else str(after),
+            }
+        )
+        if after is None:
+            before.delete()
+        elif before is None:
+            CampaignAidStandard.objects.create(campaign=campaign, category=category, amount=after)
+        else:
+            before.amount = after
+            before.save(update_fields=["amount"])
+    return changes
+
+
+def campaign_corrections(*, campaign: Campaign, limit: int = 10) -> list[CampaignCorrection]:
+    """The latest corrections of ``campaign``, newest first, with who made them."""
+    return list(campaign.corrections.select_related("corrected_by")[:limit])
 
 
 @transaction.atomic

@@ -105,3 +105,82 @@ class CampaignForm(forms.Form):
             "accident": data.get("standard_accident"),
         }
         return {category: amount for category, amount in pairs.items() if amount is not None}
+
+
+class CampaignCorrectForm(CampaignForm):
+    """The campaign form for correcting a campaign: its season and year stay as created, so
+    the season's usual target group is the one the campaign began with."""
+
+    def __init__(self, *args, campaign, **kwargs):
+        self.campaign = campaign
+        super().__init__(*args, **kwargs)
+        del self.fields["season"]
+        del self.fields["year"]
+        rule = TargetRule.from_json(campaign.target_rule)
+        standards = dict(campaign.aid_standards.values_list("category", "amount"))
+        usual = default_rule(campaign.season)
+        self.initial = {
+            "name": campaign.name,
+            "starts_on": campaign.starts_on,
+            "ends_on": campaign.ends_on,
+            "season_test": "" if rule.season_test == usual.season_test else rule.season_test,
+            "categories": rule.categories,
+            "include_model_workers": rule.include_model_workers,
+            "model_worker_levels": rule.model_worker_levels,
+            "migrant_workers_only": rule.migrant_workers_only,
+            "not_visited_for_days": rule.not_visited_for_days,
+            "standard_deep": standards.get("deep"),
+            "standard_relative": standards.get("relative"),
+            "standard_accident": standards.get("accident"),
+        }
+
+    def clean(self):
+        self.cleaned_data["season"] = self.campaign.season
+        return super().clean()
+
+
+def correction_lines(changes: list[dict]) -> list[dict]:
+    """A correction's changes as the campaign page shows them: label, old → new."""
+    labels = {
+        "name": _("Name"),
+        "starts_on": _("Starts"),
+        "ends_on": _("Ends"),
+        "target_rule": _("Target group"),
+        **{f"standard:{value}": label for value, label in Category.choices},
+    }
+    lines = []
+    for change in changes:
+        field = change["field"]
+        old, new = change["old"], change["new"]
+        if field == "target_rule":
+            old, new = describe_rule(old), describe_rule(new)
+        label = labels.get(field, field)
+        if field.startswith("standard:"):
+            label = _("Aid standard: %(category)s") % {"category": label}
+        lines.append({"field": label, "old": old or "—", "new": new or "—"})
+    return lines
+
+
+def describe_rule(data: dict) -> str:
+    """A target rule in words, for a correction's old → new."""
+    rule = TargetRule.from_json(data)
+    category_names = dict(Category.choices)
+    level_names = dict(ModelWorkerLevel.choices)
+    parts = [str(SEASON_TEST_LABELS[rule.season_test])]
+    if rule.categories:
+        parts.append(
+            _("categories: %(names)s")
+            % {"names": "、".join(str(category_names[c]) for c in rule.categories)}
+        )
+    if rule.include_model_workers:
+        parts.append(str(_("model workers in hardship included")))
+    if rule.model_worker_levels:
+        parts.append(
+            _("model workers of levels: %(names)s")
+            % {"names": "、".join(str(level_names[c]) for c in rule.model_worker_levels)}
+        )
+    if rule.migrant_workers_only:
+        parts.append(str(_("migrant workers only")))
+    if rule.not_visited_for_days:
+        parts.append(_("not visited for %(days)d days") % {"days": rule.not_visited_for_days})
+    return "; ".join(parts)

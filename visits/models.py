@@ -200,6 +200,34 @@ class CampaignAidStandard(models.Model):
         return f"{self.campaign_id} {self.category} {self.amount}"
 
 
+class CampaignCorrection(models.Model):
+    """One correction of a campaign by its organiser: who, when, and each field's old → new.
+
+    Written by ``campaign_correct`` only; the campaign page shows the latest ones. Values are
+    kept as they were shown (dates, amounts, a rule's JSON) so a later change of labels does
+    not rewrite what was corrected.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    corrected_by = models.ForeignKey(
+        User, verbose_name=_("corrected by"), on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(_("corrected"), auto_now_add=True)
+    # [{"field": "starts_on" | "ends_on" | "name" | "target_rule" | "standard:<category>",
+    #   "old": str, "new": str}], in the order the form shows them.
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        verbose_name = _("campaign correction")
+        verbose_name_plural = _("campaign corrections")
+        ordering = ["-corrected_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.corrected_at:%Y-%m-%d %H:%M}"
+
+
 # Every change is kept by database triggers with who made it (the request's user, through
 # pghistory's middleware): the audit page (audit/) shows them.
 @pghistory.track(

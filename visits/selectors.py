@@ -425,6 +425,22 @@ def may_create_campaign(user: User, organiser: UnionUnit | None) -> Decision:
     return ALLOWED
 
 
+def may_correct_campaign(user: User, campaign: Campaign) -> Decision:
+    """Correct ``campaign``'s dates, target group or aid standards: whoever may create a
+    campaign for its organiser, until the first of its visit lists is approved (an approved
+    list was drawn and signed off under the campaign as it stands)."""
+    if not (decision := may_create_campaign(user, campaign.organiser)):
+        return decision
+    if VisitList.objects.filter(campaign=campaign, status=VisitListStatus.APPROVED).exists():
+        return refuse(
+            _(
+                "A visit list of this campaign is approved already: the campaign can no longer "
+                "be corrected."
+            )
+        )
+    return ALLOWED
+
+
 def may_build_visit_lists(
     user: User, campaign: Campaign, *, unit: UnionUnit | None = None
 ) -> Decision:

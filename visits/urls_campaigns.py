@@ -8,6 +8,7 @@ urlpatterns = [
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/correct/", campaigns.campaign_correct_view, name="campaign_correct"),
     path("campaigns/<int:pk>/build/", campaigns.campaign_build, name="campaign_build"),
     path(
         "campaigns/<int:pk>/approve-lists/",

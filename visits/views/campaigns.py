@@ -21,6 +21,8 @@ from documents.services import JobAlreadyRunning
 from people.access import branch_view, get_object_for_user, units_visible_to
 from people.models import Role, UnionUnit
 from visits.campaigns import (
+    campaign_correct,
+    campaign_corrections,
     campaign_coverage,
     campaign_create,
     campaigns_for_user,
@@ -32,13 +34,14 @@ from visits.campaigns import (
     visit_lists_request_build,
 )
 from visits.choices import VisitListStatus
-from visits.forms_campaigns import CampaignForm
+from visits.forms_campaigns import CampaignCorrectForm, CampaignForm, correction_lines
 from visits.models import Campaign, VisitList, VisitListRow
 from visits.selectors import (
     VISIT_LIST_ROW_ORDER,
     may_approve_visit_list,
     may_approve_visit_lists,
     may_build_visit_lists,
+    may_correct_campaign,
     may_create_campaign,
     may_log_campaign_visit,
     may_print_visit_list,
@@ -138,10 +141,65 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "allowed": {
                 "build_lists": may_build_visit_lists(request.user, campaign, unit=unit),
                 "approve_lists": may_approve_visit_lists(request.user, campaign, unit=unit),
+                "correct": may_correct_campaign(request.user, campaign),
             },
+            "corrections": [
+                (correction, correction_lines(correction.changes))
+                for correction in campaign_corrections(campaign=campaign)
+            ],
             "actions": CAMPAIGN_ACTIONS.sections(**page),
             "sections": CAMPAIGN_PAGE.sections(**page, has_lists=bool(lists.paginator.count)),
         },
+    )
+
+
+@branch_view(roles=(Role.APPROVER,))
+def campaign_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organiser corrects the campaign's dates, target group and aid standards, until its
+    first visit list is approved."""
+    campaign = _get_campaign(request, pk)
+    decision = may_correct_campaign(request.user, campaign)
+    if decision.denied:
+        raise Http404
+    form = CampaignCorrectForm(request.POST or None, campaign=campaign)
+    if not decision:
+        # Approved since the page was offered: say why instead of showing a form that fails.
+        report_refusal(request, ValidationError(decision.reason))
+        return redirect(campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = campaign_correct(
+                campaign=campaign,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+                rule=form.rule(),
+                aid_standards=form.aid_standards(),
+            )
+        except (ValidationError, PermissionDenied) as refused:
+            show_refusal(form, refused)
+        else:
+            if correction is None:
+                messages.info(request, _("Nothing was changed."))
+            elif any(c["field"] == "target_rule" for c in correction.changes) and (
+                VisitList.objects.filter(campaign=campaign).exists()
+            ):
+                messages.success(
+                    request,
+                    _(
+                        "The campaign is corrected. Rebuild its visit lists so they follow "
+                        "the new target group."
+                    ),
+                )
+            else:
+                messages.success(request, _("The campaign is corrected."))
+            return redirect(campaign)
+    return render(
+        request,
+        "visits/campaign_correct.html",
+        {"form": form, "campaign": campaign},
+        status=400 if form.errors else 200,
     )
 
 
