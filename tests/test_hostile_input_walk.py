@@ -60,6 +60,10 @@ BY_KIND_IN_QUERY = {**BY_KIND, "text": ("long", "nul", "far_future", "not_a_numb
 # action), its ids are those of the first row of the model it acts on.
 OBJECTS = {
     "attachments/<int:pk>/": "hardship.Attachment",
+    # Linked only from a fund's page, and the crawl takes a few pages a pattern: which funds
+    # it reads depends on the order their list comes in, so the link is not always met.
+    "funds/allocations/<int:pk>/reverse/": "funds.Allocation",
+    "funds/receipts/<int:pk>/reverse/": "funds.Receipt",
     "documents/<int:pk>/": "documents.GeneratedDocument",
     "documents/<int:pk>/download/": "documents.GeneratedDocument",
     "documents/<int:pk>/retry/": "documents.GeneratedDocument",
