@@ -26,6 +26,7 @@ from tests.factories import UserFactory, open_file
 from tests.visits.test_visits import campaign, follow_up, household, list_row, log, on_file, today
 from visits import urls, urls_campaigns
 from visits.campaigns import (
+    campaign_correct,
     campaign_create,
     visit_list_approve,
     visit_list_request_document,
@@ -507,6 +508,20 @@ ACTIONS = {
             campaign=campaign, by=user, unit=the_unit_the_campaign_page_shows(campaign, user)
         ),
     ),
+    "correct_campaign": ActionCase(
+        "correct-campaign",
+        lambda campaign: campaign.get_absolute_url(),
+        lambda campaign, user: campaign_correct(
+            campaign=campaign, by=user, name="两节送温暖（更正）"
+        ),
+    ),
+    "correct_a_campaign_with_lists": ActionCase(
+        "correct-campaign",
+        lambda visit_list: visit_list.campaign.get_absolute_url(),
+        lambda visit_list, user: campaign_correct(
+            campaign=visit_list.campaign, by=user, name="两节送温暖（更正）"
+        ),
+    ),
     "approve_list": ActionCase(
         "approve-list",
         list_page,
@@ -594,6 +609,10 @@ SITUATIONS = [
     Situation("build_lists", a_running_campaign),
     Situation("build_lists", a_campaign_that_has_ended),
     Situation("build_lists", a_campaign_of_the_province),
+    Situation("correct_campaign", a_running_campaign),
+    Situation("correct_campaign", a_campaign_of_the_province),
+    Situation("correct_a_campaign_with_lists", a_list_built),
+    Situation("correct_a_campaign_with_lists", an_approved_list),
     Situation("approve_list", a_list_built),
     Situation("approve_list", a_list_being_built),
     Situation("approve_list", an_approved_list),
@@ -630,6 +649,7 @@ def test_every_url_of_the_visits_app_that_takes_a_post_is_an_action_tried_above(
         "campaign_build": "build_lists",
         "visit_list_approve": "approve_list",
         "campaign_approve_lists": "approve_all_lists",
+        "campaign_correct": "correct_campaign",
         "visit_list_document": "print_list",
     }
     names = {p.name for p in [*urls.urlpatterns, *urls_campaigns.urlpatterns] if hasattr(p, "name")}
