@@ -365,9 +365,14 @@ def render_periodic_report(*, unit: UnionUnit, period: Period, made_by_label: st
 
 
 def periodic_report_file_name(*, unit: UnionUnit, period: Period) -> str:
+    # The period as numbers (2026-11, 2026-q4, 2026), and a year so far as its first and last
+    # month (202601-202611): its URL value ("2026-ytd-11") holds an English abbreviation.
+    span = period.slug
+    if period.kind == PeriodKind.YEAR_TO_DATE:
+        span = f"{period.first_day:%Y%m}-{period.last_day:%Y%m}"
     # Outside the f-string, where makemessages finds it: the download's name is Chinese.
     what = _("statistical report")
-    return f"{unit.name}-{period.slug}-{what}.pdf"
+    return f"{unit.name}-{span}-{what}.pdf"
 
 
 def _report_unit(*, params: dict, user: User) -> UnionUnit:

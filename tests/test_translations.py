@@ -125,6 +125,10 @@ def download_names() -> dict[str, str]:
         "campaign report": campaign_report_file_name(campaign),
         "monthly report": periodic_report_file_name(unit=unit, period=Period.month(2026, 11)),
         "quarterly report": periodic_report_file_name(unit=unit, period=Period.quarter(2026, 4)),
+        "yearly report": periodic_report_file_name(unit=unit, period=Period.year(2026)),
+        "report of the year so far": periodic_report_file_name(
+            unit=unit, period=Period.year_to_date(date(2026, 11, 5))
+        ),
     }
 
 
