@@ -53,8 +53,9 @@ XLSX_SIGNATURE = b"PK\x03\x04"
 SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 
 # What reading a part of a damaged archive raises: a bad checksum (BadZipFile), a truncated or
-# corrupt stream (zlib.error, EOFError, OSError), and a compression method zipfile cannot
-# read, which it reports as NotImplementedError. Each becomes the "damaged file" message.
+# corrupt stream (zlib.error, EOFError, OSError), or a part compressed by a method the standard
+# library lacks (zipfile's own error for that is NotImplementedError). All of them mean the same
+# to the person uploading, so each becomes the one "damaged file" message.
 ARCHIVE_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 
 
