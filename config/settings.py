@@ -287,6 +287,10 @@ PASSWORD_HASHERS = [
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_HOURS", 72, minimum=1) * 3600
 # The name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = "Warmth"
+# Admin never shows a device's secret, its QR code or its recovery codes once it exists: whoever
+# could read them could sign in as its owner. A lost device is removed, and its owner sets up a
+# new one at the next sign-in.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions end after this much inactivity: every request pushes the expiry on.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60

@@ -11,11 +11,17 @@ from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from common.forms import refusal_messages
 from people.access import scope_to_user, units_visible_to
+from people.foreign_labels import foreign_help_texts
 from people.models import AccountEvent, Role, UnionUnit, User
 from people.selectors import account_events_for_user
 from people.services import (
@@ -337,3 +343,47 @@ class SignInAttemptAdmin(AccessAttemptAdmin):
 
 admin.site.unregister(AccessAttempt)
 admin.site.register(AccessAttempt, SignInAttemptAdmin)
+
+
+class SecondFactorAdminMixin:
+    """django-otp's device pages in the reader's language: the library leaves its fieldset
+    names, help texts and search hint unmarked for translation (its field labels are named in
+    people/foreign_labels.py)."""
+
+    search_help_text = _("Search by user name or email address")
+    fieldset_names = {
+        "Identity": _("Device"),
+        "Timestamps": _("Times"),
+        "Configuration": _("Settings"),
+        "State": _("State"),
+        "Throttling": _("Refused codes"),
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (self.fieldset_names.get(name, name), options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The form's own help texts, which admin also shows under read-only fields.
+        return super().get_form(request, obj, help_texts=foreign_help_texts(), **kwargs)
+
+
+class AuthenticatorAppAdmin(SecondFactorAdminMixin, TOTPDeviceAdmin):
+    pass
+
+
+class RecoveryCodesAdmin(SecondFactorAdminMixin, StaticDeviceAdmin):
+    pass
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, AuthenticatorAppAdmin)
+admin.site.unregister(StaticDevice)
+admin.site.register(StaticDevice, RecoveryCodesAdmin)
+
+# What a person may do is their roles and their unit (people/access.py), never Django's
+# permissions and groups, which nothing checks: a group page would offer a second permission
+# system that grants nothing, in permission names Django stores in English.
+admin.site.unregister(Group)

@@ -162,12 +162,24 @@ def signed_in_elsewhere(superuser):
 def test_django_admin_in_chinese_shows_no_english_words(
     client, superuser, caseworker, signed_in_elsewhere, tree
 ):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from tests.factories import open_file
 
     open_file(by=caseworker, unit=tree.jiangan, name="陈桂兰")
+    app = TOTPDevice.objects.create(user=caseworker, name="手机", confirmed=True)
+    codes = StaticDevice.objects.create(user=caseworker, name="备用码", confirmed=True)
+    codes.token_set.create(token="12345678")
     client.force_login(superuser)
     pages = [
         reverse("admin:index"),
+        reverse("admin:otp_totp_totpdevice_changelist"),
+        reverse("admin:otp_totp_totpdevice_add"),
+        reverse("admin:otp_totp_totpdevice_change", args=[app.pk]),
+        reverse("admin:otp_static_staticdevice_changelist"),
+        reverse("admin:otp_static_staticdevice_add"),
+        reverse("admin:otp_static_staticdevice_change", args=[codes.pk]),
         reverse("admin:axes_accessattempt_changelist"),
         reverse("admin:axes_accesslog_changelist"),
         reverse("admin:axes_accessfailurelog_changelist"),
@@ -176,9 +188,36 @@ def test_django_admin_in_chinese_shows_no_english_words(
         reverse("admin:people_accountevent_changelist"),
     ]
     # Data, not labels: user names, a browser's own name, unit codes, and what axes records
-    # as "<unknown>" for a test client's sign-in, which sends no browser name.
-    data = {superuser.username, "wuhan", "Chrome", "ACFTU", "unknown"}
+    # as "<unknown>" for a test client's sign-in, which sends no browser name; the name the
+    # factories give a caseworker's authenticator.
+    data = {superuser.username, caseworker.username, "wuhan", "Chrome", "ACFTU", "unknown"}
+    data |= {"test", "authenticator"}
     for url in pages:
         text = html.unescape(visible_text(client.get(url).content.decode()))
         words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"} - data
         assert words == set(), f"{url}: {sorted(words)}"
+
+
+def test_admin_never_shows_a_second_factor_secret(client, superuser, caseworker):
+    """Whoever reads a device's key or recovery codes can sign in as its owner."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    app = TOTPDevice.objects.create(user=caseworker, name="手机", confirmed=True)
+    codes = StaticDevice.objects.create(user=caseworker, name="备用码", confirmed=True)
+    codes.token_set.create(token="73915246")
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[app.pk])).content.decode()
+    assert app.key not in page
+    config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[app.pk]))
+    assert config.status_code == 403
+    page = client.get(reverse("admin:otp_static_staticdevice_change", args=[codes.pk]))
+    assert "73915246" not in page.content.decode()
+
+
+def test_admin_offers_no_groups_of_django_permissions(client, superuser):
+    """Roles and units say what a person may do; a group page would grant nothing."""
+    client.force_login(superuser)
+    assert "/admin/auth/group/" not in client.get(reverse("admin:index")).content.decode()
+    assert client.get("/admin/auth/group/").status_code == 404
