@@ -3,7 +3,9 @@
 import re
 
 import pytest
+from django import forms
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -11,6 +13,7 @@ from common.crypto import EncryptedCharField, HashedIdField
 from common.paging import capped_count
 from hardship import selectors
 from hardship.choices import FileStatus
+from hardship.filters import FileFilter
 from hardship.models import HardshipFile
 from hardship.selectors import file_list_counts, files_for_user
 from tests.factories import make_id_number, open_file
@@ -49,6 +52,8 @@ def test_the_list_reads_neither_ciphertext_nor_search_keys(caseworker_client, se
     page = response.content.decode()
     assert seven_files[0].id_number_masked in page
     assert seven_files[0].id_number not in page
+    assert '<span class="status status--on_file">在档</span>' in page
+    assert '<td class="hide-narrow">深度困难</td>' in page
 
 
 @pytest.mark.parametrize("files", [1, 3])
@@ -126,3 +131,25 @@ def test_the_previous_page_shows_what_the_page_before_showed(
 
     assert pages == [["职工6", "职工5", "职工4"], ["职工3", "职工2", "职工1"], ["职工0"]]
     assert re.findall(r">(职工\d)</a>", previous) == pages[1]
+
+
+def checkbox_lists(user, *, as_django_renders_them: bool) -> dict[str, str]:
+    """The filter form's checkbox lists, whitespace between tags and words made one space."""
+    data = QueryDict("status=on_file&status=applied&category=deep&needs=needs_medical&cause=1")
+    filters = FileFilter(data, queryset=HardshipFile.objects.none(), user=user)
+    rendered = {}
+    for name, field in filters.form.fields.items():
+        if isinstance(field.widget, forms.CheckboxSelectMultiple):
+            if as_django_renders_them:
+                field.widget.__class__ = forms.CheckboxSelectMultiple
+            html = re.sub(r">\s+<", "><", str(filters.form[name]))
+            rendered[name] = " ".join(html.split())
+    return rendered
+
+
+def test_the_filters_checkboxes_are_the_markup_django_would_write(caseworker):
+    ours = checkbox_lists(caseworker, as_django_renders_them=False)
+
+    assert sorted(ours) == ["category", "cause", "employment", "needs", "status"]
+    assert 'value="on_file" id="id_status_3" checked> 在档</label>' in ours["status"]
+    assert ours == checkbox_lists(caseworker, as_django_renders_them=True)
