@@ -7,8 +7,10 @@ page, a filter, name searches (two Chinese characters, full pinyin, initials)
 and deep pages. Each figure (median and p95 over --repeat requests, and the
 queries per request) is printed beside a baseline measured in the same run: a
 minimal view that fetches the same rows by primary key and renders them with a
-one-table template. Then the EXPLAIN (ANALYZE, BUFFERS) plans of the queries the
-searches ran, to show the GIN index over the search keys at work.
+one-table template. Then, for every case, the plan of each query it ran on the files
+(the rows query and the capped counts), compactly, one line per plan node with the index
+it used, rows, loops and buffers (EXPLAIN (ANALYZE, BUFFERS)), so a reader sees which
+index serves what.
 
     .venv/bin/python bench/files.py                       # BENCH_DATABASE_URL or a local warmth_bench_files
     .venv/bin/python bench/files.py --files 100000 --repeat 10
@@ -109,6 +111,54 @@ def bench_user(*, username: str, unit) -> "User":  # noqa: F821
     return user
 
 
+# Plan nodes that only pass rows on (or count them): left out of the compact plans.
+PASSING_NODES = {"Limit", "Aggregate", "Result", "Hash", "Memoize", "Materialize", "Gather"}
+
+
+def query_kind(sql: str) -> str:
+    """What a query of the file list is for, from its SQL (hardship.selectors.file_list_counts)."""
+    if sql.startswith("SELECT value, COUNT(*)"):
+        return "counts per status, one pass over at most 10,001 files"
+    if sql.startswith("SELECT (SELECT COUNT(*)"):
+        return "capped counts, one statement"
+    return "rows"
+
+
+def compact_plan(connection, sql: str) -> list[str]:
+    """The plan ``sql`` runs: its time and buffers, then one line per node (but those that only
+    pass rows on): what it reads (index and table), the rows it gave (per loop), loops, rows
+    a filter dropped, heap fetches."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, FORMAT JSON) {sql}")
+        (document,) = cursor.fetchone()
+    top = document[0]
+    lines = [f"  {query_kind(sql)}: {top['Execution Time']:.2f} ms, "
+             f"{top['Plan']['Shared Hit Blocks'] + top['Plan']['Shared Read Blocks']:,} buffers"]  # fmt: skip
+
+    def node(plan: dict, depth: int) -> None:
+        if plan["Node Type"] in PASSING_NODES:
+            for child in plan.get("Plans", []):
+                node(child, depth)
+            return
+        what = plan["Node Type"]
+        if "Index Name" in plan:
+            what += f" using {plan['Index Name']}"
+        if "Relation Name" in plan:
+            what += f" on {plan['Relation Name']}"
+        details = [f"{plan['Actual Rows']:,} rows"]
+        if plan.get("Actual Loops", 1) > 1:
+            details.append(f"{plan['Actual Loops']:,} loops")
+        for key in ("Rows Removed by Filter", "Heap Fetches"):
+            if plan.get(key):
+                details.append(f"{key.lower()} {plan[key]:,}")
+        lines.append(f"    {'  ' * depth}{what}: {', '.join(details)}")
+        for child in plan.get("Plans", []):
+            node(child, depth + 1)
+
+    node(top["Plan"], 0)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=20_000)
@@ -169,20 +219,20 @@ def main() -> None:
     middle_url = "/files/?after=" + _encode(list(newest_first[total // 2]))
     end_url = "/files/?after=" + _encode(list(newest_first[total - 101]))
 
-    # (label, who, url, print the plan of its row query and total count)
+    # (label, who, url)
     cases = [
-        ("province: first page, newest first", "province", "/files/", True),
-        ("province: status on file + category deep", "province", "/files/?status=on_file&category=deep", True),
-        ("province: q=建国 (two characters, common)", "province", "/files/?q=建国", True),
-        ("province: q=志毅 (two characters, rarer)", "province", "/files/?q=志毅", True),
-        ("province: q=zhangjianguo (full pinyin)", "province", "/files/?q=zhangjianguo", True),
-        ("province: q=zjg (initials)", "province", "/files/?q=zjg", True),
-        (f"province: page {args.deep} by next links", "province", deep_url, False),
-        ("province: page after the middle row", "province", middle_url, True),
-        ("province: page after the 101st oldest", "province", end_url, False),
-        ("province: first page by name", "province", "/files/?sort=name", False),
-        ("county: first page, newest first", "county", "/files/", False),
-        ("street: first page, newest first", "street", "/files/", False),
+        ("province: first page, newest first", "province", "/files/"),
+        ("province: status on file + category deep", "province", "/files/?status=on_file&category=deep"),
+        ("province: q=建国 (two characters, common)", "province", "/files/?q=建国"),
+        ("province: q=志毅 (two characters, rarer)", "province", "/files/?q=志毅"),
+        ("province: q=zhangjianguo (full pinyin)", "province", "/files/?q=zhangjianguo"),
+        ("province: q=zjg (initials)", "province", "/files/?q=zjg"),
+        (f"province: page {args.deep} by next links", "province", deep_url),
+        ("province: page after the middle row", "province", middle_url),
+        ("province: page after the 101st oldest", "province", end_url),
+        ("province: first page by name", "province", "/files/?sort=name"),
+        ("county: first page, newest first", "county", "/files/"),
+        ("street: first page, newest first", "street", "/files/"),
     ]  # fmt: skip
 
     with connection.cursor() as cursor:
@@ -197,7 +247,7 @@ def main() -> None:
     )
     print(f"{'measure':<48}{'median':>10}{'p95':>10}{'queries':>9}{'rows':>6}{'ratio':>8}")
     plans = []
-    for label, who, url, show_plan in cases:
+    for label, who, url in cases:
         client = clients[who]
         page, queries = captured(client, url)
         ids = list(dict.fromkeys(FILE_LINK.findall(page)))
@@ -218,11 +268,7 @@ def main() -> None:
             f"  {'baseline: same rows by primary key':<46}{b_median * 1000:>8.1f}ms"
             f"{b_p95 * 1000:>8.1f}ms{len(baseline_queries):>9}{len(ids):>6}"
         )
-        if show_plan:
-            file_queries = [sql for sql in queries if "hardship_hardshipfile" in sql]
-            rows = next(sql for sql in file_queries if "COUNT(" not in sql)
-            count = next(sql for sql in file_queries if "COUNT(" in sql)
-            plans += [(label, "rows", rows), (label, "total count", count)]
+        plans.append((label, [sql for sql in queries if "hardship_hardshipfile" in sql]))
 
     counts = {
         key: HardshipFile.objects.filter(
@@ -231,11 +277,11 @@ def main() -> None:
         for key in ("建国", "志毅", "zhangjianguo", "zjg")
     }
     print("\nfiles matching: " + ", ".join(f"{key} {count:,}" for key, count in counts.items()))
-    for label, kind, sql in plans:
-        print(f"\nplan of {label}, {kind} query:\n{sql}\n")
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-            print("\n".join(row[0] for row in cursor.fetchall()))
+    print("\nplans of the queries each case ran on the files (EXPLAIN ANALYZE, BUFFERS):")
+    for label, sqls in plans:
+        print(f"\n{label}")
+        for sql in sqls:
+            print("\n".join(compact_plan(connection, sql)))
 
 
 if __name__ == "__main__":

@@ -7,12 +7,18 @@ shown, carried in an opaque cursor.
 
 import base64
 import json
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -83,23 +89,41 @@ def _reverse(order: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def keyset_page(
-    queryset: QuerySet, *, order: tuple[str, ...], size: int, after: str = "", before: str = ""
+    queryset: QuerySet,
+    *,
+    order: tuple[str, ...],
+    size: int,
+    after: str = "",
+    before: str = "",
+    fetch: Callable[[QuerySet], QuerySet] | None = None,
 ) -> KeysetPage:
     """One page of ``queryset`` in ``order`` (which must end with a unique field, e.g. ``-id``).
 
     A cursor that does not decode is treated as none: the first page.
+
+    With ``fetch`` (which narrows a queryset to what the page shows, e.g. ``select_related``
+    and ``only``), the page's rows are chosen first by primary key alone, then fetched:
+    choosing needs only the sort keys, which an index can hold, so the database may read a
+    small branch's rows from that index and sort them rather than walk a whole table's in
+    order; the fetch then reads the page's rows and nothing else.
     """
     model = queryset.model
     fields = [model._meta.get_field(name.lstrip("-")) for name in order]
     names = [f.attname for f in fields]
     going_back = False
+    current = order
     ordered = queryset.order_by(*order)
     if before and (values := _decode(before, fields)) is not None:
-        ordered = queryset.order_by(*_reverse(order)).filter(_after(_reverse(order), values))
+        current = _reverse(order)
+        ordered = queryset.order_by(*current).filter(_after(current, values))
         going_back = True
     elif after and (values := _decode(after, fields)) is not None:
         ordered = ordered.filter(_after(order, values))
-    rows = list(ordered[: size + 1])
+    if fetch is None:
+        rows = list(ordered[: size + 1])
+    else:
+        chosen = ordered.values("pk")[: size + 1]
+        rows = list(fetch(queryset.filter(pk__in=chosen)).order_by(*current))
     more = len(rows) > size
     rows = rows[:size]
     if going_back:
@@ -128,3 +152,57 @@ def capped_count(queryset: QuerySet, *, cap: int = 10_000) -> tuple[int, bool]:
     """Count up to ``cap`` rows: (count, True) when there are more. Never scans a whole table."""
     count = queryset.order_by()[: cap + 1].count()
     return min(count, cap), count > cap
+
+
+def _limited_sql(queryset: QuerySet, *, field: str, limit: int) -> tuple[str, tuple]:
+    """The SQL of ``field`` of at most ``limit`` rows of ``queryset``, in no particular order.
+
+    Raises EmptyResultSet for a queryset that can hold no row (``.none()``).
+    """
+    limited = queryset.order_by().values(field)[:limit]
+    return limited.query.get_compiler(using=queryset.db).as_sql()
+
+
+def capped_counts(counts: Mapping[K, tuple[QuerySet, int]]) -> dict[K, tuple[int, bool]]:
+    """Several ``capped_count``s, ``{key: (queryset, cap)}``, in one statement: one round trip
+    for a page's heading and tabs instead of one each. All querysets use one database."""
+    results: dict[K, tuple[int, bool]] = {}
+    parts, params, keys, database = [], [], [], None
+    for key, (queryset, cap) in counts.items():
+        try:
+            sql, sql_params = _limited_sql(queryset, field="pk", limit=cap + 1)
+        except EmptyResultSet:
+            results[key] = (0, False)
+            continue
+        # The ORM's own SQL for the queryset; every value stays a parameter.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(parts)})")  # noqa: S608
+        params.extend(sql_params)
+        keys.append((key, cap))
+        database = queryset.db
+    if parts:
+        with connections[database].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            row = cursor.fetchone()
+        for (key, cap), count in zip(keys, row, strict=True):
+            results[key] = (min(count, cap), count > cap)
+    return results
+
+
+def counts_among_first(queryset: QuerySet, *, field: str, rows: int) -> tuple[dict, bool]:
+    """How many rows hold each value of ``field`` among the first ``rows`` + 1 rows the database
+    finds, and whether that was all of them (then the counts are exact): one statement that
+    reads no more than ``rows`` + 1 rows.
+
+    A value seen more than n times there has more than n rows in all; a small queryset (a
+    street's files, a name search) is counted whole, every value at once.
+    """
+    try:
+        sql, params = _limited_sql(queryset, field=field, limit=rows + 1)
+    except EmptyResultSet:
+        return {}, True
+    with connections[queryset.db].cursor() as cursor:
+        # The ORM's own SQL for the queryset; every value stays a parameter.
+        grouped = f"SELECT value, COUNT(*) FROM ({sql}) AS first_rows(value) GROUP BY value"  # noqa: S608
+        cursor.execute(grouped, params)
+        counts = dict(cursor.fetchall())
+    return counts, sum(counts.values()) <= rows

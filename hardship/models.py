@@ -300,6 +300,17 @@ class HardshipFile(models.Model):
             models.Index(fields=["phone"], name="file_phone"),
             models.Index(fields=["name", "birth_date"], name="file_name_birth"),
             models.Index(fields=["-created_at", "-id"], name="file_newest"),
+            # A county's or a street's files newest first: the list picks its page's rows from
+            # this index alone (hardship.selectors.file_list_rows), unit by unit, and sorts them,
+            # instead of walking the whole province's file_newest for the few that are theirs.
+            models.Index(fields=["unit", "-created_at", "-id"], name="file_unit_newest"),
+            # The list's counts across a large branch (hardship.selectors.file_list_counts):
+            # a status's or a category's files in unit order, merged with the branch's units,
+            # the other column at hand for the other filter and the count per status.
+            models.Index(fields=["status", "unit"], include=["category"], name="file_status_unit"),
+            models.Index(
+                fields=["category", "unit"], include=["status"], name="file_category_unit"
+            ),
             # Exact-element search over the name's character runs and pinyin keys: serves
             # two-character Chinese queries such as 建国, which pg_trgm cannot.
             GinIndex(SearchKeys("search_keys"), name="file_search_keys"),

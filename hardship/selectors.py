@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.crypto import keyed_hashes
+from common.paging import capped_counts, counts_among_first
 from common.rules import ALLOWED, Decision, refuse
 from hardship.choices import ACTIVE_STATUSES, Category, FileStatus, TransferStatus
 from hardship.identity import mask_id_number
@@ -131,6 +132,61 @@ def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[Har
     return queryset.alias(search_key_array=SearchKeys("search_keys")).filter(
         search_key_array__contains=[key]
     )
+
+
+# What the file list shows of each file, and its sort keys: never the ciphertext (the stored
+# mask is shown), the search keys or the household's economics.
+FILE_LIST_COLUMNS = (
+    "file_number", "name", "id_number_masked", "status", "category", "created_at",
+    "unit__name", "main_cause__name", "main_cause__name_en",
+)  # fmt: skip
+FILE_LIST_TOTAL_CAP = 10_000
+FILE_LIST_STATUS_CAP = 1_000
+
+
+def file_list_rows(queryset: QuerySet[HardshipFile]) -> QuerySet[HardshipFile]:
+    """``queryset`` narrowed to the columns the file list shows, with its unit and main cause."""
+    return queryset.select_related("unit", "main_cause").only(*FILE_LIST_COLUMNS)
+
+
+def file_list_counts(
+    *, files: QuerySet[HardshipFile], statuses: list[str]
+) -> tuple[tuple[int, bool], dict[str, tuple[int, bool]]]:
+    """The file list's figures: how many of ``files`` hold one of ``statuses`` (all when
+    empty), up to 10,000, and how many hold each status, up to 1,000 each, as (count, more).
+
+    ``files`` is the list before its status filter. One pass over at most 10,001 of them
+    counts everything when they are few (a street, a county, a name search). Otherwise that
+    pass still settles every status it saw more than 1,000 times, and one more statement
+    counts the rest; each count stops at its cap, as an exact one over a province would
+    read every file.
+    """
+    seen, whole = counts_among_first(files, field="status", rows=FILE_LIST_TOTAL_CAP)
+    asked = statuses or list(FileStatus.values)
+    if whole:
+        total = (sum(seen.get(status, 0) for status in asked), False)
+        return total, {
+            status: (
+                min(seen.get(status, 0), FILE_LIST_STATUS_CAP),
+                seen.get(status, 0) > FILE_LIST_STATUS_CAP,
+            )
+            for status in FileStatus.values
+        }
+    settled = {
+        status: (FILE_LIST_STATUS_CAP, True)
+        for status in FileStatus.values
+        if seen.get(status, 0) > FILE_LIST_STATUS_CAP
+    }
+    pending = {
+        status: (files.filter(status=status), FILE_LIST_STATUS_CAP)
+        for status in FileStatus.values
+        if status not in settled
+    }
+    if statuses and sum(seen.get(status, 0) for status in statuses) <= FILE_LIST_TOTAL_CAP:
+        pending["total"] = (files.filter(status__in=statuses), FILE_LIST_TOTAL_CAP)
+    counted = capped_counts(pending)
+    total = counted.pop("total", (FILE_LIST_TOTAL_CAP, True))
+    return total, settled | counted
 
 
 def files_due_for_review(*, user: User, within_days: int = 30) -> QuerySet[HardshipFile]:

@@ -64,6 +64,12 @@ class UnionUnit(models.Model):
         verbose_name = _("union unit")
         verbose_name_plural = _("union units")
         ordering = ["path"]
+        indexes = [
+            # A file's unit and its path in one index: branch-scoped queries join rows to
+            # their unit by id and keep those whose path starts with the branch's, and can
+            # then check each row's unit without reading the units table.
+            models.Index(fields=["id"], include=["path"], name="unit_id_path"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(parent__isnull=False) | Q(level=1),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from common.errors import RuleBroken
 from common.forms import report_refusal, show_refusal
-from common.paging import capped_count, keyset_page
+from common.paging import keyset_page
 from documents.pdf import PDF_CONTENT_TYPE
 from hardship import services
 from hardship.choices import FileStatus, TransferStatus
@@ -43,6 +43,8 @@ from hardship.models import FileChangeRequest, FileTransfer, HardshipFile
 from hardship.selectors import (
     change_requests_for_user,
     file_changes,
+    file_list_counts,
+    file_list_rows,
     files_due_for_review,
     files_for_user,
     files_search,
@@ -72,7 +74,6 @@ from people.access import branch_view, get_object_for_user, units_visible_to
 from people.models import Role, User
 
 PAGE_SIZE = 50
-STATUS_COUNT_CAP = 1_000
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
@@ -97,30 +98,23 @@ def _get_file(request: HttpRequest, pk: int) -> HardshipFile:
 def file_list(request: HttpRequest) -> HttpResponse:
     scoped = files_for_user(user=request.user)
     filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
-    filtered = filters.qs if filters.is_bound and filters.is_valid() else scoped
+    if filters.is_bound and filters.is_valid():
+        filtered, before_status, statuses = filters.qs, filters.qs_before_status, filters.statuses
+    else:
+        filtered, before_status, statuses = scoped, scoped, []
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
     page = keyset_page(
-        filtered.select_related("unit", "main_cause"),
+        filtered,
         order=SORTS[sort],
         size=PAGE_SIZE,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
+        fetch=file_list_rows,
     )
-    total, more = capped_count(filtered)
-    # Per status, within the other filters; each count stops at 1,000 ("1000+"):
-    # six capped counts stay cheap where exact ones over a province would not.
-    unfiltered_status = FileFilter(
-        _without(request.GET, "status"), queryset=scoped, user=request.user
-    )
-    by_status_base = (
-        unfiltered_status.qs
-        if unfiltered_status.is_bound and unfiltered_status.is_valid()
-        else scoped
-    )
-    status_counts = [
-        (value, label, *capped_count(by_status_base.filter(status=value), cap=STATUS_COUNT_CAP))
-        for value, label in FileStatus.choices
-    ]
+    # The heading's total and a count per status within the other filters, each capped
+    # ("1000+"): exact counts over a province would read every file.
+    (total, more), by_status = file_list_counts(files=before_status, statuses=statuses)
+    status_counts = [(value, label, *by_status[value]) for value, label in FileStatus.choices]
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)

@@ -1,0 +1,155 @@
+"""The file list over many files: what its queries read, and counts that stop at their caps."""
+
+import re
+
+import pytest
+from django import forms
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from common.crypto import EncryptedCharField, HashedIdField
+from common.paging import capped_count
+from hardship import selectors
+from hardship.choices import FileStatus
+from hardship.filters import FileFilter
+from hardship.models import HardshipFile
+from hardship.selectors import file_list_counts, files_for_user
+from tests.factories import make_id_number, open_file
+
+# What the list must never read: the ciphertext, the keyed hashes and the search keys.
+UNSHOWN_COLUMNS = [
+    field.column
+    for field in HardshipFile._meta.fields
+    if isinstance(field, EncryptedCharField | HashedIdField)
+] + ["search_keys"]
+
+
+@pytest.fixture
+def seven_files(caseworker, standards):
+    """Seven files: three applied, two first reviewed, one verified, one on file."""
+    files = [
+        open_file(by=caseworker, name=f"职工{n}", id_number=make_id_number(sequence=2001 + 2 * n))
+        for n in range(7)
+    ]
+    statuses = [FileStatus.FIRST_REVIEWED] * 2 + [FileStatus.VERIFIED]
+    for file, status in zip(files[3:6], statuses, strict=True):
+        HardshipFile.objects.filter(pk=file.pk).update(status=status)
+    HardshipFile.objects.filter(pk=files[6].pk).update(status=FileStatus.ON_FILE, category="deep")
+    return files
+
+
+def test_the_list_reads_neither_ciphertext_nor_search_keys(caseworker_client, seven_files):
+    with CaptureQueriesContext(connection) as queries:
+        response = caseworker_client.get(reverse("hardship:file_list"))
+
+    rows_queries = [q["sql"] for q in queries if '"hardship_hardshipfile"."name"' in q["sql"]]
+    assert len(rows_queries) == 1
+    assert UNSHOWN_COLUMNS == ["id_number", "id_hash", "bank_account", "search_keys"]
+    selected = rows_queries[0].split(" FROM ")[0]
+    assert [c for c in UNSHOWN_COLUMNS if f'"hardship_hardshipfile"."{c}"' in selected] == []
+    page = response.content.decode()
+    assert seven_files[0].id_number_masked in page
+    assert seven_files[0].id_number not in page
+    assert '<span class="status status--on_file">在档</span>' in page
+    assert '<td class="hide-narrow">深度困难</td>' in page
+
+
+@pytest.mark.parametrize("files", [1, 3])
+def test_a_filtered_and_searched_list_makes_as_few_queries_however_many_files(
+    caseworker_client, caseworker, standards, django_assert_num_queries, files
+):
+    for n in range(files):
+        open_file(by=caseworker, name="张建国", id_number=make_id_number(sequence=2101 + 2 * n))
+
+    # session, user, user's unit, rows, the counts, causes (choices), session save (3)
+    with django_assert_num_queries(9):
+        response = caseworker_client.get(
+            reverse("hardship:file_list"), {"q": "zjg", "status": "applied", "category": ""}
+        )
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="status status--applied"') == files
+
+
+def naive_counts(files, statuses, total_cap, status_cap):
+    """The list's figures counted one by one, as the page did before: the reference."""
+    asked = files.filter(status__in=statuses) if statuses else files
+    return capped_count(asked, cap=total_cap), {
+        status: capped_count(files.filter(status=status), cap=status_cap)
+        for status in FileStatus.values
+    }
+
+
+@pytest.mark.parametrize("statuses", [[], ["applied"], ["applied", "verified"], ["on_file"]])
+@pytest.mark.parametrize("status_cap", [1, 2, 1000])
+@pytest.mark.parametrize("total_cap", [1, 2, 6, 7, 10_000])
+def test_the_list_counts_are_capped_counts_whether_one_pass_sees_every_file_or_not(
+    caseworker, seven_files, monkeypatch, statuses, status_cap, total_cap
+):
+    monkeypatch.setattr(selectors, "FILE_LIST_TOTAL_CAP", total_cap)
+    monkeypatch.setattr(selectors, "FILE_LIST_STATUS_CAP", status_cap)
+    files = files_for_user(user=caseworker)
+
+    counted = file_list_counts(files=files, statuses=statuses)
+
+    assert counted == naive_counts(files, statuses, total_cap, status_cap)
+
+
+def test_a_sibling_branchs_files_are_not_counted(caseworker_client, sibling, seven_files):
+    open_file(
+        by=sibling, name="湖南职工", id_number=make_id_number(sequence=2201), division_code="430100"
+    )
+
+    page = caseworker_client.get(reverse("hardship:file_list")).content.decode()
+
+    assert '<span class="count">3</span>' in page.split('data-testid="status-count-applied"')[1]
+    assert "湖南职工" not in page
+
+
+def test_the_previous_page_shows_what_the_page_before_showed(
+    caseworker_client, seven_files, monkeypatch
+):
+    from hardship.views import files as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    url = reverse("hardship:file_list")
+    pages = []
+    for _ in range(3):
+        page = caseworker_client.get(url).content.decode()
+        pages.append(re.findall(r">(职工\d)</a>", page))
+        following = re.search(r'href="\?([^"]*after=[^"]+)" rel="next"', page)
+        if not following:
+            break
+        url = reverse("hardship:file_list") + "?" + following.group(1).replace("&amp;", "&")
+    back = re.search(r'href="\?([^"]*before=[^"]+)" rel="prev"', page).group(1)
+
+    previous = caseworker_client.get(
+        reverse("hardship:file_list") + "?" + back.replace("&amp;", "&")
+    ).content.decode()
+
+    assert pages == [["职工6", "职工5", "职工4"], ["职工3", "职工2", "职工1"], ["职工0"]]
+    assert re.findall(r">(职工\d)</a>", previous) == pages[1]
+
+
+def checkbox_lists(user, *, as_django_renders_them: bool) -> dict[str, str]:
+    """The filter form's checkbox lists, whitespace between tags and words made one space."""
+    data = QueryDict("status=on_file&status=applied&category=deep&needs=needs_medical&cause=1")
+    filters = FileFilter(data, queryset=HardshipFile.objects.none(), user=user)
+    rendered = {}
+    for name, field in filters.form.fields.items():
+        if isinstance(field.widget, forms.CheckboxSelectMultiple):
+            if as_django_renders_them:
+                field.widget.__class__ = forms.CheckboxSelectMultiple
+            html = re.sub(r">\s+<", "><", str(filters.form[name]))
+            rendered[name] = " ".join(html.split())
+    return rendered
+
+
+def test_the_filters_checkboxes_are_the_markup_django_would_write(caseworker):
+    ours = checkbox_lists(caseworker, as_django_renders_them=False)
+
+    assert sorted(ours) == ["category", "cause", "employment", "needs", "status"]
+    assert 'value="on_file" id="id_status_3" checked> 在档</label>' in ours["status"]
+    assert ours == checkbox_lists(caseworker, as_django_renders_them=True)
