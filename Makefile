@@ -107,6 +107,8 @@ bench: $(STAMP)
 	$(PY) bench/pdf.py
 	$(PY) bench/ledger.py
 	$(PY) bench/batches.py
+	$(PY) bench/campaign.py
+	$(PY) bench/campaign.py --size province
 	$(PY) bench/dashboard.py
 	$(PY) bench/reports.py
 	$(PY) bench/emails.py

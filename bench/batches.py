@@ -31,23 +31,8 @@ from decimal import Decimal
 
 import files
 import visit_lists
-from harness import in_turn, median_p95
+from harness import PAYMENTS_BASELINE_SQL, campaign_money_delete, execute, in_turn, median_p95
 
-BASELINE_SQL = """
-    INSERT INTO funds_disbursement
-        (file_id, unit_id, fund_id, purpose, amount, aid_year, description, campaign_id,
-         budget_id, visit_id, batch_id, student_id_hash, school_stage, status,
-         broken_rules, override_reason, proposed_by_id, proposed_at, method,
-         bank_reference, end_reason)
-    SELECT row.file_id, %(payer)s, %(fund)s, 'visit_money', standard.amount, %(year)s, '',
-           %(baseline)s, NULL, row.visit_id, NULL, '', '', 'proposed', '[]', '', %(by)s, now(),
-           '', '', ''
-    FROM visits_visitlistrow row
-    JOIN hardship_hardshipfile file ON file.id = row.file_id
-    JOIN visits_campaignaidstandard standard
-        ON standard.campaign_id = row.campaign_id AND standard.category = file.category
-    WHERE row.campaign_id = %(campaign)s AND file.status = 'on_file'
-"""
 STANDARDS = {"deep": Decimal("1000"), "relative": Decimal("800"), "accident": Decimal("1500")}
 
 
@@ -70,7 +55,6 @@ def main() -> None:
     from visits.campaigns import visit_lists_build
     from visits.models import Campaign, CampaignAidStandard, VisitList
 
-    execute = visit_lists.execute
     province = files.seed(args.units, args.files)
     approver, _ = User.objects.get_or_create(
         username=f"bench.funds.approver.{province.pk}",
@@ -107,28 +91,7 @@ def main() -> None:
     campaigns = [campaign.pk, baseline.pk]
 
     def clean_slate() -> None:
-        # Behind the ledger's guards, on purpose: a benchmark's payments never happened.
-        execute("SET session_replication_role = replica")
-        execute(
-            "DELETE FROM funds_entry WHERE transaction_id IN (SELECT reservation_id FROM "
-            "funds_disbursement WHERE campaign_id = ANY(%s) AND reservation_id IS NOT NULL)",
-            [campaigns],
-        )
-        reservations = (
-            "SELECT DISTINCT reservation_id FROM funds_disbursement "
-            "WHERE campaign_id = ANY(%s) AND reservation_id IS NOT NULL"
-        )
-        execute(f"CREATE TEMP TABLE gone AS {reservations}", [campaigns])
-        execute("DELETE FROM funds_disbursement WHERE campaign_id = ANY(%s)", [campaigns])
-        execute("DELETE FROM funds_ledgertransaction WHERE id IN (SELECT reservation_id FROM gone)")
-        execute("DROP TABLE gone")
-        execute("DELETE FROM funds_disbursementbatch WHERE campaign_id = ANY(%s)", [campaigns])
-        execute(
-            "UPDATE funds_account a SET balance = COALESCE((SELECT SUM(amount) FROM funds_entry "
-            "e WHERE e.account_id = a.id), 0) WHERE a.fund_id = %s",
-            [fund.pk],
-        )
-        execute("SET session_replication_role = DEFAULT")
+        campaign_money_delete(campaigns)
         execute("VACUUM (ANALYZE) funds_disbursement, funds_entry, funds_account")
         execute("CHECKPOINT")
 
@@ -144,9 +107,9 @@ def main() -> None:
     def run_baseline() -> tuple[int, float]:
         started = time.perf_counter()
         rows = execute(
-            BASELINE_SQL,
+            PAYMENTS_BASELINE_SQL,
             {"payer": province.pk, "fund": fund.pk, "year": today.year, "baseline": baseline.pk,
-             "by": caseworker.pk, "campaign": campaign.pk},
+             "batch": None, "by": caseworker.pk, "campaign": campaign.pk},
         )  # fmt: skip
         return rows, time.perf_counter() - started
 

@@ -46,59 +46,21 @@ from pathlib import Path
 
 import files
 from harness import (
+    LIST_ROWS_BASELINE_SQL,
+    LISTS_BASELINE_SQL,
     PRODUCTION_LIKE,
     REDIS_URL,
     celery_worker,
     database_url,
+    different_list_rows,
     django_ready,
+    execute,
     in_turn,
     median_p95,
     use_redis,
 )
 
 BENCH_DATABASE_URL = database_url("warmth_bench_files")
-COLUMNS = (
-    "visit_list_id, campaign_id, file_id, priority, township, community, name, "
-    "masked_id_number, address, phone, category, main_cause, model_worker, "
-    "last_visited_on, helper_id, helper_name, visit_id"
-)
-# The rows of the build, written for the whole branch by one statement: the
-# winter rule (on record, plus model workers on record) is simply "on record".
-BASELINE_SQL = f"""
-    INSERT INTO visits_visitlistrow ({COLUMNS})
-    SELECT vl.id, %(campaign)s, f.id,
-           ROW_NUMBER() OVER (
-               PARTITION BY f.unit_id
-               ORDER BY CASE WHEN f.category = 'deep' THEN 0 ELSE 1 END,
-                        CASE WHEN f.model_worker_level <> 'none' THEN 0 ELSE 1 END,
-                        last_visit.visited_on ASC NULLS FIRST, f.id
-           ),
-           CASE WHEN u.level = 6 THEN COALESCE(p.name, '') WHEN u.level = 5 THEN u.name ELSE '' END,
-           CASE WHEN u.level = 6 THEN u.name ELSE '' END,
-           f.name, f.id_number_masked, f.address, f.phone, f.category, cause.name,
-           f.model_worker_level <> 'none',
-           last_visit.visited_on, helper.cadre_id, COALESCE(cadre.name, ''), NULL
-    FROM hardship_hardshipfile f
-    JOIN people_unionunit u ON u.id = f.unit_id
-    LEFT JOIN people_unionunit p ON p.id = u.parent_id
-    JOIN hardship_hardshipcause cause ON cause.id = f.main_cause_id
-    JOIN visits_visitlist vl ON vl.campaign_id = %(campaign)s AND vl.unit_id = f.unit_id
-    LEFT JOIN (
-        SELECT file_id, MAX(visited_on) AS visited_on FROM visits_visit GROUP BY file_id
-    ) last_visit ON last_visit.file_id = f.id
-    LEFT JOIN visits_pairing helper
-        ON helper.file_id = f.id AND helper.role = 'helper' AND helper.ends_on IS NULL
-    LEFT JOIN visits_cadre cadre ON cadre.id = helper.cadre_id
-    WHERE u.path LIKE %(branch)s AND f.status = 'on_file'
-"""
-# Every column a list row shows, with its list's unit: equal sets mean equal lists.
-ROW_CONTENT = """
-    SELECT vl.unit_id, r.file_id, r.priority, r.township, r.community, r.name,
-           r.masked_id_number, r.address, r.phone, r.category, r.main_cause,
-           r.model_worker, r.last_visited_on, r.helper_id, r.helper_name, r.visit_id
-    FROM visits_visitlistrow r JOIN visits_visitlist vl ON vl.id = r.visit_list_id
-    WHERE r.campaign_id = %s
-"""
 
 
 def prepare_environment() -> None:
@@ -136,14 +98,6 @@ def campaigns(province) -> tuple["Campaign", "Campaign", "User"]:  # noqa: F821
     return found[0], found[1], approver
 
 
-def execute(sql: str, params=None) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def clean_slate(*, campaign_ids: list[int], drop_lists_of: list[int]) -> None:
     """Delete the campaigns' rows (and some of their lists), vacuum, checkpoint: untimed."""
     execute("DELETE FROM visits_visitlistrow WHERE campaign_id = ANY(%s)", [campaign_ids])
@@ -151,18 +105,6 @@ def clean_slate(*, campaign_ids: list[int], drop_lists_of: list[int]) -> None:
         execute("DELETE FROM visits_visitlist WHERE campaign_id = ANY(%s)", [drop_lists_of])
     execute("VACUUM (ANALYZE) visits_visitlistrow, visits_visitlist")
     execute("CHECKPOINT")
-
-
-def different_rows(a: int, b: int) -> int:
-    """Rows of campaign ``a``'s lists not in ``b``'s, and the other way round."""
-    from django.db import connection
-
-    one_way = f"({ROW_CONTENT} EXCEPT ALL {ROW_CONTENT})"
-    sql = f"SELECT count(*) FROM ({one_way} UNION ALL {one_way}) d"
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [a, b, b, a])
-        return cursor.fetchone()[0]
 
 
 def main() -> None:
@@ -196,18 +138,12 @@ def main() -> None:
         return visit_lists_build(campaign=build, unit=province)
 
     def run_baseline() -> int:
-        return execute(BASELINE_SQL, {"campaign": baseline.pk, "branch": branch})
+        return execute(LIST_ROWS_BASELINE_SQL, {"campaign": baseline.pk, "branch": branch})
 
     # The baseline's lists: one per unit holding files on record, written once and kept.
     execute("DELETE FROM visits_visitlistrow WHERE campaign_id = %s", [baseline.pk])
     execute("DELETE FROM visits_visitlist WHERE campaign_id = %s", [baseline.pk])
-    holding = execute(
-        """INSERT INTO visits_visitlist (campaign_id, unit_id, status, row_count)
-           SELECT DISTINCT %s, f.unit_id, 'ready', 0 FROM hardship_hardshipfile f
-           JOIN people_unionunit u ON u.id = f.unit_id
-           WHERE u.path LIKE %s AND f.status = 'on_file'""",
-        [baseline.pk, branch],
-    )
+    holding = execute(LISTS_BASELINE_SQL, [baseline.pk, branch])
     on_file = HardshipFile.objects.filter(unit__path__startswith=province.path, status="on_file")
     with connection.cursor() as cursor:
         cursor.execute("SHOW shared_buffers")
@@ -251,7 +187,7 @@ def main() -> None:
     started = time.perf_counter()
     b_written = run_baseline()
     b_whole = time.perf_counter() - started
-    differ = different_rows(build.pk, baseline.pk)
+    differ = different_list_rows(build.pk, baseline.pk)
     print(
         f"warm-up round (untimed): build {whole:.1f} s, of which "
         + ", ".join(f"{counts[k]:,} {k} {spent[k]:.1f} s" for k in spent)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import RuleBroken
-from common.statistics import statistics_refresh_after_bulk_write
+from common.statistics import statistics_refresh_after_bulk_write, statistics_refresh_if_stale
 from funds.choices import BatchStatus, DisbursementStatus, Purpose
 from funds.models import AidRule, Disbursement, DisbursementBatch, Fund
 from funds.selectors import may_approve_batch, may_propose_batch, may_reject_batch
@@ -36,9 +36,10 @@ from funds.services import (
     budget_for,
 )
 from hardship.choices import FileStatus
+from hardship.models import HardshipFile
 from people.access import is_in_branch
 from people.models import UnionUnit, User
-from visits.models import Campaign
+from visits.models import Campaign, VisitList, VisitListRow
 
 # The households left out that a batch keeps by name; beyond these it counts them.
 EXCEPTIONS_KEPT = 2000
@@ -48,6 +49,12 @@ NO_STANDARD = "no_standard"
 ALREADY_PROPOSED = "already_proposed"
 ABOVE_PAYMENT_CAP = "above_payment_cap"
 ABOVE_YEAR_CAP = "above_year_cap"
+# The tables a proposal reads: their statistics are brought up to date first when stale (a
+# campaign's lists were just built, the households may have just been loaded).
+PROPOSAL_READS = [
+    model._meta.db_table
+    for model in (VisitListRow, VisitList, UnionUnit, HardshipFile, Disbursement)
+]
 
 
 def exception_reason_label(code: str) -> str:
@@ -90,8 +97,9 @@ def batch_propose(
     Every list of the campaign in ``unit``'s branch must be approved (frozen).
     Side effects: a batch, one proposed disbursement per household that keeps
     the rules, the households left out recorded on the batch with their
-    reasons. No money moves until approval. RuleBroken, and no batch, when no
-    household is left to propose.
+    reasons; an ANALYZE of the tables it reads that changed in bulk since their last
+    one, and of the payments it wrote. No money moves until approval. RuleBroken, and no
+    batch, when no household is left to propose.
     """
     may_propose_batch(by, campaign, unit).enforce()
     _require_open_fund(fund)
@@ -102,6 +110,8 @@ def batch_propose(
     if not (is_in_branch(by, fund.unit) or (budget and is_in_branch(by, budget.unit))):
         raise PermissionDenied(_("This fund is not in your unit's branch."))
     rule = AidRule.objects.filter(purpose=Purpose.VISIT_MONEY).first()
+    # Outside the transaction, so the lock an ANALYZE takes is not held while it runs.
+    statistics_refresh_if_stale(tables=PROPOSAL_READS)
     with transaction.atomic():
         batch = DisbursementBatch.objects.create(
             campaign=campaign, unit=unit, fund=fund, budget=budget, purpose=Purpose.VISIT_MONEY,

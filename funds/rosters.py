@@ -54,25 +54,21 @@ from documents.spreadsheets import PrintedSheet
 from documents.uploads import upload_check, upload_store
 from funds.choices import (
     BANK_OPEN,
-    AccountKind,
     DisbursementStatus,
     PaymentMethod,
     Purpose,
     ReceiptSource,
-    TransactionKind,
 )
-from funds.ledger import Line, account_for, ledger_post
 from funds.models import Disbursement, Fund, RosterScan
 from funds.selectors import (
     Statement,
-    bank_held_annotation,
     fund_statement,
-    may_pay_payment,
     may_print_roster,
     may_print_statement,
     may_tick_roster_lines,
     may_upload_roster_scan,
 )
+from funds.services import disbursements_locked, disbursements_pay
 from people.access import scope_to_user
 from people.models import UnionUnit, User
 from visits.models import Campaign, VisitList, VisitListRow
@@ -82,6 +78,15 @@ Status = DisbursementStatus
 ON_ROSTER = (Status.APPROVED, Status.PAID)
 ZERO = Decimal(0)
 ROWS_PER_PAGE = 20
+# What a roster's pages, printed sheets and marks read of a line: a province's roster has
+# hundreds of thousands, and whole rows of the payment, the household and two people made
+# building them most of its time (bench/campaign.py).
+ROSTER_COLUMNS = (
+    "campaign", "unit", "fund", "purpose", "amount", "description", "status", "method",
+    "signed_at", "file__name", "file__id_number_masked", "file__unit__name",
+    "file__unit__path", "approved_by__full_name", "approved_by__username",
+    "signed_checked_by__full_name", "signed_checked_by__username",
+)  # fmt: skip
 # The team key of the payments of households on no visit list of the campaign.
 NOT_ON_A_LIST = 0
 # Lines per part of a whole roster's PDF (teams are never split between parts): about
@@ -114,6 +119,7 @@ def roster_lines(
         Disbursement.objects.filter(campaign=campaign, unit=unit, status__in=ON_ROSTER)
         .exclude(bank_lines__status__in=BANK_OPEN)
         .select_related("file", "file__unit", "approved_by", "signed_checked_by")
+        .only(*ROSTER_COLUMNS)
         .order_by("file__unit__path", "file__name", "id")
     )
     if team is None:
@@ -453,21 +459,15 @@ def roster_lines_sign(*, disbursements, by: User) -> list[Disbursement]:
     cancelled line refuses the whole mark, naming it. Set-wise, so a sheet or a
     team of any size is a fixed number of statements: side effects are one
     payment transaction (reserved → paid out) per fund and purpose for the
-    approved lines and one UPDATE making them paid, then one UPDATE recording
-    signed_at and signed_checked_by on every line newly marked.
+    approved lines and one UPDATE making them paid and recording signed_at and
+    signed_checked_by (``funds.services.disbursements_pay``), then one UPDATE
+    recording the signature on the lines paid already.
     """
     ids = sorted({d.pk for d in disbursements})
     if not ids:
         raise RuleBroken(_("Tick at least one line."))
     with transaction.atomic():
-        # Locked in id order, so two people marking the same roster queue, not deadlock.
-        lines = list(
-            Disbursement.objects.select_for_update(of=("self",))
-            .select_related("file", "unit", "campaign", "fund")
-            .filter(pk__in=ids)
-            .annotate(bank_held=bank_held_annotation())
-            .order_by("pk")
-        )
+        lines = disbursements_locked(ids, file_names=True)
         refused = [
             _("%(name)s: a payment that is “%(status)s” cannot be signed for.")
             % {"name": line.file.name, "status": line.get_status_display()}
@@ -481,43 +481,17 @@ def roster_lines_sign(*, disbursements, by: User) -> list[Disbursement]:
             may_tick_roster_lines(by, line.campaign, line.unit).enforce()
         unsigned = [line for line in lines if line.signed_at is None]
         now = timezone.now()
-        _pay_in_cash([line for line in unsigned if line.status == Status.APPROVED], by=by, now=now)
-        Disbursement.objects.filter(pk__in=[line.pk for line in unsigned]).update(
-            signed_at=now, signed_checked_by=by
+        signature = {"signed_at": now, "signed_checked_by": by}
+        approved = [line for line in unsigned if line.status == Status.APPROVED]
+        paid = [line for line in unsigned if line.status == Status.PAID]
+        # Approved lines are paid in cash and signed by the same UPDATE; paid ones only signed.
+        disbursements_pay(
+            disbursements=approved, by=by, method=PaymentMethod.CASH, now=now, also=signature
         )
-        for line in unsigned:
+        Disbursement.objects.filter(pk__in=[line.pk for line in paid]).update(**signature)
+        for line in paid:
             line.signed_at, line.signed_checked_by = now, by
     return unsigned
-
-
-def _pay_in_cash(lines: list[Disbursement], *, by: User, now) -> None:
-    """Pay approved ``lines`` (locked) in cash: one transaction and one UPDATE per fund and
-    purpose. Each line is checked by the one-payment rule (``may_pay_payment``) first."""
-    for line in lines:
-        may_pay_payment(by, line).enforce()
-    groups: dict[tuple, list[Disbursement]] = defaultdict(list)
-    for line in lines:
-        groups[line.fund_id, line.purpose].append(line)
-    for (_fund_id, purpose), group in sorted(groups.items()):
-        fund = group[0].fund
-        total = sum((line.amount for line in group), ZERO)
-        payment = ledger_post(
-            kind=TransactionKind.PAYMENT,
-            fund=fund,
-            by=by,
-            memo=_("Signed roster: %(count)s payments in cash") % {"count": len(group)},
-            lines=[
-                Line(account_for(fund, AccountKind.RESERVED), -total),
-                Line(account_for(fund, AccountKind.PAID_OUT, purpose=purpose), total),
-            ],
-        )
-        Disbursement.objects.filter(pk__in=[line.pk for line in group]).update(
-            status=Status.PAID, payment=payment, paid_by=by, paid_at=now, method=PaymentMethod.CASH
-        )
-        for line in group:
-            line.status, line.payment, line.paid_by, line.paid_at, line.method = (
-                Status.PAID, payment, by, now, PaymentMethod.CASH,
-            )  # fmt: skip
 
 
 def roster_teams_sign(

@@ -35,7 +35,7 @@ from funds.models import (
 )
 from funds.rules import file_not_on_record, household_of
 from hardship.models import HardshipFile
-from hardship.pipeline import entry_hold, pipeline_settings_for
+from hardship.pipeline import UnitPipeline, entry_hold, pipeline_settings_for
 from people.access import has_any_role, is_in_branch, may_act_as, scope_to_user
 from people.models import Role, UnionUnit, User
 from visits.campaigns import campaigns_for_user
@@ -518,9 +518,12 @@ def may_cancel_payment(user: User, disbursement: Disbursement) -> Decision:
     return bank_hold(disbursement)
 
 
-def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
+def may_pay_payment(
+    user: User, disbursement: Disbursement, *, pipeline: UnitPipeline | None = None
+) -> Decision:
     """Record an approved payment as paid; a schooling grant only once its public notice
-    passed without objection, where the paying unit asks for one."""
+    passed without objection, where the paying unit asks for one (``pipeline``: the paying
+    unit's settings, when the caller has read them already)."""
     if not (decision := may_act_as(user, *MONEY_IN)):
         return decision
     if not is_in_branch(user, disbursement.unit):
@@ -529,7 +532,7 @@ def may_pay_payment(user: User, disbursement: Disbursement) -> Decision:
         return decision
     if not (decision := bank_hold(disbursement)):
         return decision
-    return grant_notice_passed(disbursement)
+    return grant_notice_passed(disbursement, pipeline=pipeline)
 
 
 def bank_hold(disbursement: Disbursement) -> Decision:
@@ -557,11 +560,13 @@ def bank_held_annotation() -> Exists:
     )
 
 
-def grant_notice_passed(disbursement: Disbursement) -> Decision:
+def grant_notice_passed(
+    disbursement: Disbursement, *, pipeline: UnitPipeline | None = None
+) -> Decision:
     """Whether a schooling grant's public notice lets it be paid (other payments: always)."""
     if disbursement.purpose != Purpose.SCHOOLING:
         return ALLOWED
-    if not pipeline_settings_for(disbursement.unit).notice_for_grants:
+    if not (pipeline or pipeline_settings_for(disbursement.unit)).notice_for_grants:
         return ALLOWED
     hold = entry_hold(disbursement.notice_entry)
     return refuse(hold) if hold else ALLOWED

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +42,7 @@ from funds.models import (
 )
 from funds.rules import PaymentProposal, payment_rules_check, rules_blocking
 from funds.selectors import (
+    bank_held_annotation,
     fund_in_use,
     may_allocate_down,
     may_approve_payment,
@@ -57,6 +58,7 @@ from funds.selectors import (
     may_split_budget,
 )
 from hardship.models import HardshipFile, HouseholdMember
+from hardship.pipeline import pipeline_settings_for
 from people.access import is_in_branch
 from people.models import UnionUnit, User
 from visits.models import Campaign, Visit
@@ -617,6 +619,89 @@ def disbursement_pay(
             update_fields=["status", "payment", "paid_by", "paid_at", "method", "bank_reference"]
         )
     return disbursement
+
+
+def _bulk_payment_memo(method: str, count: int) -> str:
+    if method == PaymentMethod.BANK:
+        return _("Bank result file: %(count)s payments by transfer") % {"count": count}
+    return _("Signed roster: %(count)s payments in cash") % {"count": count}
+
+
+# What paying a set of payments reads of each (``disbursements_pay``).
+PAY_COLUMNS = (
+    "unit", "fund", "campaign", "notice_entry", "purpose", "amount", "status", "signed_at",
+)  # fmt: skip
+
+
+def disbursements_locked(ids, *, file_names: bool = False) -> list[Disbursement]:
+    """The payments ``ids`` locked, in id order (two people paying the same ones queue, not
+    deadlock), with what ``disbursements_pay`` reads: their ``PAY_COLUMNS``, ``bank_held``,
+    their units and campaigns (one query each, not a row of each for every payment), and
+    their households' names when ``file_names``. A province's roster or result file is
+    thousands of payments: whole rows of the household and the units made most of its time.
+    """
+    payments = Disbursement.objects.select_for_update(of=("self",))
+    if file_names:
+        payments = payments.select_related("file").only(*PAY_COLUMNS, "file__name")
+    else:
+        payments = payments.only(*PAY_COLUMNS)
+    locked = list(
+        payments.filter(pk__in=ids).annotate(bank_held=bank_held_annotation()).order_by("pk")
+    )
+    units = UnionUnit.objects.in_bulk({payment.unit_id for payment in locked})
+    campaigns = Campaign.objects.in_bulk({payment.campaign_id for payment in locked} - {None})
+    for payment in locked:
+        payment.unit, payment.campaign = units[payment.unit_id], campaigns.get(payment.campaign_id)
+    return locked
+
+
+def disbursements_pay(
+    *, disbursements: list[Disbursement], by: User, method: str, now, also: dict | None = None
+) -> None:
+    """Record approved ``disbursements`` as paid by ``method``, set-wise: a roster's sheets or
+    a bank's result file of any size is a fixed number of statements.
+
+    The caller holds them locked in its transaction (``disbursements_locked``). Each is
+    held to the rule for one payment (``may_pay_payment``) first, the paying unit's pipeline
+    settings read once per unit; one refusal refuses them all. Side effects: one payment
+    transaction (reserved → paid out) per fund and purpose, and one UPDATE per group making
+    its payments paid, with the fields of ``also`` (values or expressions); the objects
+    updated to match (but for expressions).
+    """
+    also = also or {}
+    schooling = [d for d in disbursements if d.purpose == Purpose.SCHOOLING]
+    # A schooling grant's notice, its entry and objections: three queries for any number.
+    prefetch_related_objects(schooling, "notice_entry__notice", "notice_entry__objections")
+    units = {d.unit_id: d.unit for d in schooling}
+    pipelines = {pk: pipeline_settings_for(unit) for pk, unit in units.items()}
+    for disbursement in disbursements:
+        may_pay_payment(by, disbursement, pipeline=pipelines.get(disbursement.unit_id)).enforce()
+    groups: dict[tuple, list[Disbursement]] = {}
+    for disbursement in disbursements:
+        groups.setdefault((disbursement.fund_id, disbursement.purpose), []).append(disbursement)
+    funds = Fund.objects.in_bulk({fund_id for fund_id, _purpose in groups})
+    for (fund_id, purpose), group in sorted(groups.items()):
+        fund = funds[fund_id]
+        total = sum((d.amount for d in group), Decimal(0))
+        payment = ledger_post(
+            kind=TransactionKind.PAYMENT,
+            fund=fund,
+            by=by,
+            memo=_bulk_payment_memo(method, len(group)),
+            lines=[
+                Line(account_for(fund, AccountKind.RESERVED), -total),
+                Line(account_for(fund, AccountKind.PAID_OUT, purpose=purpose), total),
+            ],
+        )
+        fields = {
+            "status": Status.PAID, "payment": payment, "paid_by": by, "paid_at": now,
+            "method": method, **also,
+        }  # fmt: skip
+        Disbursement.objects.filter(pk__in=[d.pk for d in group]).update(**fields)
+        plain = {k: v for k, v in fields.items() if not hasattr(v, "resolve_expression")}
+        for disbursement in group:
+            for name, value in plain.items():
+                setattr(disbursement, name, value)
 
 
 def _student_id_hash(student: HouseholdMember | None) -> str:

@@ -41,13 +41,32 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from common.statistics import statistics_refresh_if_stale
+from funds.models import Disbursement, Entry
 from hardship.models import HardshipFile
 from people.models import UnionUnit
 from reports.measures import CHILD_MEASURES, MEASURES, Measure
 from reports.models import AS_AT_REFRESH, BranchLink, BranchTally, TallyRefresh
 from reports.periods import month_number
+from visits.models import Campaign, FollowUp, HelpService, Visit, VisitListRow
 
 logger = logging.getLogger(__name__)
+
+# The tables the measures read: their statistics are brought up to date first when stale.
+MEASURE_READS = [
+    model._meta.db_table
+    for model in (
+        HardshipFile,
+        UnionUnit,
+        Visit,
+        HelpService,
+        Campaign,
+        VisitListRow,
+        FollowUp,
+        Entry,
+        Disbursement,
+    )
+]
 
 # How many years before the current one are kept precomputed (a yearly report
 # compared with the year before needs two whole years and this one).
@@ -176,11 +195,17 @@ def refresh_tallies(
     serialised by a lock; with ``wait=False`` a refresh finding another one
     running does nothing and returns None (the frequent refresh: if one ever
     takes longer than its interval, they must not queue up behind each other).
+    First the tables the measures read that changed in bulk since their last ANALYZE are
+    analyzed (``statistics_refresh_if_stale``).
     """
     today = today or timezone.localdate()
     months = sorted(set(months if months is not None else recent_months(today)))
     started = time.perf_counter()
     rows = 0
+    # A campaign's payments or a county's households written a minute ago must not look like
+    # a few to the measures' queries; outside the transaction, so no ANALYZE's lock is held
+    # for the whole refresh.
+    statistics_refresh_if_stale(tables=MEASURE_READS)
     with transaction.atomic():
         if not _one_refresh_at_a_time(wait=wait):
             logger.info("figures not refreshed: another refresh is running")

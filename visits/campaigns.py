@@ -32,17 +32,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from common.errors import RuleBroken
-from common.statistics import statistics_refresh_after_bulk_write
+from common.statistics import statistics_refresh_after_bulk_write, statistics_refresh_if_stale
 from documents.models import GeneratedDocument
 from documents.services import BackLink, JobContext, back_link, document_request, producer
 from hardship.choices import Category
+from hardship.models import HardshipFile, HouseholdMember
 from people.access import scope_to_user, units_visible_to
 from people.models import UnionUnit, User
 from visits.choices import VisitListStatus
 from visits.models import (
+    Cadre,
     Campaign,
     CampaignAidStandard,
     CampaignCorrection,
+    Pairing,
     Visit,
     VisitList,
     VisitListRow,
@@ -270,12 +273,31 @@ def campaign_back_link(*, campaign_id: int, unit_id: int, user: User) -> BackLin
     return BackLink(url, _("Back to the campaign"))
 
 
+# The tables a build reads: their statistics are brought up to date first when stale.
+BUILD_READS = [
+    model._meta.db_table
+    for model in (
+        HardshipFile,
+        HouseholdMember,
+        UnionUnit,
+        Pairing,
+        Cadre,
+        Visit,
+        VisitList,
+        VisitListRow,
+    )
+]
+
+
 def visit_lists_build(*, campaign: Campaign, unit: UnionUnit, progress=None) -> int:
     """Build the lists of ``unit``'s branch for ``campaign``; returns the households listed.
 
     Idempotent and restartable (see the module docstring). Side effects:
-    VisitList rows per unit holding target households, their rows, counts.
+    VisitList rows per unit holding target households, their rows, counts; an ANALYZE of
+    the tables it reads that changed in bulk since their last one, and of the rows it wrote.
     """
+    # Households imported or loaded in bulk a minute ago must not look like a few.
+    statistics_refresh_if_stale(tables=BUILD_READS)
     rule = TargetRule.from_json(campaign.target_rule)
     targets = target_files(rule=rule, branch_path=unit.path)
     holding_units = list(targets.order_by().values_list("unit_id", flat=True).distinct())

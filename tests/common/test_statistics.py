@@ -1,8 +1,14 @@
-"""A bulk write refreshes the planner's statistics of its table before the job reads it back."""
+"""A bulk write refreshes the planner's statistics of its table before the job reads it back;
+a bulk job refreshes those of the tables it reads that changed in bulk since their last ANALYZE."""
 
+import pytest
 from django.db import connection
 
-from common.statistics import BULK_WRITE_ROWS, statistics_refresh_after_bulk_write
+from common.statistics import (
+    BULK_WRITE_ROWS,
+    statistics_refresh_after_bulk_write,
+    statistics_refresh_if_stale,
+)
 
 
 def _table_with_rows(rows: int) -> None:
@@ -30,3 +36,30 @@ def test_a_small_write_leaves_the_statistics_alone(db):
 
     assert not statistics_refresh_after_bulk_write(table="bulk_written", rows=BULK_WRITE_ROWS - 1)
     assert _rows_the_planner_believes() <= 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_loaded_in_bulk_since_its_last_analyze_is_analyzed_before_a_job_plans_on_it():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE bulk_written (n integer)")
+        cursor.execute("ANALYZE bulk_written")  # the statistics of an empty table
+        cursor.execute("INSERT INTO bulk_written SELECT generate_series(1, 5000)")
+        # The row counts reach the statistics views once this backend reports them.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+
+    assert statistics_refresh_if_stale(tables=["bulk_written"]) == ["bulk_written"]
+    assert _rows_the_planner_believes() == 5000
+    assert statistics_refresh_if_stale(tables=["bulk_written"]) == []  # up to date now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_barely_changed_since_its_last_analyze_is_left_alone():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE bulk_written (n integer)")
+        cursor.execute("INSERT INTO bulk_written SELECT generate_series(1, 5000)")
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("ANALYZE bulk_written")
+        cursor.execute("INSERT INTO bulk_written SELECT generate_series(1, 10)")
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+
+    assert statistics_refresh_if_stale(tables=["bulk_written"]) == []

@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -269,6 +271,41 @@ def test_the_result_file_pays_and_fails_lines_and_the_ledger_balances(
         Decimal("1000"),
     )
     assert figures.agrees
+
+
+def test_a_result_file_is_applied_in_the_same_queries_whatever_its_length(
+    tree, community, winter, funded, caseworker, approver
+):
+    """Set-wise: one payment transaction per file, each payment with its own bank reference,
+    and as many queries for four lines as for two."""
+    batch, files = approved_batch(
+        tree, community, winter, funded, caseworker, approver, ["relative"] * 8
+    )
+    for number, file in enumerate(files):
+        with_account(file, f"62170000000000{number:02d}")
+    bank_run_make(batch=batch, by=caseworker, reason="代发")
+    lines = [line_of(file) for file in files]
+
+    def applied(rows) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            bank_results_import(batch=batch, by=caseworker, upload=csv_upload(rows))
+        return len(queries)
+
+    # The first opens the fund's account of money paid out for the purpose.
+    applied([paid(lines[0], "BK-0"), failed(lines[1])])
+    short = applied([paid(lines[2], "BK-2"), failed(lines[3])])
+    long = applied([paid(lines[n], f"BK-{n}") for n in (4, 5, 6)] + [failed(lines[7])])
+
+    assert short == long
+    payments = Disbursement.objects.filter(batch=batch, status=DisbursementStatus.PAID)
+    assert sorted(payments.values_list("bank_reference", flat=True)) == [
+        "BK-0", "BK-2", "BK-4", "BK-5", "BK-6",
+    ]  # fmt: skip
+    assert set(payments.values_list("method", flat=True)) == {PaymentMethod.BANK}
+    assert LedgerTransaction.objects.filter(kind="payment").count() == 3  # one a file
+    assert ledger_problems() == []
+    assert fund_balance(funded).reserved == Decimal("2400")  # the three failed lines
+    assert bank_reconciliation(batch).agrees
 
 
 def test_a_csv_result_file_in_gbk_is_read(paid_by_bank, caseworker):

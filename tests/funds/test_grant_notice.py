@@ -7,13 +7,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from common.errors import RuleBroken
 from funds.choices import DisbursementStatus, PaymentMethod, Purpose
-from funds.models import SchoolingStandard
+from funds.models import Disbursement, SchoolingStandard
 from funds.notices import grant_notice_start
+from funds.rosters import roster_lines_sign, roster_scan_upload
 from funds.selectors import may_pay_payment
 from funds.services import disbursement_approve, disbursement_pay
 from hardship.choices import SchoolStage
@@ -21,6 +24,7 @@ from hardship.models import HouseholdMember, Objection, PipelineSettings, Public
 from hardship.notices import objection_decide, objection_record
 from tests.factories import make_id_number
 from tests.funds.test_disbursements import propose, student_household
+from tests.funds.test_rosters import scan
 
 WHERE = "武汉市总工会帮扶中心，电话 027-85551234"
 
@@ -149,3 +153,52 @@ def test_the_grant_notice_page_is_closed_to_a_viewer_and_anonymous(tree, client)
     assert client.get(reverse("funds:grant_notice_new")).status_code == 404
     client.logout()
     assert client.get(reverse("funds:grant_notice_new")).status_code == 302
+
+
+def approved_grants(count, *, start, tree, funded, winter, caseworker, approver):
+    """``count`` approved schooling grants whose one public notice has closed clean."""
+    grants = []
+    for number in range(start, start + count):
+        file = student_household(
+            caseworker, tree.jiangan, name=f"学生户{number}",
+            id_number=make_id_number(birth="20070301", sequence=601 + 2 * number),
+            sequence=801 + 2 * number,
+        )  # fmt: skip
+        grant = propose(
+            caseworker, file, funded, "5000", purpose=Purpose.SCHOOLING, campaign=winter,
+            student=HouseholdMember.objects.get(file=file),
+        )  # fmt: skip
+        grants.append(disbursement_approve(disbursement=grant, by=approver))
+    notice = grant_notice_start(
+        by=caseworker, unit=caseworker.unit, grants=grants, starts_on=timezone.localdate(),
+        working_days=5, where_to_object=WHERE,
+    )  # fmt: skip
+    close(notice)
+    return [Disbursement.objects.get(pk=grant.pk) for grant in grants]
+
+
+def test_a_roster_sheet_of_grants_is_paid_in_the_same_queries_for_one_grant_and_three(
+    tree, funded, winter, caseworker, approver, settings, tmp_path
+):
+    """The paying unit's notice settings and each grant's notice are read set-wise, not line
+    by line."""
+    settings.MEDIA_ROOT = tmp_path
+    SchoolingStandard.objects.create(
+        campaign=winter, school_stage=SchoolStage.UNIVERSITY, amount=Decimal("5000")
+    )
+    made = {"tree": tree, "funded": funded, "winter": winter, "caseworker": caseworker,
+            "approver": approver}  # fmt: skip
+    first, one, three = (
+        approved_grants(count, start=start, **made) for count, start in ((1, 0), (1, 1), (3, 2))
+    )
+    roster_scan_upload(campaign=winter, unit=first[0].unit, by=caseworker, upload=scan())
+
+    def signed(grants) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            roster_lines_sign(disbursements=grants, by=caseworker)
+        return len(queries)
+
+    signed(first)  # opens the fund's account of schooling grants paid out
+
+    assert signed(one) == signed(three)
+    assert set(Disbursement.objects.values_list("status", flat=True)) == {DisbursementStatus.PAID}
