@@ -8,6 +8,7 @@ character computed over the first seventeen (``X`` standing for 10).
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -87,18 +88,22 @@ def parse_id_number(value: str) -> IdNumber:
         number=number,
         birth_date=birth_date,
         gender="M" if int(number[16]) % 2 else "F",
-        region_known=_region_known(number),
+        region_known=_region_known(number[:6], birth_date.year),
     )
 
 
-def _region_known(number: str) -> bool:
-    if number.startswith(RESIDENCE_PERMIT_PREFIXES):
+@lru_cache(maxsize=8192)
+def _region_known(region: str, year: int) -> bool:
+    # Cached: the table lookup costs more than the rest of the parse, and a county's
+    # spreadsheet repeats a few regions and birth years thousands of times.
+    if region.startswith(RESIDENCE_PERMIT_PREFIXES):
         return True
     from stdnum.cn import ric
 
     try:
-        # The table knows which codes were in use in which years, hence the whole number.
-        ric.get_birth_place(number)
+        # The table knows which codes were in use in which years: a number of that region
+        # born that year (any day of it, check digit aside) says so.
+        ric.get_birth_place(f"{region}{year:04d}0101000X")
     except Exception:
         return False
     return True
