@@ -8,7 +8,7 @@ ValidationError whose message a person can act on) or ``PermissionDenied``.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
@@ -253,6 +253,27 @@ def _household_id_numbers(worker_id: IdNumber, members: list["MemberInput"]) -> 
     return [worker_id.number, *(m.id_number for m in members if m.id_number)]
 
 
+def repeated_id_numbers(households: list[list[str]]) -> list[tuple[int, int, int, int]]:
+    """Every later listing of an ID number among ``households``, each given as its numbers in
+    order (the worker's first, then each member's, "" for a member without one): the
+    household and position of the repeat, then of the number's first listing.
+
+    One household, one file: the one rule behind refusing a number listed twice in a
+    household, in households opened together, or in an import's spreadsheet.
+    """
+    first: dict[str, tuple[int, int]] = {}
+    repeats = []
+    for household, numbers in enumerate(households):
+        for position, number in enumerate(numbers):
+            if not number:
+                continue
+            if number in first:
+                repeats.append((household, position, *first[number]))
+            else:
+                first[number] = (household, position)
+    return repeats
+
+
 def _check_identity_numbers(
     *,
     worker_id: IdNumber,
@@ -270,17 +291,13 @@ def _check_identity_numbers(
             id_numbers=_household_id_numbers(worker_id, members), exclude_file_id=exclude_file_id
         )
     errors: dict[str, list] = {}
-    seen = {worker_id.number: _("the worker")}
-    for index, member in enumerate(members):
-        if not member.id_number:
-            continue
-        if member.id_number in seen:
-            errors.setdefault(f"members-{index}-id_number", []).append(
-                _("This ID number is already listed in this household (%(who)s).")
-                % {"who": seen[member.id_number]}
-            )
-        seen[member.id_number] = member.name
-    for number in seen:
+    numbers = [worker_id.number, *(member.id_number for member in members)]
+    for _household, position, _first, first_position in repeated_id_numbers([numbers]):
+        who = _("the worker") if first_position == 0 else members[first_position - 1].name
+        errors.setdefault(f"members-{position - 1}-id_number", []).append(
+            _("This ID number is already listed in this household (%(who)s).") % {"who": who}
+        )
+    for number in dict.fromkeys(number for number in numbers if number):
         holder = holders.get(number)
         if holder is not None:
             field_name = (
@@ -426,7 +443,10 @@ def _year() -> int:
 
 
 def _proposal_for(
-    values: dict, secondary_causes, standards: list[MinimumLivingStandard] | None = None
+    values: dict,
+    secondary_causes,
+    standards: list[MinimumLivingStandard] | None = None,
+    year: int | None = None,
 ) -> CategoryProposal:
     causes = [values["main_cause"], *secondary_causes]
     return category_propose(
@@ -438,7 +458,7 @@ def _proposal_for(
         division_code=values["division_code"],
         hukou_type=values["hukou_type"],
         sudden_cause=any(cause.is_sudden for cause in causes),
-        year=_year(),
+        year=year or _year(),
         standards=standards,
     )
 
@@ -464,7 +484,8 @@ class HouseholdInput:
 
 @dataclass
 class FileOpening:
-    """A household that passed every rule of opening a file: its rows, built but not saved."""
+    """A household that passed every rule of opening a file: its rows, built but not saved
+    (the file's number and search keys are given it as it is written)."""
 
     file: HardshipFile
     secondary_causes: list[HardshipCause]
@@ -566,25 +587,31 @@ def _files_open(
         openings, refusals = hardship_files_check(by=by, unit=unit, households=households)
         if refusals:
             raise FilesRefused(refusals)
-        files = [opening.file for opening in openings if opening is not None]
+        opened = [opening for opening in openings if opening is not None]  # none was refused
+        files = [opening.file for opening in opened]
+        if not files:
+            return []
         if validate_constraints:
             # A query per constraint and file: worth it for one file, whose figure out of range
             # is then refused beside its field. A set relies on the database's own CHECK
             # constraints (the import checks those ranges cell by cell first).
             for file in files:
                 file.validate_constraints()
-        if numbers is None:
-            year = _year()
-            numbers = file_numbers_reserve(year=year, count=len(files))
         year = year or _year()
+        if numbers is None:
+            numbers = file_numbers_reserve(year=year, count=len(files))
         for file, number in zip(files, numbers, strict=True):
             file.file_number = _format_file_number(unit=unit, year=year, number=number)
+            # Derived, not checked: worked out only for files about to be written.
+            file.search_keys = " ".join(pinyin_keys(file.name))
         through = HardshipFile.secondary_causes.through
         field = HardshipFile._meta.get_field("secondary_causes")
         own, cause = field.m2m_field_name(), field.m2m_reverse_field_name()
+        # Nothing here reads the tables it has just written (the foreign keys, checked at commit,
+        # probe primary keys), so their planner statistics may lag behind these rows harmlessly.
         with history_context(by):
-            for start in range(0, len(openings), OPENING_CHUNK):
-                chunk = [o for o in openings[start : start + OPENING_CHUNK] if o is not None]
+            for start in range(0, len(opened), OPENING_CHUNK):
+                chunk = opened[start : start + OPENING_CHUNK]
                 HardshipFile.objects.bulk_create([o.file for o in chunk])
                 through.objects.bulk_create(
                     through(**{f"{own}_id": o.file.pk, f"{cause}_id": c.pk})
@@ -607,8 +634,8 @@ def hardship_files_check(
     """Check ``households`` as opening their files requires, all at once, writing nothing.
 
     The rules of opening a file: the worker's ID number well formed (check digit included),
-    causes, no ID number twice in the household nor on an active file anywhere in the
-    country, no file of the worker's out of hardship (it is reopened instead), the category
+    causes, no ID number twice in the household, in two households of the set, or on an
+    active file anywhere in the country, no file of the worker's out of hardship (it is reopened instead), the category
     against the calculator's proposal, the model's own field checks. The database is asked
     the same few queries per thousand households whatever their number (the numbers'
     active and exited files nationwide, the living standards), never one per household.
@@ -621,22 +648,28 @@ def hardship_files_check(
     require_in_branch(by, unit)
     refusals: dict[int, ValidationError] = {}
     worker_ids: dict[int, IdNumber] = {}
+    now = timezone.now()
+    today = timezone.localdate(now)
     for index, household in enumerate(households):
         try:
-            worker_ids[index] = parse_id_number(household.id_number)
+            worker_ids[index] = parse_id_number(household.id_number, today=today)
         except ValidationError as error:
             refusals[index] = error
-    numbers = {
-        number
-        for index, worker_id in worker_ids.items()
-        for number in _household_id_numbers(worker_id, households[index].members)
-    }
+    listed = [
+        [worker_ids[index].number, *(m.id_number for m in household.members)]
+        if index in worker_ids
+        else []
+        for index, household in enumerate(households)
+    ]
+    for index, refusal in _repeated_across_households(listed).items():
+        refusals[index] = refusal
+        del worker_ids[index]
+    numbers = {number for household in listed for number in household if number}
     holders = active_files_holding_ids(id_numbers=numbers)
     exited = exited_files_of_workers(id_numbers=[w.number for w in worker_ids.values()])
     standards = minimum_living_standards_for(
-        division_codes={h.values.get("division_code") or "" for h in households}, year=_year()
+        division_codes={h.values.get("division_code") or "" for h in households}, year=today.year
     )
-    now = timezone.now()
     openings: list[FileOpening | None] = [None] * len(households)
     for index, worker_id in worker_ids.items():
         household = households[index]
@@ -650,10 +683,26 @@ def hardship_files_check(
                 exited=exited,
                 standards=standards,
                 now=now,
+                year=today.year,
             )
         except ValidationError as error:
             refusals[index] = error
     return openings, dict(sorted(refusals.items()))
+
+
+def _repeated_across_households(listed: list[list[str]]) -> dict[int, RuleBroken]:
+    """The refusal of each household listing an ID number that an earlier one of the set lists
+    (a repeat within one household is ``_check_identity_numbers``')."""
+    errors: dict[int, dict[str, list]] = {}
+    for index, position, first, _position in repeated_id_numbers(listed):
+        if index != first:
+            field_name = "id_number" if position == 0 else f"members-{position - 1}-id_number"
+            errors.setdefault(index, {}).setdefault(field_name, []).append(
+                _(
+                    "This ID number is also in another household opened at the same time. One household has one file."
+                )
+            )
+    return {index: RuleBroken(fields) for index, fields in errors.items()}
 
 
 def _file_opening(
@@ -665,7 +714,8 @@ def _file_opening(
     holders: dict[str, HardshipFile],
     exited: dict[str, HardshipFile],
     standards: list[MinimumLivingStandard],
-    now,
+    now: datetime,
+    year: int,
 ) -> FileOpening:
     """One household through the rules of opening its file, its rows built but not saved.
 
@@ -677,7 +727,7 @@ def _file_opening(
         worker_id=worker_id, members=household.members, exclude_file_id=None, holders=holders
     )
     _check_not_exited(worker_id=worker_id, by=by, exited_files=exited)
-    proposal = _proposal_for(values, secondary_causes, standards)
+    proposal = _proposal_for(values, secondary_causes, standards, year=year)
     _validate_category_choice(
         proposal=proposal,
         category=household.category,
@@ -697,7 +747,6 @@ def _file_opening(
         entered_by=by,
         updated_by=by,
         content_changed_at=now,
-        search_keys=" ".join(pinyin_keys(values["name"])),
         **{name: values[name] for name in FILE_INPUT_FIELDS if name in values},
     )
     file.full_clean(exclude=FILE_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)

@@ -48,6 +48,7 @@ from hardship.services import (
     MemberInput,
     _check_causes,
     hardship_files_check,
+    repeated_id_numbers,
 )
 from people.models import UnionUnit, User
 
@@ -300,6 +301,7 @@ class RowChecker:
         self.by = by
         self.lookups = Lookups.build()
         self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
 
     def header(self, key: str) -> str:
         """The spreadsheet's header of a column key; "" for a problem of the row as a whole."""
@@ -319,7 +321,7 @@ class RowChecker:
         if kind == TEXT:
             return cell_text(value)
         if kind == ID_NUMBER:
-            return parse_id_number(_id_text(value))
+            return parse_id_number(_id_text(value), today=self.today)
         if kind == MONEY:
             return _money(value)
         if kind == INTEGER:
@@ -523,25 +525,18 @@ class RowChecker:
         return problems
 
     def check_id_numbers(self, rows: list[RowInput]) -> list[Problem]:
-        """Each ID number once in the sheet (the services check each household against the
-        country's files, and within itself)."""
+        """Each ID number once in the sheet, each repeat named by its row (the services refuse
+        the same, ``repeated_id_numbers``, and check each household against the country's)."""
         problems = []
-        first_row: dict[str, int] = {}
-        for row in rows:
-            seen_here: set[str] = set()
-            for number, key in row.id_numbers:
-                if number in seen_here:
-                    message = _("This ID number is listed twice in this row.")
-                elif number in first_row:
-                    message = _("This ID number is also in row %(row)s.") % {
-                        "row": first_row[number]
-                    }
-                else:
-                    message = None
-                    first_row[number] = row.row
-                seen_here.add(number)
-                if message:
-                    problems.append(self.problem(row, key, message, number))
+        listed = [[number for number, _key in row.id_numbers] for row in rows]
+        for index, position, first, _position in repeated_id_numbers(listed):
+            row = rows[index]
+            number, key = row.id_numbers[position]
+            if number in listed[index][:position]:
+                message = _("This ID number is listed twice in this row.")
+            else:
+                message = _("This ID number is also in row %(row)s.") % {"row": rows[first].row}
+            problems.append(self.problem(row, key, message, number))
         return problems
 
     def problem(self, row: RowInput, key: str, message: str, number: str) -> Problem:
