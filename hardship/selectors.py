@@ -5,9 +5,10 @@ decides both whether a page offers an action and whether its service allows it.
 """
 
 import re
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 
-from django.db.models import ForeignKey, Q, QuerySet
+from django.db.models import F, ForeignKey, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,9 +37,19 @@ def minimum_living_standard_for(*, division_code: str, year: int) -> MinimumLivi
     A 9- or 12-digit township code falls back to its county's six digits, then
     the city's (``4201xx`` → ``420100``) and the province's (``420000``).
     """
-    candidates = standard_division_candidates(division_code)
-    rows = MinimumLivingStandard.objects.filter(division_code__in=candidates, year__lte=year)
-    return most_specific_standard(list(rows), division_code=division_code, year=year)
+    rows = minimum_living_standards_for(division_codes=[division_code], year=year)
+    return most_specific_standard(rows, division_code=division_code, year=year)
+
+
+def minimum_living_standards_for(
+    *, division_codes: Iterable[str], year: int
+) -> list[MinimumLivingStandard]:
+    """Every standard that may apply to any of ``division_codes`` in ``year``, in one query:
+    many households' proposals then pick theirs with ``most_specific_standard``."""
+    candidates = {c for code in division_codes for c in standard_division_candidates(code)}
+    if not candidates:
+        return []
+    return list(MinimumLivingStandard.objects.filter(division_code__in=candidates, year__lte=year))
 
 
 def standard_division_candidates(division_code: str) -> list[str]:
@@ -74,15 +85,39 @@ def active_file_holding_id(
     Deliberately not scoped to the user: one household has one file nationwide.
     Callers may show only the holding unit's name, nothing else of the file.
     """
-    if not id_number:
-        return None
-    hashes = keyed_hashes(id_number)
-    as_worker = HardshipFile.objects.filter(id_hash__in=hashes, status__in=ACTIVE_STATUSES)
-    as_member = HardshipFile.objects.filter(members__id_hash__in=hashes, status__in=ACTIVE_STATUSES)
-    if exclude_file_id is not None:
-        as_worker = as_worker.exclude(pk=exclude_file_id)
-        as_member = as_member.exclude(pk=exclude_file_id)
-    return (as_worker.select_related("unit").first()) or (as_member.select_related("unit").first())
+    holders = active_files_holding_ids(id_numbers=[id_number], exclude_file_id=exclude_file_id)
+    return holders.get(id_number)
+
+
+def active_files_holding_ids(
+    *, id_numbers: Iterable[str], exclude_file_id: int | None = None, chunk: int = 1000
+) -> dict[str, HardshipFile]:
+    """For each of ``id_numbers`` on an active file anywhere in the country, as its worker or
+    as a member, that file (its unit loaded); numbers on none are left out.
+
+    The one rule of "one household, one file" for one number or a whole spreadsheet: two
+    queries per ``chunk`` numbers, whatever their count. A file holding the number as its
+    worker wins over one holding it as a member; among equals, the oldest. Not scoped to the
+    user, as ``active_file_holding_id`` says.
+    """
+    best: dict[str, tuple[tuple[bool, int], HardshipFile]] = {}
+    by_hash = {h: number for number in set(id_numbers) if number for h in keyed_hashes(number)}
+    hashes = sorted(by_hash)
+    for start in range(0, len(hashes), chunk):
+        part = hashes[start : start + chunk]
+        active = HardshipFile.objects.filter(status__in=ACTIVE_STATUSES).select_related("unit")
+        if exclude_file_id is not None:
+            active = active.exclude(pk=exclude_file_id)
+        as_worker = active.filter(id_hash__in=part).annotate(held_hash=F("id_hash"))
+        as_member = active.filter(members__id_hash__in=part).annotate(
+            held_hash=F("members__id_hash")
+        )
+        for is_member, holders in ((False, as_worker), (True, as_member)):
+            for file in holders:
+                number, rank = by_hash[file.held_hash], (is_member, file.pk)
+                if number not in best or rank < best[number][0]:
+                    best[number] = (rank, file)
+    return {number: file for number, (_rank, file) in best.items()}
 
 
 def files_with_same_name_and_birth_date(
@@ -494,14 +529,29 @@ def exited_file_of_worker(*, id_number: str) -> HardshipFile | None:
     Not scoped to the user, like ``active_file_holding_id``: callers show only its unit's name
     outside their branch.
     """
-    if not id_number:
-        return None
-    return (
-        HardshipFile.objects.filter(id_hash__in=keyed_hashes(id_number), status=FileStatus.EXITED)
-        .select_related("unit")
-        .order_by("-ended_on", "-pk")
-        .first()
-    )
+    return exited_files_of_workers(id_numbers=[id_number]).get(id_number)
+
+
+def exited_files_of_workers(
+    *, id_numbers: Iterable[str], chunk: int = 1000
+) -> dict[str, HardshipFile]:
+    """``exited_file_of_worker`` for many ID numbers at once: one query per ``chunk``."""
+    latest: dict[str, HardshipFile] = {}
+    by_hash = {h: number for number in set(id_numbers) if number for h in keyed_hashes(number)}
+    hashes = sorted(by_hash)
+
+    def recency(file: HardshipFile) -> tuple:  # ORDER BY ended_on DESC (nulls first), pk DESC
+        return (file.ended_on is None, file.ended_on or date.min, file.pk)
+
+    for start in range(0, len(hashes), chunk):
+        exited = HardshipFile.objects.filter(
+            id_hash__in=hashes[start : start + chunk], status=FileStatus.EXITED
+        ).select_related("unit")
+        for file in exited:
+            number = by_hash[file.id_hash]
+            if number not in latest or recency(file) > recency(latest[number]):
+                latest[number] = file
+    return latest
 
 
 def may_close_file(user: User, file: HardshipFile) -> Decision:

@@ -6,11 +6,13 @@ ValidationError whose message a person can act on) or ``PermissionDenied``.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -42,10 +44,13 @@ from hardship.models import (
     HouseholdMember,
     IdHolderLookup,
     IdNumberView,
+    MinimumLivingStandard,
 )
 from hardship.selectors import (
     active_file_holding_id,
+    active_files_holding_ids,
     exited_file_of_worker,
+    exited_files_of_workers,
     may_approve_file,
     may_close_file,
     may_decide_change_request,
@@ -60,6 +65,8 @@ from hardship.selectors import (
     may_review_file,
     may_verify_file,
     minimum_living_standard_for,
+    minimum_living_standards_for,
+    most_specific_standard,
 )
 from people.access import is_in_branch, require_in_branch, require_role
 from people.models import Role, UnionUnit, User
@@ -96,6 +103,7 @@ def category_propose(
     hukou_type: str,
     sudden_cause: bool,
     year: int,
+    standards: list[MinimumLivingStandard] | None = None,
 ) -> CategoryProposal:
     """Propose a category from the household's figures, showing each step.
 
@@ -103,7 +111,8 @@ def category_propose(
     the local minimum living standard; 意外致困 (by accident) for a sudden cause
     or when the year's hardship costs exceed 80% of income; 相对困难 (relative)
     when below twice the standard. Deep takes precedence over accident, which
-    takes precedence over relative.
+    takes precedence over relative. ``standards`` (``minimum_living_standards_for``, loaded
+    once for many households) spares the query for the standard.
     """
     rigid = medical_costs + schooling_costs + disaster_costs
     per_capita = ((annual_income - rigid) / MONTHS / max(household_size, 1)).quantize(
@@ -129,7 +138,10 @@ def category_propose(
             "per_capita": per_capita,
         },
     ]
-    standard = minimum_living_standard_for(division_code=division_code, year=year)
+    if standards is None:
+        standard = minimum_living_standard_for(division_code=division_code, year=year)
+    else:
+        standard = most_specific_standard(standards, division_code=division_code, year=year)
     if standard is None:
         steps.append(
             _(
@@ -198,10 +210,10 @@ def _locked(file: HardshipFile) -> HardshipFile:
     )
 
 
-def _record(
+def _transition(
     file: HardshipFile, *, action: str, by: User, from_status: str, reason: str = ""
-) -> None:
-    FileTransition.objects.create(
+) -> FileTransition:
+    return FileTransition(
         file=file,
         action=action,
         from_status=from_status,
@@ -211,9 +223,10 @@ def _record(
     )
 
 
-def _next_file_number(*, unit: UnionUnit, year: int) -> str:
-    (number,) = file_numbers_reserve(year=year, count=1)
-    return _format_file_number(unit=unit, year=year, number=number)
+def _record(
+    file: HardshipFile, *, action: str, by: User, from_status: str, reason: str = ""
+) -> None:
+    _transition(file, action=action, by=by, from_status=from_status, reason=reason).save()
 
 
 def _format_file_number(*, unit: UnionUnit, year: int, number: int) -> str:
@@ -236,23 +249,56 @@ def file_numbers_reserve(*, year: int, count: int) -> range:
     return range(first, first + count)
 
 
+def _household_id_numbers(worker_id: IdNumber, members: list["MemberInput"]) -> list[str]:
+    return [worker_id.number, *(m.id_number for m in members if m.id_number)]
+
+
+def repeated_id_numbers(households: list[list[str]]) -> list[tuple[int, int, int, int]]:
+    """Every later listing of an ID number among ``households``, each given as its numbers in
+    order (the worker's first, then each member's, "" for a member without one): the
+    household and position of the repeat, then of the number's first listing.
+
+    One household, one file: the one rule behind refusing a number listed twice in a
+    household, in households opened together, or in an import's spreadsheet.
+    """
+    first: dict[str, tuple[int, int]] = {}
+    repeats = []
+    for household, numbers in enumerate(households):
+        for position, number in enumerate(numbers):
+            if not number:
+                continue
+            if number in first:
+                repeats.append((household, position, *first[number]))
+            else:
+                first[number] = (household, position)
+    return repeats
+
+
 def _check_identity_numbers(
-    *, worker_id: IdNumber, members: list["MemberInput"], exclude_file_id: int | None
+    *,
+    worker_id: IdNumber,
+    members: list["MemberInput"],
+    exclude_file_id: int | None,
+    holders: dict[str, HardshipFile] | None = None,
 ) -> None:
-    """Refuse an ID number that is on another active file, or listed twice in this household."""
+    """Refuse an ID number that is on another active file, or listed twice in this household.
+
+    ``holders`` (``active_files_holding_ids``), when many households are checked at once, holds
+    the active file of every number among them; otherwise this household's are looked up.
+    """
+    if holders is None:
+        holders = active_files_holding_ids(
+            id_numbers=_household_id_numbers(worker_id, members), exclude_file_id=exclude_file_id
+        )
     errors: dict[str, list] = {}
-    seen = {worker_id.number: _("the worker")}
-    for index, member in enumerate(members):
-        if not member.id_number:
-            continue
-        if member.id_number in seen:
-            errors.setdefault(f"members-{index}-id_number", []).append(
-                _("This ID number is already listed in this household (%(who)s).")
-                % {"who": seen[member.id_number]}
-            )
-        seen[member.id_number] = member.name
-    for number in seen:
-        holder = active_file_holding_id(id_number=number, exclude_file_id=exclude_file_id)
+    numbers = [worker_id.number, *(member.id_number for member in members)]
+    for _household, position, _first, first_position in repeated_id_numbers([numbers]):
+        who = _("the worker") if first_position == 0 else members[first_position - 1].name
+        errors.setdefault(f"members-{position - 1}-id_number", []).append(
+            _("This ID number is already listed in this household (%(who)s).") % {"who": who}
+        )
+    for number in dict.fromkeys(number for number in numbers if number):
+        holder = holders.get(number)
         if holder is not None:
             field_name = (
                 "id_number"
@@ -271,10 +317,16 @@ def _check_identity_numbers(
         raise RuleBroken(errors)
 
 
-def _check_not_exited(*, worker_id: IdNumber, by: User) -> None:
+def _check_not_exited(
+    *, worker_id: IdNumber, by: User, exited_files: dict[str, HardshipFile] | None = None
+) -> None:
     """Refuse a new file for a worker whose household has a file out of hardship: it is
-    reopened (``hardship_file_reopen``), so its history stays with it."""
-    exited = exited_file_of_worker(id_number=worker_id.number)
+    reopened (``hardship_file_reopen``), so its history stays with it. ``exited_files``
+    (``exited_files_of_workers``) when many workers are checked at once."""
+    if exited_files is None:
+        exited = exited_file_of_worker(id_number=worker_id.number)
+    else:
+        exited = exited_files.get(worker_id.number)
     if exited is None:
         return
     if is_in_branch(by, exited.unit):
@@ -353,17 +405,19 @@ def _apply_members(file: HardshipFile, members: list[MemberInput]) -> None:
     ]
     if changing:
         file.members.filter(pk__in=changing).update(id_hash="")
-    keep = set()
     for data in members:
         member = existing.get(data.pk) if data.pk else None
-        member = member or HouseholdMember(file=file)
-        for name in ("relation", "name", "birth_date", "employment", "health", "school_stage",
-                     "school_name", "school_year", "monthly_income", "medical_insurance"):  # fmt: skip
-            setattr(member, name, getattr(data, name))
-        member.id_number = data.id_number
-        member.id_hash = keyed_hash(data.id_number) if data.id_number else ""
-        member.save()
-        keep.add(member.pk)
+        _member_set(member or HouseholdMember(file=file), data).save()
+
+
+def _member_set(member: HouseholdMember, data: MemberInput) -> HouseholdMember:
+    """``member`` given the values of ``data``, its ID number's keyed hash included."""
+    for name in ("relation", "name", "birth_date", "employment", "health", "school_stage",
+                 "school_name", "school_year", "monthly_income", "medical_insurance"):  # fmt: skip
+        setattr(member, name, getattr(data, name))
+    member.id_number = data.id_number
+    member.id_hash = keyed_hash(data.id_number) if data.id_number else ""
+    return member
 
 
 def _validate_category_choice(
@@ -388,7 +442,12 @@ def _year() -> int:
     return timezone.localdate().year
 
 
-def _proposal_for(values: dict, secondary_causes) -> CategoryProposal:
+def _proposal_for(
+    values: dict,
+    secondary_causes,
+    standards: list[MinimumLivingStandard] | None = None,
+    year: int | None = None,
+) -> CategoryProposal:
     causes = [values["main_cause"], *secondary_causes]
     return category_propose(
         annual_income=values["annual_income"],
@@ -399,7 +458,8 @@ def _proposal_for(values: dict, secondary_causes) -> CategoryProposal:
         division_code=values["division_code"],
         hukou_type=values["hukou_type"],
         sudden_cause=any(cause.is_sudden for cause in causes),
-        year=_year(),
+        year=year or _year(),
+        standards=standards,
     )
 
 
@@ -408,6 +468,46 @@ def _check_causes(main_cause: HardshipCause, secondary_causes) -> None:
         raise RuleBroken({"secondary_causes": _("Choose at most three other causes.")})
     if main_cause in secondary_causes:
         raise RuleBroken({"secondary_causes": _("The main cause cannot also be another cause.")})
+
+
+@dataclass
+class HouseholdInput:
+    """One household's application as the services take it: from the form or a spreadsheet row."""
+
+    id_number: str
+    values: dict
+    secondary_causes: list[HardshipCause]
+    members: list[MemberInput]
+    category: str = ""
+    category_override_reason: str = ""
+
+
+@dataclass
+class FileOpening:
+    """A household that passed every rule of opening a file: its rows, built but not saved
+    (the file's number and search keys are given it as it is written)."""
+
+    file: HardshipFile
+    secondary_causes: list[HardshipCause]
+    members: list[HouseholdMember]
+
+
+class FilesRefused(Exception):
+    """Households of a set whose files may not be opened: why, by each one's index in the set."""
+
+    def __init__(self, refusals: dict[int, ValidationError]) -> None:
+        super().__init__(f"{len(refusals)} households refused")
+        self.refusals = refusals
+
+
+# What a new file's full_clean leaves out: what the service sets itself, and the relations to
+# rows it was handed (the unit, the main cause, the people), each of which would cost a query.
+FILE_CLEAN_EXCLUDE = (
+    "id_hash", "file_number", "search_keys", "entered_by", "updated_by", "unit", "main_cause",
+)  # fmt: skip
+# Files written per statement: big enough that a spreadsheet costs a few statements, small
+# enough to keep each statement's parameters and the progress reports reasonable.
+OPENING_CHUNK = 1000
 
 
 def hardship_file_open(
@@ -420,62 +520,238 @@ def hardship_file_open(
     members: list[MemberInput],
     category: str = "",
     category_override_reason: str = "",
-    reserved_number: int | None = None,
-    savepoint: bool = True,
 ) -> HardshipFile:
     """Open a file on an application (申请), for a household no other active file holds.
 
-    ``reserved_number`` comes from ``file_numbers_reserve`` when many files are
-    opened in one long transaction (an import), which also passes
-    ``savepoint=False``: a refused row fails that whole transaction anyway, and
-    thousands of savepoints slow PostgreSQL down.
-
-    Side effects: the file, its members and an "open" transition; history rows.
-    Raises RuleBroken (field errors) or PermissionDenied.
+    The rules and the writes are those of ``hardship_files_open`` for a set of one, so a
+    form and an import open files alike. Side effects: the file, its members and an "open"
+    transition; history rows. Raises RuleBroken (field errors) or PermissionDenied.
     """
-    with transaction.atomic(savepoint=savepoint):
-        require_role(by, Role.CASEWORKER)
-        require_in_branch(by, unit)
-        worker_id = parse_id_number(id_number)
-        _check_causes(values["main_cause"], secondary_causes)
-        _check_identity_numbers(worker_id=worker_id, members=members, exclude_file_id=None)
-        _check_not_exited(worker_id=worker_id, by=by)
-        proposal = _proposal_for(values, secondary_causes)
-        _validate_category_choice(
-            proposal=proposal, category=category, override_reason=category_override_reason
-        )
-        now = timezone.now()
+    household = HouseholdInput(
+        id_number=id_number,
+        values=values,
+        secondary_causes=secondary_causes,
+        members=members,
+        category=category,
+        category_override_reason=category_override_reason,
+    )
+    try:
+        (file,) = _files_open(by=by, unit=unit, households=[household], validate_constraints=True)
+    except FilesRefused as refused:
+        raise refused.refusals[0] from None
+    return file
+
+
+def hardship_files_open(
+    *,
+    by: User,
+    unit: UnionUnit,
+    households: list[HouseholdInput],
+    year: int | None = None,
+    numbers: range | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[HardshipFile]:
+    """Open a file for each of ``households`` at once, in one transaction: all of them or none.
+
+    The rules are ``hardship_files_check``'s; the rows are then written a few statements per
+    thousand files (files, their other causes, members, "open" transitions), and the history
+    triggers record each row as they do for one. ``numbers`` are file numbers of ``year``
+    reserved beforehand (``file_numbers_reserve``, outside a long transaction); without them
+    they are reserved here. ``progress(done, total)`` hears of the files written.
+
+    Side effects: the files, their members and "open" transitions; history rows. Raises
+    FilesRefused (each refused household's errors, by index) or PermissionDenied.
+    """
+    return _files_open(
+        by=by,
+        unit=unit,
+        households=households,
+        year=year,
+        numbers=numbers,
+        progress=progress,
+        validate_constraints=False,
+    )
+
+
+def _files_open(
+    *,
+    by: User,
+    unit: UnionUnit,
+    households: list[HouseholdInput],
+    validate_constraints: bool,
+    year: int | None = None,
+    numbers: range | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[HardshipFile]:
+    with transaction.atomic():
+        openings, refusals = hardship_files_check(by=by, unit=unit, households=households)
+        if refusals:
+            raise FilesRefused(refusals)
+        opened = [opening for opening in openings if opening is not None]  # none was refused
+        files = [opening.file for opening in opened]
+        if not files:
+            return []
+        if validate_constraints:
+            # A query per constraint and file: worth it for one file, whose figure out of range
+            # is then refused beside its field. A set relies on the database's own CHECK
+            # constraints (the import checks those ranges cell by cell first).
+            for file in files:
+                file.validate_constraints()
+        year = year or _year()
+        if numbers is None:
+            numbers = file_numbers_reserve(year=year, count=len(files))
+        for file, number in zip(files, numbers, strict=True):
+            file.file_number = _format_file_number(unit=unit, year=year, number=number)
+            # Derived, not checked: worked out only for files about to be written.
+            file.search_keys = " ".join(pinyin_keys(file.name))
+        through = HardshipFile.secondary_causes.through
+        field = HardshipFile._meta.get_field("secondary_causes")
+        own, cause = field.m2m_field_name(), field.m2m_reverse_field_name()
+        # Nothing here reads the tables it has just written (the foreign keys, checked at commit,
+        # probe primary keys), so their planner statistics may lag behind these rows harmlessly.
         with history_context(by):
-            file = HardshipFile(
+            for start in range(0, len(opened), OPENING_CHUNK):
+                chunk = opened[start : start + OPENING_CHUNK]
+                HardshipFile.objects.bulk_create([o.file for o in chunk])
+                through.objects.bulk_create(
+                    through(**{f"{own}_id": o.file.pk, f"{cause}_id": c.pk})
+                    for o in chunk
+                    for c in o.secondary_causes
+                )
+                HouseholdMember.objects.bulk_create(m for o in chunk for m in o.members)
+                FileTransition.objects.bulk_create(
+                    _transition(o.file, action=FileTransition.Action.OPEN, by=by, from_status="")
+                    for o in chunk
+                )
+                if progress is not None:
+                    progress(start + len(chunk), len(files))
+    return files
+
+
+def hardship_files_check(
+    *, by: User, unit: UnionUnit, households: list[HouseholdInput]
+) -> tuple[list[FileOpening | None], dict[int, ValidationError]]:
+    """Check ``households`` as opening their files requires, all at once, writing nothing.
+
+    The rules of opening a file: the worker's ID number well formed (check digit included),
+    causes, no ID number twice in the household, in two households of the set, or on an
+    active file anywhere in the country, no file of the worker's out of hardship (it is reopened instead), the category
+    against the calculator's proposal, the model's own field checks. The database is asked
+    the same few queries per thousand households whatever their number (the numbers'
+    active and exited files nationwide, the living standards), never one per household.
+
+    Returns each household's opening, built but unsaved (None when refused), and the
+    refusals by index: the ValidationError (RuleBroken) a single opening would raise.
+    Raises PermissionDenied when ``by`` may not open files for ``unit``.
+    """
+    require_role(by, Role.CASEWORKER)
+    require_in_branch(by, unit)
+    refusals: dict[int, ValidationError] = {}
+    worker_ids: dict[int, IdNumber] = {}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    for index, household in enumerate(households):
+        try:
+            worker_ids[index] = parse_id_number(household.id_number, today=today)
+        except ValidationError as error:
+            refusals[index] = error
+    listed = [
+        [worker_ids[index].number, *(m.id_number for m in household.members)]
+        if index in worker_ids
+        else []
+        for index, household in enumerate(households)
+    ]
+    for index, refusal in _repeated_across_households(listed).items():
+        refusals[index] = refusal
+        del worker_ids[index]
+    numbers = {number for household in listed for number in household if number}
+    holders = active_files_holding_ids(id_numbers=numbers)
+    exited = exited_files_of_workers(id_numbers=[w.number for w in worker_ids.values()])
+    standards = minimum_living_standards_for(
+        division_codes={h.values.get("division_code") or "" for h in households}, year=today.year
+    )
+    openings: list[FileOpening | None] = [None] * len(households)
+    for index, worker_id in worker_ids.items():
+        household = households[index]
+        try:
+            openings[index] = _file_opening(
+                by=by,
                 unit=unit,
-                file_number=(
-                    _format_file_number(unit=unit, year=_year(), number=reserved_number)
-                    if reserved_number
-                    else _next_file_number(unit=unit, year=_year())
-                ),
-                status=FileStatus.APPLIED,
-                id_number=worker_id.number,
-                id_hash=keyed_hash(worker_id.number),
-                id_number_masked=worker_id.masked,
-                gender=worker_id.gender,
-                birth_date=worker_id.birth_date,
-                proposed_category=proposal.category,
-                category=category or proposal.category,
-                category_override_reason=category_override_reason.strip(),
-                entered_by=by,
-                updated_by=by,
-                content_changed_at=now,
-                search_keys=" ".join(pinyin_keys(values["name"])),
-                **{name: values[name] for name in FILE_INPUT_FIELDS if name in values},
+                worker_id=worker_id,
+                household=household,
+                holders=holders,
+                exited=exited,
+                standards=standards,
+                now=now,
+                year=today.year,
             )
-            file.full_clean(
-                exclude=["id_hash", "file_number", "search_keys", "entered_by", "updated_by"]
+        except ValidationError as error:
+            refusals[index] = error
+    return openings, dict(sorted(refusals.items()))
+
+
+def _repeated_across_households(listed: list[list[str]]) -> dict[int, RuleBroken]:
+    """The refusal of each household listing an ID number that an earlier one of the set lists
+    (a repeat within one household is ``_check_identity_numbers``')."""
+    errors: dict[int, dict[str, list]] = {}
+    for index, position, first, _position in repeated_id_numbers(listed):
+        if index != first:
+            field_name = "id_number" if position == 0 else f"members-{position - 1}-id_number"
+            errors.setdefault(index, {}).setdefault(field_name, []).append(
+                _(
+                    "This ID number is also in another household opened at the same time. One household has one file."
+                )
             )
-            file.save()
-            file.secondary_causes.set(secondary_causes)
-            _apply_members(file, members)
-            _record(file, action=FileTransition.Action.OPEN, by=by, from_status="")
-        return file
+    return {index: RuleBroken(fields) for index, fields in errors.items()}
+
+
+def _file_opening(
+    *,
+    by: User,
+    unit: UnionUnit,
+    worker_id: IdNumber,
+    household: HouseholdInput,
+    holders: dict[str, HardshipFile],
+    exited: dict[str, HardshipFile],
+    standards: list[MinimumLivingStandard],
+    now: datetime,
+    year: int,
+) -> FileOpening:
+    """One household through the rules of opening its file, its rows built but not saved.
+
+    Raises ValidationError (RuleBroken) saying what a person must change.
+    """
+    values, secondary_causes = household.values, household.secondary_causes
+    _check_causes(values["main_cause"], secondary_causes)
+    _check_identity_numbers(
+        worker_id=worker_id, members=household.members, exclude_file_id=None, holders=holders
+    )
+    _check_not_exited(worker_id=worker_id, by=by, exited_files=exited)
+    proposal = _proposal_for(values, secondary_causes, standards, year=year)
+    _validate_category_choice(
+        proposal=proposal,
+        category=household.category,
+        override_reason=household.category_override_reason,
+    )
+    file = HardshipFile(
+        unit=unit,
+        status=FileStatus.APPLIED,
+        id_number=worker_id.number,
+        id_hash=keyed_hash(worker_id.number),
+        id_number_masked=worker_id.masked,
+        gender=worker_id.gender,
+        birth_date=worker_id.birth_date,
+        proposed_category=proposal.category,
+        category=household.category or proposal.category,
+        category_override_reason=household.category_override_reason.strip(),
+        entered_by=by,
+        updated_by=by,
+        content_changed_at=now,
+        **{name: values[name] for name in FILE_INPUT_FIELDS if name in values},
+    )
+    file.full_clean(exclude=FILE_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
+    members = [_member_set(HouseholdMember(file=file), data) for data in household.members]
+    return FileOpening(file=file, secondary_causes=list(secondary_causes), members=members)
 
 
 # What decides eligibility or money: on a file on record a change to these waits for a

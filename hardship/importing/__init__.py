@@ -1,8 +1,9 @@
 """Import hardship files from the spreadsheets unions keep today (Excel .xlsx).
 
 The steps: upload → match columns → dry run (every row checked, nothing
-written) → the caseworker confirms → import (one transaction, each row through
-``hardship_file_open``, so a failure anywhere writes nothing). The dry run and
+written) → the caseworker confirms → import (one transaction, every row at once
+through ``hardship_files_open``, the form's rules for a whole set, so a failure
+anywhere writes nothing). The dry run and
 the import are jobs of the one job mechanism (documents/services.py): an
 ``ImportBatch`` row carries the import's state and a link to its current job.
 

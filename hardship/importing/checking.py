@@ -1,6 +1,8 @@
-"""Checking an import's rows: each cell read as its column's kind, each row checked as
-``hardship_file_open`` would check it, then ID numbers across the sheet and against every
-active file. The outcome is the rows ready to open and the problems report.
+"""Checking an import's rows: each cell read as its column's kind, each ID number once in the
+sheet, then the rows through the rules of opening a file, the very functions the form's
+service calls (``hardship.services.hardship_files_check``: check digits, one active file per
+household nationwide, causes, category, the model's field checks), for the whole sheet at
+once. The outcome is the rows ready to open and the problems report.
 """
 
 import re
@@ -10,13 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common.crypto import keyed_hashes
 from common.errors import RuleBroken
-from hardship.choices import ACTIVE_STATUSES, FileStatus
+from hardship.choices import FileStatus
 from hardship.identity import mask_id_number, parse_id_number
 from hardship.importing.columns import (
     BOOLEAN,
@@ -42,7 +42,14 @@ from hardship.importing.reading import Sheet, cell_text, is_blank, shown
 from hardship.models import ABSURD_YUAN, NEED_FIELDS, HardshipCause, HardshipFile, HouseholdMember
 
 # The services' own rule checks, reused so an import refuses exactly what a form would.
-from hardship.services import MemberInput, _check_causes
+from hardship.services import (
+    FILE_CLEAN_EXCLUDE,
+    HouseholdInput,
+    MemberInput,
+    _check_causes,
+    hardship_files_check,
+    repeated_id_numbers,
+)
 from people.models import UnionUnit, User
 
 YUAN = Decimal("0.01")
@@ -266,21 +273,12 @@ class Problem:
 
 @dataclass
 class RowInput:
-    """One row, read and checked: the arguments ``hardship_file_open`` takes."""
+    """One row, its cells read and checked: the household ``hardship_files_open`` takes."""
 
     row: int
-    id_number: str
-    values: dict
-    secondary_causes: list[HardshipCause]
-    members: list[MemberInput]
+    household: HouseholdInput
     id_numbers: list[tuple[str, str]] = field(default_factory=list)  # (number, column key)
-
-
-# The fields the services leave out of full_clean; and the two relations the dry run
-# need not look up again for every row (the unit was checked once, causes came from the table).
-FILE_CLEAN_EXCLUDE = [
-    "id_hash", "file_number", "search_keys", "entered_by", "updated_by", "unit", "main_cause",
-]  # fmt: skip
+    member_slots: list[int] = field(default_factory=list)  # each member's slot (成员1…)
 
 
 def error_messages(error: ValidationError) -> dict[str, list[str]]:
@@ -303,6 +301,7 @@ class RowChecker:
         self.by = by
         self.lookups = Lookups.build()
         self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
 
     def header(self, key: str) -> str:
         """The spreadsheet's header of a column key; "" for a problem of the row as a whole."""
@@ -322,7 +321,7 @@ class RowChecker:
         if kind == TEXT:
             return cell_text(value)
         if kind == ID_NUMBER:
-            return parse_id_number(_id_text(value))
+            return parse_id_number(_id_text(value), today=self.today)
         if kind == MONEY:
             return _money(value)
         if kind == INTEGER:
@@ -359,7 +358,7 @@ class RowChecker:
         return values
 
     def check_row(self, number: int, cells: list) -> tuple[RowInput | None, list[Problem]]:
-        """Read one row and check it as ``hardship_file_open`` would, without the database."""
+        """Read one row's cells and check what can be checked without the database."""
         found: list[tuple[str, str]] = []
         worker = self.read(cells, (c for c in COLUMNS if not c.member), found)
         id_number = worker.pop("id_number", None)
@@ -378,21 +377,28 @@ class RowChecker:
             except RuleBroken as error:
                 for message in error_messages(error).get("secondary_causes", error.messages):
                     found.append(("secondary_causes", message))
-        found.extend(self.clean_file(values, id_number, failed={key for key, _m in found}))
-        members, member_ids = [], []
+        failed, before_members = {key for key, _m in found}, len(found)
+        members, member_ids, slots = [], [], []
         for slot in range(1, MEMBER_SLOTS + 1):
             member = self.member(cells, slot, found)
             if member is not None:
                 members.append(member)
+                slots.append(slot)
                 if member.id_number:
                     member_ids.append((member.id_number, f"member{slot}_id_number"))
+        if found:
+            # A row with a bad cell is put through the model's field checks here too, on the
+            # cells that did read, so that its report lists all it has to fix at once. A row
+            # whose cells all read meets the same checks in ``hardship_files_check``.
+            found[before_members:before_members] = self.clean_file(values, id_number, failed)
         name = cell_text(self.cell(cells, "name"))[:50]
         masked = mask_id_number(cell_text(self.cell(cells, "id_number")))
         problems = [Problem(number, self.header(k), m, name, masked) for k, m in found]
         if problems:
             return None, problems
         ids = [(id_number.number, "id_number"), *member_ids]
-        return RowInput(number, id_number.number, values, secondary, members, ids), []
+        household = HouseholdInput(id_number.number, values, secondary, members)
+        return RowInput(number, household, ids, slots), []
 
     def clean_file(self, values: dict, id_number, failed: set[str]) -> list[tuple[str, str]]:
         """The model's own checks (lengths, choices, phone, credit code, division code)."""
@@ -460,10 +466,10 @@ class RowChecker:
             return None
         return MemberInput(id_number=id_number.number if id_number else "", **values)
 
-    def check_sheet(
+    def check_cells(
         self, progress: Callable[[int, int], None] | None = None
     ) -> tuple[list[RowInput], list[Problem]]:
-        """Every row, then the ID numbers across the sheet and against every active file.
+        """Every row's cells, then each ID number once in the sheet; no query.
 
         ``progress(done, total)`` hears of the rows checked every ``PROGRESS_STEP`` rows.
         """
@@ -478,96 +484,64 @@ class RowChecker:
             if progress is not None and done % PROGRESS_STEP == 0:
                 progress(done, total)
         problems.extend(self.check_id_numbers(rows))
+        return self._outcome(rows, problems)
+
+    def check_sheet(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[list[RowInput], list[Problem]]:
+        """The dry run: ``check_cells``, then the rows that passed through the rules of opening
+        their files, all at once, as the import will (``hardship_files_check``).
+
+        Raises PermissionDenied when the uploader may no longer open files for the unit.
+        """
+        rows, problems = self.check_cells(progress)
+        if rows:
+            _openings, refusals = hardship_files_check(
+                by=self.by, unit=self.unit, households=[row.household for row in rows]
+            )
+            problems.extend(self.refusal_problems(rows, refusals))
+        return self._outcome(rows, problems)
+
+    @staticmethod
+    def _outcome(rows: list[RowInput], problems: list[Problem]):
         problems.sort(key=lambda p: p.row)
         bad_rows = {p.row for p in problems}
         return [r for r in rows if r.row not in bad_rows], problems
 
-    def check_id_numbers(self, rows: list[RowInput]) -> list[Problem]:
-        """One household, one file: each ID number once in the sheet, and on no active file."""
+    def refusal_problems(
+        self, rows: list[RowInput], refusals: dict[int, ValidationError]
+    ) -> list[Problem]:
+        """The services' refusals of ``rows`` (by index), each message under its column."""
         problems = []
-        first_row: dict[str, int] = {}
-        occurrences = []
-        for row in rows:
-            seen_here: set[str] = set()
-            for number, key in row.id_numbers:
-                if number in seen_here:
-                    message = _("This ID number is listed twice in this row.")
-                elif number in first_row:
-                    message = _("This ID number is also in row %(row)s.") % {
-                        "row": first_row[number]
-                    }
-                else:
-                    message = None
-                    first_row[number] = row.row
-                seen_here.add(number)
-                if message:
-                    problems.append(self.problem(row, key, message, number))
-                occurrences.append((row, key, number))
-        hashes = {number: keyed_hashes(number) for _r, _k, number in occurrences}
-        holders = active_holders_by_hash({h for each in hashes.values() for h in each})
-        # A household that falls back into hardship is reopened, not entered again
-        # (hardship.services.hardship_file_open refuses it too; here the dry run says so).
-        exited = exited_workers_by_hash(
-            {h for _r, key, number in occurrences if key == "id_number" for h in hashes[number]}
-        )
-        for row, key, number in occurrences:
-            unit_name = next((holders[h] for h in hashes[number] if h in holders), None)
-            if unit_name is not None:
-                message = _(
-                    "This ID number is already on an active hardship file held by %(unit)s. One household has one file: ask that unit to transfer it."
-                ) % {"unit": unit_name}
-                problems.append(self.problem(row, key, message, number))
-            elif key == "id_number":
-                exited_unit = next((exited[h] for h in hashes[number] if h in exited), None)
-                if exited_unit is not None:
-                    message = _(
-                        "This worker's household has a file out of hardship held by %(unit)s. If it is in hardship again, ask that unit to reopen the file (and then to transfer it), so that its history stays with it."
-                    ) % {"unit": exited_unit}
-                    problems.append(self.problem(row, key, message, number))
+        for index, error in refusals.items():
+            row = rows[index]
+            for key, messages in error_messages(error).items():
+                number = row.household.id_number
+                if key.startswith("members-"):  # the services' form prefix: members-0-id_number
+                    _prefix, position, name = key.split("-", 2)
+                    key = f"member{row.member_slots[int(position)]}_{name}"
+                    number = row.household.members[int(position)].id_number or number
+                problems.extend(self.problem(row, key, message, number) for message in messages)
+        return problems
+
+    def check_id_numbers(self, rows: list[RowInput]) -> list[Problem]:
+        """Each ID number once in the sheet, each repeat named by its row (the services refuse
+        the same, ``repeated_id_numbers``, and check each household against the country's)."""
+        problems = []
+        listed = [[number for number, _key in row.id_numbers] for row in rows]
+        for index, position, first, _position in repeated_id_numbers(listed):
+            row = rows[index]
+            number, key = row.id_numbers[position]
+            if number in listed[index][:position]:
+                message = _("This ID number is listed twice in this row.")
+            else:
+                message = _("This ID number is also in row %(row)s.") % {"row": rows[first].row}
+            problems.append(self.problem(row, key, message, number))
         return problems
 
     def problem(self, row: RowInput, key: str, message: str, number: str) -> Problem:
-        return Problem(
-            row.row, self.header(key), message, row.values.get("name", ""), mask_id_number(number)
-        )
-
-
-def active_holders_by_hash(id_hashes: set[str], chunk: int = 1000) -> dict[str, str]:
-    """The name of the unit holding an active file with each ID hash, as worker or member.
-
-    The batched form of ``hardship.selectors.active_file_holding_id``: two
-    queries per thousand numbers instead of two per number. Deliberately not
-    scoped to the user (one household, one file nationwide); only the holding
-    unit's name comes back.
-    """
-    found: dict[str, str] = {}
-    hashes = sorted(id_hashes)
-    for start in range(0, len(hashes), chunk):
-        part = hashes[start : start + chunk]
-        members = HouseholdMember.objects.filter(
-            id_hash__in=part, file__status__in=ACTIVE_STATUSES
-        ).values_list("id_hash", "file__unit__name")
-        workers = HardshipFile.objects.filter(
-            Q(id_hash__in=part), status__in=ACTIVE_STATUSES
-        ).values_list("id_hash", "unit__name")
-        # As the selector does, a file held as the worker wins over one held as a member.
-        found.update(dict(members))
-        found.update(dict(workers))
-    return found
-
-
-def exited_workers_by_hash(id_hashes: set[str], chunk: int = 1000) -> dict[str, str]:
-    """The name of the unit holding a file out of hardship whose worker has each ID hash: the
-    batched form of ``hardship.selectors.exited_file_of_worker``."""
-    found: dict[str, str] = {}
-    hashes = sorted(id_hashes)
-    for start in range(0, len(hashes), chunk):
-        found.update(
-            HardshipFile.objects.filter(
-                id_hash__in=hashes[start : start + chunk], status=FileStatus.EXITED
-            ).values_list("id_hash", "unit__name")
-        )
-    return found
+        name = row.household.values.get("name", "")
+        return Problem(row.row, self.header(key), message, name, mask_id_number(number))
 
 
 def problems_report(problems: list[Problem]) -> tuple[list[dict], int]:

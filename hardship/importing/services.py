@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Greatest
@@ -43,13 +43,10 @@ from documents.services import (
     document_request,
     producer,
 )
-from hardship.identity import mask_id_number
 from hardship.importing.checking import (
-    PROGRESS_STEP,
     Problem,
     RowChecker,
     RowInput,
-    error_messages,
     problems_report,
 )
 from hardship.importing.columns import COLUMNS_BY_KEY, columns_missing, columns_proposed
@@ -61,7 +58,7 @@ from hardship.importing.reading import (
     upload_problem,
 )
 from hardship.models import ImportBatch
-from hardship.services import file_numbers_reserve, hardship_file_open
+from hardship.services import FilesRefused, file_numbers_reserve, hardship_files_open
 from people.access import has_any_role, require_in_branch, require_role, scope_to_user
 from people.models import Role, UnionUnit, User
 
@@ -295,7 +292,10 @@ def import_batch_check(
             return _finish(batch, Status.FAILED, claimed_as=Status.VALIDATING, error=error.message)
         if progress is not None:
             progress(0, len(checker.sheet.rows))
-        rows, problems = checker.check_sheet(progress=progress)
+        try:
+            rows, problems = checker.check_sheet(progress=progress)
+        except PermissionDenied as error:
+            return _finish(batch, Status.FAILED, claimed_as=Status.VALIDATING, error=str(error))
         report, bad_rows = problems_report(problems)
         return _finish(
             batch,
@@ -323,8 +323,9 @@ def import_batch_import(
     caseworker has confirmed a clean dry run, or the batch is being imported
     (the job's worker died) or failed being imported (the job is tried
     again); otherwise does nothing and returns None. Checks the whole sheet
-    again first (another unit may have opened a file since the dry run), then
-    calls ``hardship_file_open`` row by row, which checks each again;
+    again first, its cells, then, inside the transaction, every row at once through
+    ``hardship_files_open`` (the form's rules for the whole set, then the rows written a
+    few statements per thousand): another unit may have opened a file since the dry run.
     ``progress(done, total)`` hears of the rows saved. Side effects: the
     files, their members, "open" transitions and history rows; the batch
     becomes "done" in the same transaction, and its stored spreadsheet is
@@ -343,15 +344,19 @@ def import_batch_import(
     with translation.override(batch.language):
         try:
             checker = _checker_for(batch)
-            rows, problems = checker.check_sheet()
+            rows, problems = checker.check_cells()
             if problems:
                 raise _RowRefused(problems)
             if progress is not None:
                 progress(0, len(rows))
             # Numbers first, in a short transaction of their own, so the counter
             # is not locked for the whole import.
-            numbers = file_numbers_reserve(year=timezone.localdate().year, count=len(rows))
-            if not _open_rows(batch, checker, rows, numbers, job_id=job_id, progress=progress):
+            year = timezone.localdate().year
+            numbers = file_numbers_reserve(year=year, count=len(rows))
+            opened = _open_rows(
+                batch, checker, rows, year, numbers, job_id=job_id, progress=progress
+            )
+            if not opened:
                 return None
         except SpreadsheetProblem as error:
             return _finish(batch, Status.FAILED, claimed_as=Status.IMPORTING, error=error.message)
@@ -375,6 +380,7 @@ def _open_rows(
     batch: ImportBatch,
     checker: RowChecker,
     rows: list[RowInput],
+    year: int,
     numbers: range,
     *,
     job_id: int,
@@ -394,10 +400,17 @@ def _open_rows(
             )
             if locked is None:
                 return False
-            for done, (row, number) in enumerate(zip(rows, numbers, strict=True), start=1):
-                _open_row(batch, checker, row, number)
-                if beside is not None and done % PROGRESS_STEP == 0:
-                    beside(done, len(rows))
+            try:
+                hardship_files_open(
+                    by=batch.created_by,
+                    unit=batch.unit,
+                    households=[row.household for row in rows],
+                    year=year,
+                    numbers=numbers,
+                    progress=beside,
+                )
+            except FilesRefused as refused:
+                raise _RowRefused(checker.refusal_problems(rows, refused.refusals)) from None
             stored = batch.upload.name
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=Status.DONE,
@@ -431,30 +444,6 @@ class _ProgressBeside:
     def close(self) -> None:
         self.thread.submit(connections.close_all)  # the thread's own connection
         self.thread.shutdown(wait=True)
-
-
-def _open_row(batch: ImportBatch, checker: RowChecker, row: RowInput, number: int) -> None:
-    try:
-        hardship_file_open(
-            reserved_number=number,
-            savepoint=False,
-            by=batch.created_by,
-            unit=batch.unit,
-            id_number=row.id_number,
-            values=row.values,
-            secondary_causes=row.secondary_causes,
-            members=row.members,
-        )
-    except ValidationError as error:
-        problems = []
-        for key, messages in error_messages(error).items():
-            if key.startswith("members-"):  # the services' form prefix: members-0-id_number
-                _prefix, index, name = key.split("-", 2)
-                key = f"member{int(index) + 1}_{name}"
-            column = checker.header(key) if key in COLUMNS_BY_KEY else ""
-            name, masked = row.values.get("name", ""), mask_id_number(row.id_number)
-            problems.extend(Problem(row.row, column, m, name, masked) for m in messages)
-        raise _RowRefused(problems) from None
 
 
 def _finish(batch: ImportBatch, status: str, *, claimed_as: str, **fields) -> ImportBatch:

@@ -48,8 +48,8 @@ def test_an_import_killed_half_way_is_redelivered_and_imports_every_row_once(
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **WORKER_ENV,
     }
-    # Lock the last twenty rows' cause: saving row 101 waits for it, with the first
-    # hundred saved inside the import's transaction and their progress reported.
+    # Lock the last twenty rows' cause: the import's commit waits for it (foreign keys are
+    # checked at commit), with every row saved inside its transaction and the progress reported.
     blocker = psycopg.connect(database_url_for_other_processes())
     blocker.execute("SELECT id FROM hardship_hardshipcause WHERE code = 'disaster' FOR UPDATE")
 
@@ -62,9 +62,9 @@ def test_an_import_killed_half_way_is_redelivered_and_imports_every_row_once(
         import_batch_confirm(batch=batch, by=caseworker)
         batch.refresh_from_db()
         wait_for(
-            lambda: GeneratedDocument.objects.filter(pk=batch.job_id, progress_done=100).exists(),
+            lambda: GeneratedDocument.objects.filter(pk=batch.job_id, progress_done=120).exists(),
             timeout=120,
-            what="a hundred rows saved",
+            what="every row saved",
         )
         # Saved, not committed: the progress bar moves while nobody sees a file yet.
         assert HardshipFile.objects.count() == 0
