@@ -277,11 +277,16 @@ def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False)
         # As WeasyPrint compresses its own streams.
         return writer._add_object(obj.flate_encode(level=9))
 
+    compared: dict = {}  # pages share resources, and so do the numbers: compare each pair once
+
+    def same(first, second) -> bool:
+        return same_content(first, second, compared)
+
     for number, (page, overlay) in enumerate(zip(writer.pages, overlays, strict=True), start=1):
         number_resources = overlay["/Resources"]
         resources = page["/Resources"].get_object()
         drawing = overlay.get_contents().get_data()
-        if not _resources_cover(resources, number_resources, same=same_content):
+        if not _resources_cover(resources, number_resources, same=same):
             # A name of its own on every page: pages may share one resources dictionary.
             name = NameObject(f"/WarmthPageNumber{number}")
             form = stream(

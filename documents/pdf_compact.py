@@ -27,10 +27,24 @@ places; tests/documents/test_pdf_compact.py keeps the text and the sizes honest.
 
 import io
 import re
+import sys
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+
+# This module is imported by the renderer (documents/pdf.py) only once it renders, as
+# WeasyPrint is; pypdf comes with it.
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
 
 _install_lock = threading.Lock()
 _installed = False
@@ -249,7 +263,6 @@ def compact_joined_fonts(writer) -> None:
     name printed in bold only, a digit beside a Latin letter): the glyphs kept are those
     the pages' text shows, read from the pages, whenever the pages can be read so.
     """
-    from pypdf.generic import DictionaryObject, NameObject
 
     widths: dict[int, set[int]] = defaultdict(set)
     cid_fonts: dict[int, list] = defaultdict(list)
@@ -284,7 +297,6 @@ def compact_joined_fonts(writer) -> None:
 
 def _widths_of(widths, glyph_ids: set[int]):
     """A CIDFont's ``W`` array with only ``glyph_ids``, written as WeasyPrint writes one."""
-    from pypdf.generic import ArrayObject, NumberObject
 
     kept: dict[int, object] = {}
     items = list(widths)
@@ -297,13 +309,13 @@ def _widths_of(widths, glyph_ids: set[int]):
         else:
             kept.update(dict.fromkeys(range(first, int(following) + 1), items[index + 2]))
             index += 3
-    array = ArrayObject()
+    written = ArrayObject()
     for glyph in sorted(set(kept) & glyph_ids):
         if glyph - 1 not in glyph_ids or glyph - 1 not in kept:
-            array.append(NumberObject(glyph))
-            array.append(ArrayObject())
-        array[-1].append(kept[glyph])
-    return array
+            written.append(NumberObject(glyph))
+            written.append(ArrayObject())
+        written[-1].append(kept[glyph])
+    return written
 
 
 _UNICODE_ENTRY = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>")
@@ -312,7 +324,6 @@ _UNICODE_ENTRY = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>")
 def _keep_unicode_of(writer, font, glyph_ids: set[int]) -> None:
     """Cut the text a Type0 font's glyphs stand for (its ToUnicode CMap, as WeasyPrint writes
     it: single glyphs only) down to ``glyph_ids``."""
-    from pypdf.generic import DictionaryObject, NameObject
 
     for parent in writer._objects:
         if not (isinstance(parent, DictionaryObject) and parent.get("/Subtype") == "/Type0"):
@@ -340,7 +351,6 @@ def _keep_unicode_of(writer, font, glyph_ids: set[int]) -> None:
 
 
 def _stream_like(model, data: bytes):
-    from pypdf.generic import DecodedStreamObject
 
     stream = DecodedStreamObject()
     stream.set_data(data)
@@ -359,7 +369,6 @@ def glyphs_shown(writer) -> dict[int, set[int]] | None:
     when a page draws text in a way this reading does not follow (forms, patterns,
     annotations, literal strings), and the fonts' widths must be trusted instead.
     """
-    from pypdf.generic import NameObject
 
     shown: dict[int, set[int]] = defaultdict(set)
     for page in writer.pages:
@@ -382,12 +391,13 @@ def glyphs_shown(writer) -> dict[int, set[int]] | None:
                 continue
             if b"(" in glyphs or font_file is None:
                 return None
-            target = shown[font_file]
-            for hex_string in _HEX_STRING.findall(glyphs):
-                digits = b"".join(hex_string.split())
-                if len(digits) % 4:
-                    return None  # not two-byte glyph numbers (Identity-H)
-                target.update(int(digits[i : i + 4], 16) for i in range(0, len(digits), 4))
+            digits = b"".join(b"".join(_HEX_STRING.findall(glyphs)).split())
+            if len(digits) % 4:
+                return None  # not two-byte glyph numbers (Identity-H)
+            numbers = array("H", bytes.fromhex(digits.decode("ascii")))
+            if sys.byteorder == "little":
+                numbers.byteswap()  # written big-endian
+            shown[font_file].update(numbers)
     return shown
 
 
@@ -412,9 +422,9 @@ def same_content(first, second, _compared: dict | None = None) -> bool:
     """Whether two pypdf objects hold the same content, references followed: the same font
     though each document of a join carries its own copy.
     """
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
-
     compared = {} if _compared is None else _compared
+    if not isinstance(first, StreamObject) and first == second:
+        return True  # the same references, the same values (a stream's == sees its dictionary)
     if isinstance(first, IndirectObject) and isinstance(second, IndirectObject):
         if first.pdf is second.pdf and first.idnum == second.idnum:
             return True
@@ -430,7 +440,8 @@ def same_content(first, second, _compared: dict | None = None) -> bool:
         return False
     if isinstance(first, DictionaryObject):
         return first.keys() == second.keys() and all(
-            same_content(first.raw_get(key), second.raw_get(key), compared) for key in first
+            same_content(first.raw_get(key), second.raw_get(key), compared)
+            for key in dict.keys(first)
         )
     if isinstance(first, ArrayObject):
         return len(first) == len(second) and all(
@@ -467,7 +478,6 @@ def written(writer) -> bytes:
     220 bytes a page; compressed together they take a tenth of that.
     """
     import pydyf
-    from pypdf.generic import StreamObject
 
     writer._resolve_links()  # as pypdf does before it writes
     info = writer._info
@@ -495,14 +505,6 @@ def written(writer) -> bytes:
 
 def _serialised(obj, numbers: dict[int, int]) -> bytes:
     """``obj`` in PDF syntax, its references renumbered by ``numbers``."""
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        IndirectObject,
-        NameObject,
-        NumberObject,
-        StreamObject,
-    )
 
     if isinstance(obj, IndirectObject):
         return b"%d 0 R" % numbers[obj.idnum]
