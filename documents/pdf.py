@@ -316,14 +316,15 @@ def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False)
 def _resources_cover(resources, wanted, *, same) -> bool:
     """Whether ``resources`` names, under each of ``wanted``'s names, the same thing."""
     for kind, entries in wanted.items():
-        if kind == "/ProcSet":
+        entries = entries.get_object()
+        if kind == "/ProcSet" or not entries:
             continue
         have = resources.get(kind)
         if have is None:
             return False
         have = have.get_object()
-        for name, value in entries.get_object().items():
-            if name not in have or not same(have.raw_get(name), value):
+        for name in dict.keys(entries):
+            if name not in have or not same(have.raw_get(name), entries.raw_get(name)):
                 return False
     return True
 

@@ -20,12 +20,16 @@ from mailings.models import OutboxEmail
 from mailings.outbox import outbox_dispatch, outbox_send
 from tests.factories import UserFactory
 from tests.mailings.conftest import MONDAY_0805, attachments_of, set_schedule
+from tests.mailings.test_builders import (
+    FIRST_OF_DECEMBER,
+    dispatch_and_send,
+    html_of,
+    reports_only,
+)
 from tests.visits.test_visits import follow_up, household, log, today
 from visits.models import FollowUp
 
 pytestmark = pytest.mark.usefixtures("standards")
-# The 1st of December 2026, 08:35 in Beijing: the monthly report of November is due.
-FIRST_OF_DECEMBER = MONDAY_0805 + timedelta(days=1, minutes=30)
 # What sending one more email of a kept message may read or write: the row, the recipient
 # and their unit, the campaign a row may name, the recipient's opt-outs and sending health.
 # Nothing a report's figures are counted from (files, visits, funds, tallies).
@@ -39,11 +43,6 @@ SENDING_TABLES = {
 }
 
 
-def reports_only():
-    set_schedule(EmailKind.WEEKLY_DIGEST, enabled=False)
-    set_schedule(EmailKind.CAMPAIGN_PROGRESS, enabled=False)
-
-
 def approvers_of(unit, count: int, **fields) -> list:
     return [
         UserFactory(
@@ -55,12 +54,6 @@ def approvers_of(unit, count: int, **fields) -> list:
         )
         for n in range(count)
     ]
-
-
-def html_of(message) -> str:
-    [(content, mimetype)] = message.alternatives
-    assert mimetype == "text/html"
-    return content
 
 
 def tables(sqls: list[str]) -> set[str]:
@@ -100,10 +93,8 @@ def test_each_approver_of_a_unit_is_greeted_by_name_over_the_same_figures(
     [other] = approvers_of(tree.wuhan, 1, full_name="<b>王</b>&小明")
     reports_only()
 
-    for email_id in outbox_dispatch(now=FIRST_OF_DECEMBER):
-        outbox_send(email_id=email_id, now=FIRST_OF_DECEMBER)
+    messages = dispatch_and_send(FIRST_OF_DECEMBER)
 
-    messages = {message.to[0]: message for message in mail.outbox}
     mine, theirs = messages["wuhan.ap@example.org"], messages[other.email]
     assert "陈静" in mine.body and "陈静" in html_of(mine)
     assert "<b>王</b>&小明" in theirs.body
@@ -119,10 +110,8 @@ def test_approvers_reading_different_languages_each_get_their_own(tree, approver
     [english] = approvers_of(tree.wuhan, 1, language="en")
     reports_only()
 
-    for email_id in outbox_dispatch(now=FIRST_OF_DECEMBER):
-        outbox_send(email_id=email_id, now=FIRST_OF_DECEMBER)
+    messages = dispatch_and_send(FIRST_OF_DECEMBER)
 
-    messages = {message.to[0]: message for message in mail.outbox}
     chinese, in_english = messages["wuhan.ap@example.org"], messages[english.email]
     assert "月度报表" in chinese.subject
     assert chinese.extra_headers["Content-Language"] == "zh-hans"
@@ -138,10 +127,8 @@ def test_a_sibling_units_approver_gets_their_own_units_report(tree, approver, re
     [hunan] = approvers_of(tree.hunan, 1)
     reports_only()
 
-    for email_id in outbox_dispatch(now=FIRST_OF_DECEMBER):
-        outbox_send(email_id=email_id, now=FIRST_OF_DECEMBER)
+    messages = dispatch_and_send(FIRST_OF_DECEMBER)
 
-    messages = {message.to[0]: message for message in mail.outbox}
     theirs = messages[hunan.email]
     assert "湖南省总工会" in theirs.subject
     assert "武汉" not in theirs.subject + theirs.body + html_of(theirs)
@@ -179,10 +166,8 @@ def test_two_caseworkers_of_one_unit_each_get_a_digest_of_their_own(
     set_schedule(EmailKind.MONTHLY_REPORT, enabled=False)
     set_schedule(EmailKind.CAMPAIGN_PROGRESS, enabled=False)
 
-    for email_id in outbox_dispatch(now=MONDAY_0805):
-        outbox_send(email_id=email_id, now=MONDAY_0805)
+    messages = dispatch_and_send(MONDAY_0805)
 
-    messages = {message.to[0]: message for message in mail.outbox}
     mine, theirs = messages["wuhan.cw@example.org"], messages["wuhan.cw2@example.org"]
     assert "李建国的户主" in mine.body and "刘洋的户主" not in mine.body
     assert "刘洋的户主" in theirs.body and "李建国的户主" not in theirs.body
