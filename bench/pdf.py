@@ -4,9 +4,10 @@ Seeds (once) a county (江岸区总工会) of 12 streets and 96 communities hold
 --rows households on file, and builds its winter visit lists. Then:
 
 1. In this process, the list rendered whole with our template through
-   render_pdf (templates/pdf/visit_list.html: fixed layout, grid, running
-   header, page x of y) beside plain WeasyPrint rendering the same rows (all
-   thirteen cells) with a minimal template, plain and with the garbage
+   render_pdf as a list of one part is (templates/pdf/visit_list.html: fixed
+   layout, grid, running header, page x of y; fonts cut to the glyphs drawn,
+   documents/pdf_compact.py) beside plain WeasyPrint rendering the same rows
+   (all thirteen cells) with a minimal template, plain and with the garbage
    collector paused as render_pdf pauses it, in turn, --repeat times: wall and
    CPU seconds, pages, pages per CPU second and file size, and the ratios of
    the least disturbed runs (the template must stay within 1.2x). CPU seconds
@@ -19,7 +20,9 @@ Seeds (once) a county (江岸区总工会) of 12 streets and 96 communities hold
    halves, parts of 1,000 and 500 rows): seconds from the message being sent
    to the document being done, the CPU seconds each worker process spent on
    it (on an idle machine the wait is about the largest of them), pages, file
-   size, and the peak resident memory (VmHWM) of the worker's busiest process.
+   size, and the peak resident memory (VmHWM) of the worker's busiest process;
+   each file's size beside the list rendered whole (one part) and the plain
+   render: the list in parts must weigh no more than the list whole.
 
     .venv/bin/python bench/pdf.py                          # BENCH_DATABASE_URL or a local warmth_bench_pdf
     .venv/bin/python bench/pdf.py --part-rows 500 1000 --skip-unprimed
@@ -152,7 +155,8 @@ def wall_and_cpu(function):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def in_process(selection, repeat: int) -> None:
+def in_process(selection, repeat: int) -> int:
+    """Step 1; returns the plain render's size in bytes."""
     import weasyprint
 
     from documents.pdf import _garbage_collection_paused, render_pdf
@@ -170,7 +174,9 @@ def in_process(selection, repeat: int) -> None:
     runs = {
         "baseline": lambda: weasyprint.HTML(string=plain).write_pdf(),
         "baseline, GC paused": baseline_paused,
-        "template (render_pdf)": lambda: render_pdf(TEMPLATE, context, time_limit=0),
+        "template (render_pdf)": lambda: render_pdf(
+            TEMPLATE, context, time_limit=0, compact_fonts=True
+        ),
     }
     print(
         f"1. One process, the whole list of {len(rows):,} rows; the plain baseline, the same "
@@ -196,8 +202,13 @@ def in_process(selection, repeat: int) -> None:
             f"{ours[0] / base[0]:.2f}x (wall); pages per second {base[2] / base[1]:.1f} against "
             f"{ours[2] / ours[1]:.1f}"
         )
+    print(
+        f"   size: template {ours[3] / 1e6:.2f} MB against the plain render's "
+        f"{best['baseline'][3] / 1e6:.2f} MB ({ours[3] / best['baseline'][3]:.2f}x)"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"   peak RSS of this process (whole list in one render): {rss:,.0f} MB\n")
+    return best["baseline"][3]
 
 
 def unprimed_join(selection, part_rows: int) -> None:
@@ -249,13 +260,20 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def through_worker(
-    selection, campaign, county, user, part_rows_options: list[int], timeout: float
+    selection,
+    campaign,
+    county,
+    user,
+    part_rows_options: list[int],
+    timeout: float,
+    plain_size: int | None = None,
 ) -> None:
     from documents.models import GeneratedDocument
     from visits.documents import visit_list_pdf_contexts
     from visits.models import VisitList
 
     print("3. The job through a real worker (prefork, 2 processes)")
+    whole_size = None
     whole = {"campaign_id": campaign.pk, "unit_id": county.pk}
     # A first, small job in parts: both processes load WeasyPrint and the fonts.
     small = VisitList.objects.filter(campaign=campaign).order_by("row_count").last()
@@ -292,10 +310,17 @@ def through_worker(
             parts = len(visit_list_pdf_contexts(selection, part_rows=part_rows))
             label = "one part" if parts == 1 else f"{parts} parts of <= {part_rows}"
             busy = ", ".join(f"{used:.1f}" for used in sorted(cpu.values(), reverse=True))
+            if parts == 1:
+                whole_size = len(pdf)
+            sizes = []
+            if whole_size and parts > 1:
+                sizes.append(f"{len(pdf) / whole_size:.3f}x the whole")
+            if plain_size:
+                sizes.append(f"{len(pdf) / plain_size:.2f}x the plain render")
             print(
                 f"   {label:>20}: ready in {seconds:5.1f} s (CPU s per worker process: {busy}), "
-                f"{pages_of(pdf)} pages, {len(pdf) / 1e6:.2f} MB, peak RSS of the busiest "
-                f"worker process {max(peaks.values(), default=0):,.0f} MB",
+                f"{pages_of(pdf)} pages, {len(pdf) / 1e6:.3f} MB ({', '.join(sizes) or '-'}), "
+                f"peak RSS of the busiest worker process {max(peaks.values(), default=0):,.0f} MB",
                 flush=True,
             )
 
@@ -358,11 +383,14 @@ def main() -> None:
         f"{len(selection.rows):,} households; {os.cpu_count()} cores; "
         f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
     )
+    plain_size = None
     if not args.skip_in_process:
-        in_process(selection, args.repeat)
+        plain_size = in_process(selection, args.repeat)
     if not args.skip_unprimed:
         unprimed_join(selection, part_rows=500)
-    through_worker(selection, campaign, county, user, args.part_rows, args.timeout)
+    through_worker(
+        selection, campaign, county, user, args.part_rows, args.timeout, plain_size=plain_size
+    )
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

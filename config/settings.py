@@ -502,7 +502,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The font subsetter (documents/pdf_compact.py) lists every glyph it keeps at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 

@@ -68,15 +68,26 @@ class _Interrupted(BaseException):
     pass
 
 
-def render_pdf(template_name: str, context: dict, *, time_limit: float | None = None) -> bytes:
+def render_pdf(
+    template_name: str,
+    context: dict,
+    *,
+    time_limit: float | None = None,
+    compact_fonts: bool = False,
+) -> bytes:
     """Render ``template_name`` with ``context`` to PDF bytes.
 
     Stops with PdfTimeLimitExceeded after ``time_limit`` seconds (default
     ``settings.PDF_RENDER_TIME_LIMIT``, 300) when called in a process's main
-    thread, as Celery's prefork workers do.
+    thread, as Celery's prefork workers do. ``compact_fonts`` cuts the embedded
+    fonts down to the glyphs drawn (documents/pdf_compact.py): a fraction of a
+    second for a file several times lighter.
     """
     import weasyprint
 
+    from documents import pdf_compact
+
+    pdf_compact.merge_collapsed_table_grids()
     if time_limit is None:
         time_limit = settings.PDF_RENDER_TIME_LIMIT
     html = render_to_string(template_name, {"page_number": page_number_parts(), **context})
@@ -85,7 +96,7 @@ def render_pdf(template_name: str, context: dict, *, time_limit: float | None = 
             document = weasyprint.HTML(
                 string=html, base_url=BASE_URL, url_fetcher=static_files_fetcher()
             )
-            return document.write_pdf()
+            return document.write_pdf(finisher=pdf_compact.compact_fonts if compact_fonts else None)
     except _Interrupted:
         raise PdfTimeLimitExceeded(
             f"{template_name} took longer than {time_limit} seconds to render"
@@ -219,7 +230,8 @@ def worker_memory_cap(**_signal_kwargs) -> int | None:
 
 
 def pdf_join(parts: list[bytes], *, primed: bool = False) -> bytes:
-    """One PDF of ``parts``' pages in order, each object the parts share stored once.
+    """One PDF of ``parts``' pages in order, each object the parts share stored once, with the
+    first part's title.
 
     ``primed``: each part begins with a glyph primer page (see ``glyph_primer``),
     which is left out; the parts then embed the same font subsets byte for byte,
@@ -228,65 +240,115 @@ def pdf_join(parts: list[bytes], *, primed: bool = False) -> bytes:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for part in parts:
+    for index, part in enumerate(parts):
         reader = PdfReader(io.BytesIO(part))
         writer.append(reader, pages=(1 if primed else 0, len(reader.pages)))
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        if index == 0 and reader.metadata:
+            # The title a reader shows instead of the file's name.
+            writer.add_metadata(reader.metadata)
+    return _written(writer)
 
 
-def pdf_number_pages(pdf: bytes, numbers: bytes) -> bytes:
-    """Lay page ``i`` of ``numbers`` (a page with only "第 i 页 共 n 页") over page ``i`` of ``pdf``.
+def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False) -> bytes:
+    """Draw page ``i`` of ``numbers`` (a page with only "第 i 页 共 n 页") over page ``i`` of ``pdf``.
 
-    Both must have as many pages, of the same size. Each number page becomes a
-    small form XObject drawn after the page's own content, which is left as it
-    is (not parsed or rewritten: a 300-page list stays fast and compressed).
+    Both must have as many pages, of the same size. The number is drawn at the end
+    of the page's own content, in the same stream, as a document rendered whole
+    draws it: straight when the page's resources hold the number's fonts under
+    the same names (as when both embed the document's primed subsets), else as a
+    form of its own. ``compact_fonts``: cut each font file, stored once, down to
+    the glyphs drawn (documents/pdf_compact.py), as ``render_pdf`` does for a
+    document rendered whole.
     """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    from documents.pdf_compact import same_content
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     overlays = PdfReader(io.BytesIO(numbers)).pages
     if len(overlays) != len(writer.pages):
         raise ValueError(f"{len(overlays)} page numbers for {len(writer.pages)} pages")
 
-    def stream(data: bytes, **entries) -> DecodedStreamObject:
+    def stream(data: bytes, **entries):
         obj = DecodedStreamObject()
         obj.set_data(data)
         obj.update({NameObject(k): v for k, v in entries.items()})
-        return obj
+        # As WeasyPrint compresses its own streams.
+        return writer._add_object(obj.flate_encode(level=9))
 
-    # The page's content may leave its transformation changed (WeasyPrint's
-    # starts with a flip outside any q … Q): save the state before, restore after.
-    save = writer._add_object(stream(b"q\n"))
-    restore_and_draw = writer._add_object(stream(b"Q\nq /WarmthPageNumber Do Q\n"))
-    for page, overlay in zip(writer.pages, overlays, strict=True):
-        form = stream(
-            overlay.get_contents().get_data(),
-            **{
-                "/Type": NameObject("/XObject"),
-                "/Subtype": NameObject("/Form"),
-                "/BBox": ArrayObject(overlay.mediabox),
-                "/Resources": overlay["/Resources"].clone(writer),
-            },
-        ).flate_encode()
+    compared: dict = {}  # pages share resources, and so do the numbers: compare each pair once
+
+    def same(first, second) -> bool:
+        return same_content(first, second, compared)
+
+    for number, (page, overlay) in enumerate(zip(writer.pages, overlays, strict=True), start=1):
+        number_resources = overlay["/Resources"]
         resources = page["/Resources"].get_object()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            xobjects = DictionaryObject()
-            resources[NameObject("/XObject")] = xobjects
-        xobjects.get_object()[NameObject("/WarmthPageNumber")] = writer._add_object(form)
-        contents = page["/Contents"]
-        existing = (
-            contents.get_object() if isinstance(contents.get_object(), ArrayObject) else [contents]
-        )
-        page[NameObject("/Contents")] = ArrayObject([save, *existing, restore_and_draw])
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        drawing = overlay.get_contents().get_data()
+        if not _resources_cover(resources, number_resources, same=same):
+            # A name of its own on every page: pages may share one resources dictionary.
+            name = NameObject(f"/WarmthPageNumber{number}")
+            form = stream(
+                drawing,
+                **{
+                    "/Type": NameObject("/XObject"),
+                    "/Subtype": NameObject("/Form"),
+                    "/BBox": ArrayObject(overlay.mediabox),
+                    "/Resources": number_resources.clone(writer),
+                },
+            )
+            xobjects = resources.get("/XObject")
+            if xobjects is None:
+                xobjects = DictionaryObject()
+                resources[NameObject("/XObject")] = xobjects
+            xobjects.get_object()[name] = form
+            drawing = f"q {name} Do Q".encode()
+        # The page's content may leave its transformation changed (WeasyPrint's starts
+        # with a flip outside any q … Q): the number is drawn once it is undone.
+        # One stream a page, as a document rendered whole has: a stream of its own
+        # for each number cost a hundred bytes and more a page.
+        content = b"q\n" + page.get_contents().get_data() + b"\nQ\n" + drawing
+        page[NameObject("/Contents")] = stream(content)
+    return _written(writer, compact_fonts=compact_fonts)
+
+
+def _resources_cover(resources, wanted, *, same) -> bool:
+    """Whether ``resources`` names, under each of ``wanted``'s names, the same thing."""
+    for kind, entries in wanted.items():
+        entries = entries.get_object()
+        if kind == "/ProcSet" or not entries:
+            continue
+        have = resources.get(kind)
+        if have is None:
+            return False
+        have = have.get_object()
+        for name in dict.keys(entries):
+            if name not in have or not same(have.raw_get(name), entries.raw_get(name)):
+                return False
+    return True
+
+
+def _written(writer, *, compact_fonts: bool = False) -> bytes:
+    """``writer``'s document as bytes, every object stored once however many parts held it,
+    written as WeasyPrint writes a whole document (see ``pdf_compact.written``).
+    """
+    from documents.pdf_compact import compact_joined_fonts, written
+
+    _deduplicate(writer)
+    if compact_fonts:
+        compact_joined_fonts(writer)
+        _deduplicate(writer)  # and drop what the fonts no longer refer to
+    return written(writer)
+
+
+def _deduplicate(writer) -> None:
+    # One pass merges identical objects; a font dictionary becomes identical to another
+    # only once the objects it refers to (its widths, its font file) have been merged.
+    stored = len(writer._objects) + 1
+    while (left := sum(obj is not None for obj in writer._objects)) < stored:
+        stored = left
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
 
 
 def pdf_page_count(pdf: bytes) -> int:

@@ -9,14 +9,27 @@ Households appear by name and masked ID number only.
 
 Emails are HTML with a plain-text alternative, from the templates
 ``mailings/email/<kind>.{html,txt}``; links are absolute, from ``SITE_URL``.
+
+A monthly report or a campaign's progress says the same to every approver of a
+unit who reads the same language: nothing in it depends on who reads it but the
+name in the greeting (figures of the unit's branch, no household named). Such a
+message is built once per unit and language (``Kind.shared_by`` says what it
+depends on) and then addressed to each recipient: their name put in the
+greeting, their address in To. Who may have it (``Kind.admits``) is still asked
+of every recipient, and a digest, which names the recipient's own households
+and follow-ups, is built for each.
 """
 
 import re
+import secrets
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from email import encoders
+from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,6 +38,7 @@ from django.db.models import Count, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from hardship.choices import ACTIVE_STATUSES
@@ -76,21 +90,88 @@ def _in_branch(queryset: QuerySet, *, recipient: User, unit_path: str) -> QueryS
     return scoped.filter(**{f"{unit_path}__startswith": recipient.unit.path})
 
 
-def email_message(*, email: OutboxEmail) -> EmailMultiAlternatives:
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of email is built.
+
+    ``build`` works out the subject, context and attachments as the recipient;
+    ``admits`` says whether the recipient may have it at all, asked of each one;
+    ``shared_by`` gives what the message depends on besides the recipient's name
+    and language (which are always part of the key), so that everyone with the same
+    key is sent the same message built once; None: built for each recipient.
+    """
+
+    build: Callable[..., Built]
+    admits: Callable[[OutboxEmail, User], bool] = lambda email, recipient: True
+    shared_by: Callable[[OutboxEmail, User], tuple] | None = None
+
+
+# Stands for the recipient's name in a message built for several recipients; replaced
+# in each one's copy. Random, so that no name typed anywhere can contain it.
+RECIPIENT_NAME = "warmth" + secrets.token_hex(12)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message built once, for everyone it is shared by: addressed to each in turn."""
+
+    subject: str
+    text: str
+    html: str
+    language: str
+    attachments: tuple
+
+    def addressed(self, *, recipient: User, address: str) -> EmailMultiAlternatives:
+        """The message for ``recipient``: their name in the greeting, to ``address``."""
+        name = recipient.get_full_name()
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.text.replace(RECIPIENT_NAME, name),
+            to=[address],
+            headers={"Content-Language": self.language, "Auto-Submitted": "auto-generated"},
+        )
+        # The HTML template escapes what it prints; the name is escaped the same way.
+        message.attach_alternative(self.html.replace(RECIPIENT_NAME, escape(name)), "text/html")
+        for attachment in self.attachments:
+            if isinstance(attachment, MIMEBase):
+                message.attach(attachment)
+            else:
+                message.attach(*attachment)
+        return message
+
+
+def email_message(*, email: OutboxEmail, recipient: User | None = None) -> EmailMultiAlternatives:
     """The message for one outbox row, built in its recipient's language and scope.
 
-    Raises NotForThisRecipient when the email no longer applies to them.
+    ``recipient``: the row's recipient with their unit, if already loaded. Raises
+    NotForThisRecipient when the email no longer applies to them; any other
+    exception means the message cannot be built (the content's fault).
     """
-    recipient = User.objects.select_related("unit").get(pk=email.recipient_id)
-    if recipient.unit is None:
+    if recipient is None:
+        recipient = User.objects.select_related("unit").get(pk=email.recipient_id)
+    kind = KINDS[email.kind]
+    if recipient.unit is None or not kind.admits(email, recipient):
         raise NotForThisRecipient
     language = recipient.language or settings.LANGUAGE_CODE
+    key = None
+    if kind.shared_by is not None:
+        key = (email.kind, language, *kind.shared_by(email, recipient))
+    shared = _recent_messages.get(key) if key else None
+    if shared is None:
+        shared = _message_built(kind, email=email, recipient=recipient, language=language)
+        if key:
+            _remember(_recent_messages, key, shared, keep=RECENT_MESSAGES)
+    return shared.addressed(recipient=recipient, address=email.address)
+
+
+def _message_built(kind: Kind, *, email: OutboxEmail, recipient: User, language: str) -> Message:
     with translation.override(language):
-        built = BUILDERS[email.kind](email=email, recipient=recipient)
+        built = kind.build(email=email, recipient=recipient)
         subject = one_line(built.subject)
         context = {
             **built.context,
-            "recipient": recipient,
+            # Not the recipient: a message shared by several has no one reader to print.
+            "recipient_name": RECIPIENT_NAME,
             "unit": recipient.unit,
             "language": language,
             "subject": subject,
@@ -99,16 +180,47 @@ def email_message(*, email: OutboxEmail) -> EmailMultiAlternatives:
         }
         text = render_to_string(f"mailings/email/{email.kind}.txt", context)
         html = render_to_string(f"mailings/email/{email.kind}.html", context)
-    message = EmailMultiAlternatives(
+    message = Message(
         subject=subject,
-        body=text,
-        to=[email.address],
-        headers={"Content-Language": language, "Auto-Submitted": "auto-generated"},
+        text=text,
+        html=html,
+        language=language,
+        attachments=tuple(_attachment(*attachment) for attachment in built.attachments),
     )
-    message.attach_alternative(html, "text/html")
-    for name, content, mimetype in built.attachments:
-        message.attach(one_line(name), content, mimetype)
+    # Written out once here, where a failure is the content's (a header that cannot be
+    # written, say) and not the address's: a bad subject must not pause everyone it was
+    # meant for (see outbox.py). Each recipient's copy differs only in the address,
+    # checked as it is addressed, and in the greeting's name, which is text.
+    message.addressed(recipient=recipient, address=email.address).message().as_bytes()
     return message
+
+
+def _attachment(name: str, content: bytes, mimetype: str):
+    """A file to attach, encoded once for every recipient of the message (base64 of a
+    report of a few hundred kB was most of what each further email cost)."""
+    basetype, subtype = mimetype.split("/", 1)
+    if basetype in ("text", "message"):
+        return (one_line(name), content, mimetype)  # Django encodes these its own way
+    part = MIMEBase(basetype, subtype)
+    part.set_payload(content)
+    encoders.encode_base64(part)
+    filename = one_line(name)
+    if not filename.isascii():
+        filename = ("utf-8", "", filename)  # RFC 2231, as Django writes it
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+# The last few messages built for several recipients, in this process: the send tasks
+# take a unit's people one after another (outbox_dispatch orders them so).
+_recent_messages: OrderedDict[tuple, Message] = OrderedDict()
+RECENT_MESSAGES = 8
+
+
+def forget_recent() -> None:
+    """Forget the reports and messages this process keeps at hand (for tests)."""
+    _recent_reports.clear()
+    _recent_messages.clear()
 
 
 # ---------------------------------------------------------------------- weekly digest
@@ -199,8 +311,6 @@ def monthly_report(*, email: OutboxEmail, recipient: User) -> Built:
     from reports.periods import Period
     from reports.statistics import Figure
 
-    if not recipient.is_approver:
-        raise NotForThisRecipient
     year, month = (int(part) for part in email.period.split("-"))
     period = Period.month(year, month)
     unit = recipient.unit
@@ -255,7 +365,7 @@ def monthly_report_of(*, unit: UnionUnit, period) -> MonthlyReportFile | None:
     cache_key = (unit.pk, period.slug, language)
     kept = _recent_reports.get(cache_key) or MonthlyReportFile.objects.filter(**key).first()
     if kept is not None:
-        _remember(cache_key, kept)
+        _remember(_recent_reports, cache_key, kept, keep=RECENT_REPORTS)
         return kept
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -290,11 +400,11 @@ _recent_reports: OrderedDict[tuple, MonthlyReportFile] = OrderedDict()
 RECENT_REPORTS = 8
 
 
-def _remember(key: tuple, report: MonthlyReportFile) -> None:
-    _recent_reports[key] = report
-    _recent_reports.move_to_end(key)
-    while len(_recent_reports) > RECENT_REPORTS:
-        _recent_reports.popitem(last=False)
+def _remember(store: OrderedDict, key: tuple, value, *, keep: int) -> None:
+    store[key] = value
+    store.move_to_end(key)
+    while len(store) > keep:
+        store.popitem(last=False)
 
 
 # ---------------------------------------------------------------------- campaign progress
@@ -304,10 +414,6 @@ def campaign_progress(*, email: OutboxEmail, recipient: User) -> Built:
     from visits.campaigns import campaign_coverage
 
     campaign = email.campaign
-    if campaign is None or not (
-        recipient.is_approver and recipient.unit_id == campaign.organiser_id
-    ):
-        raise NotForThisRecipient
     total, children = campaign_coverage(campaign=campaign, unit=recipient.unit)
     return Built(
         subject=_("Progress of %(campaign)s") % {"campaign": campaign.name},
@@ -320,8 +426,35 @@ def campaign_progress(*, email: OutboxEmail, recipient: User) -> Built:
     )
 
 
-BUILDERS = {
-    EmailKind.WEEKLY_DIGEST: weekly_digest,
-    EmailKind.MONTHLY_REPORT: monthly_report,
-    EmailKind.CAMPAIGN_PROGRESS: campaign_progress,
+def _unit(email: OutboxEmail, recipient: User) -> tuple:
+    # Figures of the recipient's unit and its branch, whoever reads them: nothing in the
+    # message is masked or left out by the reader's rights. The unit's name and code are
+    # printed, so a renamed unit is built again.
+    unit = recipient.unit
+    return (email.period, unit.pk, unit.name, unit.code)
+
+
+def _organiser_approver(email: OutboxEmail, recipient: User) -> bool:
+    campaign = email.campaign
+    return (
+        campaign is not None
+        and recipient.is_approver
+        and recipient.unit_id == campaign.organiser_id
+    )
+
+
+KINDS = {
+    # The recipient's own follow-ups and the households of their branch, by name: built
+    # for each recipient.
+    EmailKind.WEEKLY_DIGEST: Kind(build=weekly_digest),
+    EmailKind.MONTHLY_REPORT: Kind(
+        build=monthly_report,
+        admits=lambda email, recipient: recipient.is_approver,
+        shared_by=_unit,
+    ),
+    EmailKind.CAMPAIGN_PROGRESS: Kind(
+        build=campaign_progress,
+        admits=_organiser_approver,
+        shared_by=lambda email, recipient: (email.campaign_id, *_unit(email, recipient)),
+    ),
 }

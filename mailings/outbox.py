@@ -61,8 +61,8 @@ from mailings.schedules import (
 from mailings.selectors import (
     campaign_progress_recipients,
     email_schedule,
+    mail_standing,
     monthly_report_recipients,
-    still_wants,
     weekly_digest_recipients,
 )
 from people.models import User
@@ -220,19 +220,20 @@ def outbox_send(*, email_id: int, now: datetime | None = None) -> str:
         pk=email_id,
         status__in=[Status.PENDING, Status.FAILED],
     )
-    # The claim commits on its own, before anything is sent: that is the guarantee.
-    with transaction.atomic():
-        claimed = claimable.update(
-            status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, last_error=""
-        )
+    # The claim commits on its own, before anything is sent: that is the guarantee. One
+    # UPDATE outside any transaction is its own transaction (autocommit).
+    claimed = claimable.update(
+        status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, last_error=""
+    )
     if not claimed:
         return "nothing to do"
-    email = OutboxEmail.objects.select_related("recipient", "campaign").get(pk=email_id)
+    email = OutboxEmail.objects.select_related("recipient__unit", "campaign").get(pk=email_id)
     recipient = email.recipient
-    if _is_paused(recipient):
+    standing = mail_standing(user=recipient, kind=email.kind, campaign=email.campaign)
+    if standing.paused:
         _set(email, Status.PAUSED, error="")
         return Status.PAUSED
-    if not still_wants(user=recipient, kind=email.kind, campaign=email.campaign):
+    if not standing.wants:
         _set(email, Status.SKIPPED, error="")
         return Status.SKIPPED
     try:
@@ -262,16 +263,12 @@ def _build(email: OutboxEmail, recipient: User):
     if recipient.email and recipient.email != email.address:
         email.address = recipient.email
         OutboxEmail.objects.filter(pk=email.pk).update(address=recipient.email)
-    message = email_message(email=email)
-    # Turned into bytes once here, where a failure is the content's (a header that cannot be
-    # written, say), so that only what happens on the way to the server counts against the
-    # recipient: a bad subject must not pause everyone it was meant for.
-    message.message().as_bytes()
+    message = email_message(email=email, recipient=recipient)
+    # The headers checked here, where a failure is the content's: a bad subject must not
+    # pause everyone it was meant for. (The body was written out in full when it was built,
+    # once for all the recipients sharing it: builders.py.)
+    message.message()
     return message
-
-
-def _is_paused(user: User) -> bool:
-    return MailRecipient.objects.filter(user=user, paused_at__isnull=False).exists()
 
 
 def _set(email: OutboxEmail, status: str, *, error: str) -> None:
@@ -282,11 +279,14 @@ def _set(email: OutboxEmail, status: str, *, error: str) -> None:
 
 def _mark_sent(email: OutboxEmail, *, subject: str) -> None:
     # "uncertain" too: a send slower than the sweep's timeout still ends as sent.
-    with transaction.atomic():
-        OutboxEmail.objects.filter(
-            pk=email.pk, status__in=[Status.SENDING, Status.UNCERTAIN]
-        ).update(status=Status.SENT, sent_at=timezone.now(), subject=subject[:255], last_error="")
-        MailRecipient.objects.filter(user_id=email.recipient_id).update(consecutive_failures=0)
+    OutboxEmail.objects.filter(pk=email.pk, status__in=[Status.SENDING, Status.UNCERTAIN]).update(
+        status=Status.SENT, sent_at=timezone.now(), subject=subject[:255], last_error=""
+    )
+    # A success ends a run of failures. Apart from the mark above: if the process stops
+    # between the two, the email is sent and marked so; only the count waits for the next.
+    MailRecipient.objects.filter(user_id=email.recipient_id, consecutive_failures__gt=0).update(
+        consecutive_failures=0
+    )
 
 
 def _fail(email: OutboxEmail, error: Exception, *, now: datetime, count_against_recipient: bool):

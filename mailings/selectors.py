@@ -1,5 +1,7 @@
 """Reads of the report emails: who receives which kind, and who may set a campaign's schedule."""
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
@@ -44,15 +46,36 @@ def campaign_progress_recipients(*, campaign: Campaign) -> QuerySet[User]:
     )
 
 
-def still_wants(*, user: User, kind: str, campaign: Campaign | None = None) -> bool:
-    """Whether ``user`` would still be chosen for ``kind`` now (they may have changed since)."""
+def _recipients_of(kind: str, campaign: Campaign | None) -> QuerySet[User]:
     if kind == EmailKind.WEEKLY_DIGEST:
-        people = weekly_digest_recipients()
-    elif kind == EmailKind.MONTHLY_REPORT:
-        people = monthly_report_recipients()
-    else:
-        people = campaign_progress_recipients(campaign=campaign)
-    return people.filter(pk=user.pk).exists()
+        return weekly_digest_recipients()
+    if kind == EmailKind.MONTHLY_REPORT:
+        return monthly_report_recipients()
+    return campaign_progress_recipients(campaign=campaign)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a recipient stands for one email now: sending to them paused; still chosen for
+    it (they may have changed since it was queued)."""
+
+    paused: bool
+    wants: bool
+
+
+def mail_standing(*, user: User, kind: str, campaign: Campaign | None = None) -> Standing:
+    """``user``'s standing for an email of ``kind``, in one query (each send asks it)."""
+    paused = MailRecipient.objects.filter(user=OuterRef("pk"), paused_at__isnull=False)
+    wanted = _recipients_of(kind, campaign).filter(pk=OuterRef("pk"))
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(standing_paused=Exists(paused), standing_wants=Exists(wanted))
+        .values("standing_paused", "standing_wants")
+        .first()
+    )
+    if row is None:
+        return Standing(paused=False, wants=False)
+    return Standing(paused=row["standing_paused"], wants=row["standing_wants"])
 
 
 def email_schedule(*, kind: str) -> EmailSchedule:

@@ -316,7 +316,7 @@ def visit_list_pdf_render(
     contexts = visit_list_pdf_contexts(selection, part_rows=part_rows)
     steps = len(contexts) + 1
     if len(contexts) == 1:
-        content = render_pdf(TEMPLATE, {**contexts[0], "numbered": True})
+        content = render_pdf(TEMPLATE, {**contexts[0], "numbered": True}, compact_fonts=True)
     else:
         parts = render_pdf_parts(
             scratch=scratch,
@@ -331,7 +331,7 @@ def visit_list_pdf_render(
             primer=contexts[0]["primer"],
             primer_bold=contexts[0]["primer_bold"],
         )
-        content = pdf_number_pages(joined, numbers)
+        content = pdf_number_pages(joined, numbers, compact_fonts=True)
     if progress:
         progress(steps, steps)
     return content

@@ -66,9 +66,27 @@ def only_weekly_digests():
 
 @pytest.fixture(autouse=True)
 def _forget_recent_reports():
-    """Each test starts without the reports an earlier test's emails kept in this process."""
-    from mailings.builders import _recent_reports
+    """Each test starts without the reports and messages an earlier test's emails kept in this
+    process."""
+    from mailings.builders import forget_recent
 
-    _recent_reports.clear()
+    forget_recent()
     yield
-    _recent_reports.clear()
+    forget_recent()
+
+
+def attachments_of(message) -> list[tuple[str, bytes, str]]:
+    """Each attached file's name, content and type, however it was attached (a shared
+    message attaches its files already encoded)."""
+    from email.mime.base import MIMEBase
+
+    files = []
+    for attachment in message.attachments:
+        if isinstance(attachment, MIMEBase):
+            attachment = (
+                attachment.get_filename(),
+                attachment.get_payload(decode=True),
+                attachment.get_content_type(),
+            )
+        files.append(tuple(attachment))
+    return files

@@ -10,7 +10,7 @@ from mailings.choices import EmailKind
 from mailings.models import CampaignProgressSchedule, EmailOptOut, OutboxEmail
 from mailings.outbox import outbox_dispatch, outbox_send
 from tests.factories import UserFactory, make_id_number
-from tests.mailings.conftest import MONDAY_0805, set_schedule
+from tests.mailings.conftest import MONDAY_0805, attachments_of, set_schedule
 from tests.visits.test_visits import campaign, follow_up, household, list_row, log, today
 from visits.models import FollowUp
 
@@ -177,7 +177,7 @@ def test_the_monthly_report_goes_to_each_approver_with_the_pdf_rendered_once_per
         [(tree.wuhan.pk, "2026-11"), (tree.hunan.pk, "2026-11")]
     )
     for message in messages.values():
-        [(name, content, mimetype)] = message.attachments
+        [(name, content, mimetype)] = attachments_of(message)
         assert content.startswith(b"%PDF-1.4")
         assert mimetype == "application/pdf"
         assert name.endswith("-2026-11.pdf")

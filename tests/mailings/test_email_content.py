@@ -17,7 +17,7 @@ from mailings.models import CampaignProgressSchedule, EmailOptOut, MailRecipient
 from mailings.outbox import outbox_dispatch, outbox_send
 from mailings.schedules import PAUSE_AFTER_FAILURES
 from people.models import UnionUnit, User
-from tests.mailings.conftest import MONDAY_0805, only_weekly_digests, set_schedule
+from tests.mailings.conftest import MONDAY_0805, attachments_of, only_weekly_digests, set_schedule
 from tests.visits.test_visits import campaign, household, list_row
 
 pytestmark = pytest.mark.usefixtures("standards")
@@ -76,7 +76,7 @@ def test_a_unit_name_and_code_with_line_breaks_still_send_the_monthly_report(
     assert outcome == OutboxStatus.SENT
     [message] = mail.outbox
     assert "武汉市 总工会" in message.subject
-    [(name, _content, _mimetype)] = message.attachments
+    [(name, _content, _mimetype)] = attachments_of(message)
     assert name == "4201 Bcc: someone@example.org-2026-11.pdf"
     assert "Bcc" not in headers_of(message)
     assert failures_of(approver) == 0
