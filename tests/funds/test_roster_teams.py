@@ -270,11 +270,12 @@ def test_a_sheet_is_marked_signed_but_for_its_unticked_exception_which_stays_fla
     statuses = dict(Disbursement.objects.values_list("pk", "status"))
     assert sorted(pk for pk, status in statuses.items() if status == Status.PAID) == sorted(ticked)
     assert Disbursement.objects.filter(signed_checked_by=caseworker).count() == 19
-    # Set-wise: one payment transaction for the sheet, two UPDATEs of the payments.
+    # Set-wise: one payment transaction for the sheet, one UPDATE paying the lines and
+    # recording their signature at once.
     assert LedgerTransaction.objects.filter(kind=TransactionKind.PAYMENT).count() == 1
     # (The history's context is set in front of each write, in the same statement.)
     updates = [q["sql"] for q in queries if 'UPDATE "funds_disbursement"' in q["sql"]]
-    assert len(updates) == 2
+    assert len(updates) == 1
     assert ledger_problems() == []
     page = client.get(team_url(winter, tree, team.pk)).content.decode()
     assert page.count('data-unsigned="1"') == 1
