@@ -74,6 +74,8 @@ if env_bool("DEMO_DATA", DEBUG):
     INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
+    # First: its time covers everything below it (off unless SERVER_TIMING is set).
+    "common.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: the policies govern the documents we render, not the static files.
@@ -323,6 +325,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Server-Timing on every answer: the server's time and the database's (queries counted).
+# For development and measurement; off in production, where a query count could tell
+# "not found" from "not yours" (common/middleware.py).
+SERVER_TIMING = env_bool("SERVER_TIMING", DEBUG)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from common.errors import RuleBroken
 from common.rules import ALLOWED, Decision, refuse
+from common.statistics import statistics_refresh_after_bulk_write
 from documents.models import GeneratedDocument
 from documents.services import BackLink, JobContext, back_link, document_request, producer
 from funds.choices import (
@@ -57,6 +58,7 @@ from funds.models import (
     Disbursement,
     DisbursementBatch,
     Entry,
+    LedgerTransaction,
 )
 from funds.selectors import MONEY_IN
 from funds.services import disbursements_locked, disbursements_pay
@@ -296,9 +298,9 @@ def bank_reconciliation(batch: DisbursementBatch) -> Reconciliation:
             for key in buckets
         ]
     )
-    paid = Disbursement.objects.filter(
-        bank_lines__status=Line.PAID, bank_lines__disbursement__batch=batch
-    )
+    # The batch's own payments with a paid line: one join (reaching the batch again through
+    # the line joined the payments twice, which a county's batch planned into seconds).
+    paid = Disbursement.objects.filter(batch=batch, bank_lines__status=Line.PAID)
     result.paid_lines = figures[f"{Line.PAID}_total"]
     result.paid_payments = paid.filter(
         status=DisbursementStatus.PAID, method=PaymentMethod.BANK
@@ -373,6 +375,8 @@ def bank_run_make(*, batch: DisbursementBatch, by: User, reason: str) -> BankPay
                 )
             )
         BankPaymentLine.objects.bulk_create(created, batch_size=BULK_ROWS)
+        # The bank's page and the roster read these lines back at once (common/statistics.py).
+        statistics_refresh_after_bulk_write(table=BankPaymentLine._meta.db_table, rows=len(created))
         BankFileExport.objects.create(run=run, user=by, reason=reason, row_count=number)
     return run
 
@@ -747,6 +751,11 @@ def _apply_results(*, by: User, results: list[ResultLine]) -> list[BankPaymentLi
             line.status, line.bank_reference = Line.PAID, result.bank_reference
         else:
             line.status, line.failure_reason = Line.FAILED, result.reason
+    # A county's result file settles thousands of lines in one go, and the reconciliation
+    # reads them back through the payments and the ledger right after: planned on statistics
+    # from before, its join of lines and payments took seconds (common/statistics.py).
+    for model in (BankPaymentLine, Disbursement, Entry, LedgerTransaction):
+        statistics_refresh_after_bulk_write(table=model._meta.db_table, rows=2 * len(ids))
     return [locked[pk] for pk in ids]
 
 

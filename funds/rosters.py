@@ -29,7 +29,7 @@ same sheets, so "mark this sheet signed" is about the paper in hand.
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -380,11 +380,10 @@ class Roster:
 
     @property
     def approvers(self) -> list[str]:
-        """The distinct approvers of the lines, in the order they first appear."""
-        names = dict.fromkeys(
-            line.approved_by.get_full_name() for line in self.lines if line.approved_by_id
-        )
-        return list(names)
+        """The distinct approvers of the lines, in the order they first appear. One query."""
+        ids = list(dict.fromkeys(line.approved_by_id for line in self.lines if line.approved_by_id))
+        names = {user.pk: user.get_full_name() for user in User.objects.filter(pk__in=ids)}
+        return list(dict.fromkeys(names[pk] for pk in ids if pk in names))
 
     @property
     def title(self) -> str:
@@ -414,17 +413,51 @@ def roster_for(*, campaign: Campaign, unit: UnionUnit, team: int | None = None) 
     return Roster(campaign, unit, teams[0].lines, teams=teams, team=teams[0])
 
 
+@dataclass
+class LineFigures:
+    """What the roster's overview, and marking whole teams, need of a line: its id, household,
+    amount and whether it is signed; no household's file is read or decrypted."""
+
+    pk: int
+    file_id: int
+    amount: Decimal
+    signed_at: datetime | None
+    approved_by_id: int | None
+    number: int = 0
+
+
+def roster_summary(*, campaign: Campaign, unit: UnionUnit) -> Roster:
+    """The roster of (``campaign``, ``unit``) in teams, as ``roster_for`` gives it, with each
+    line's figures only (``LineFigures``): for the overview of its teams and for marking whole
+    teams signed. A county's 5,000 lines as full payments with their files took seconds to
+    build; as figures, a few queries and no model per line.
+    """
+    rows = (
+        roster_lines(campaign=campaign, unit=unit)
+        .order_by("pk")
+        .values_list("pk", "file_id", "amount", "signed_at", "approved_by_id")
+    )
+    teams = roster_teams(campaign=campaign, lines=[LineFigures(*row) for row in rows])
+    return Roster(campaign, unit, [line for each in teams for line in each.lines], teams=teams)
+
+
 def _team_param(params: dict) -> int | None:
     team = params.get("team")
     return None if team is None else int(team)
 
 
-def roster_selection(*, params: dict, user: User) -> Roster:
-    """The roster ``params`` (campaign_id, unit_id; optional team) names, if ``user`` may print it."""
+def _roster_scope(*, params: dict, user: User) -> tuple[Campaign, UnionUnit]:
+    """The campaign and unit ``params`` name, if ``user`` may print their roster."""
     unit = UnionUnit.objects.filter(pk=params["unit_id"]).first()
     campaign = Campaign.objects.select_related("organiser").filter(pk=params["campaign_id"]).first()
     if unit is None or campaign is None or not may_print_roster(user, campaign, unit):
         raise RosterNotFound(_("The roster was not found."))
+    return campaign, unit
+
+
+def roster_selection(*, params: dict, user: User) -> Roster:
+    """The roster ``params`` (campaign_id, unit_id; optional team) names, if ``user`` may print it."""
+    campaign, unit = _roster_scope(params=params, user=user)
     return roster_for(campaign=campaign, unit=unit, team=_team_param(params))
 
 
@@ -507,7 +540,7 @@ def roster_teams_sign(
     may_tick_roster_lines(by, campaign, unit).enforce()
     if not teams:
         raise RuleBroken(_("Tick at least one team."))
-    roster = roster_for(campaign=campaign, unit=unit)
+    roster = roster_summary(campaign=campaign, unit=unit)
     known = {team.key: team for team in roster.teams}
     changed = [
         _("%(team)s: its lines changed since the page was read; look at them again.")
@@ -729,16 +762,19 @@ def roster_xlsx(job: JobContext) -> Produced:
 @back_link("roster_pdf")
 @back_link("roster_xlsx")
 def roster_back(document: GeneratedDocument, user: User) -> BackLink | None:
-    """The roster's page (or its team's), if ``user`` may still see it."""
+    """The roster's page (or its team's), if ``user`` may still see it. A few queries: the
+    whole roster is not built for a link (a county's took seconds on the job's page)."""
     try:
-        roster_selection(params=document.params, user=user)
+        campaign, unit = _roster_scope(params=document.params, user=user)
     except RosterNotFound:
+        return None
+    team = _team_param(document.params)
+    if team is not None and not roster_lines(campaign=campaign, unit=unit, team=team).exists():
         return None
     kwargs = {
         "campaign_pk": int(document.params["campaign_id"]),
         "unit_pk": int(document.params["unit_id"]),
     }
-    team = _team_param(document.params)
     if team is None:
         return BackLink(reverse("funds:roster_detail", kwargs=kwargs), _("Back to the roster"))
     return BackLink(

@@ -2,9 +2,16 @@
 
 from common.slots import Section
 from funds.rosters import roster_payers_of_list, rosters_of_campaign
-from funds.selectors import file_funds_context, household_aid, may_propose_batch
+from funds.selectors import (
+    batches_visible_to,
+    file_funds_context,
+    household_aid,
+    may_propose_batch,
+)
 from hardship.slots import FILE_PAGE, HOUSEHOLD_RECORD
 from visits.slots import CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
+
+BATCHES_SHOWN = 20
 
 
 @FILE_PAGE.fill(order=20)
@@ -21,10 +28,20 @@ def household_record_aid(*, file) -> Section:
 
 @CAMPAIGN_PAGE.fill(order=10)
 def campaign_money_section(*, campaign, unit, user, **_page) -> Section:
-    """A campaign's visit money (proposed from the lists of the unit shown) and its budgets."""
+    """A campaign's visit money: proposing it for the lists of the unit shown, the batches
+    proposed in that branch, and the budgets."""
     return Section(
         "funds/campaign_section.html",
-        {"may_propose": may_propose_batch(user, campaign, unit)},
+        {
+            "may_propose": may_propose_batch(user, campaign, unit),
+            # Where the money went next: each batch of the branch, its bank payments once
+            # approved (the cash rosters are the section below).
+            "batches": list(
+                batches_visible_to(user).filter(
+                    campaign=campaign, unit__path__startswith=unit.path
+                )[:BATCHES_SHOWN]
+            ),
+        },
     )
 
 

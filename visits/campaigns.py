@@ -58,6 +58,7 @@ from visits.selectors import (
     may_correct_campaign,
     may_create_campaign,
     may_print_visit_list,
+    may_print_visit_lists,
 )
 
 
@@ -515,6 +516,26 @@ def visit_list_request_document(
             "visit_list_id": visit_list.pk,
             **({"helper_id": helper_id} if helper_id is not None else {}),
         },
+    )
+
+
+def visit_lists_request_document(
+    *, campaign: Campaign, unit: UnionUnit, kind: str, by: User
+) -> GeneratedDocument:
+    """Ask a worker for every visit list of ``campaign`` in ``unit``'s branch as one document of
+    ``kind`` (``"pdf"`` or ``"xlsx"``): the teams' lists printed in one job, each list numbered
+    1..n in its walking order as its page shows it.
+
+    Side effects: a GeneratedDocument row, sent to a worker once the transaction commits.
+    """
+    may_print_visit_lists(by, campaign, unit=unit).enforce()
+    producer_kind, label = visit_list_documents()[kind]
+    return document_request(
+        kind=producer_kind,
+        title=f"{label} · {unit.name} · {campaign.name}",
+        by=by,
+        unit=unit,
+        params={"campaign_id": campaign.pk, "unit_id": unit.pk},
     )
 
 

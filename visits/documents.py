@@ -7,8 +7,10 @@ of a unit's branch in a campaign (``campaign_id`` and ``unit_id``: a county's
 (``helper_id``: a team's sheets). The requester's branch is applied again
 here, so a job can never print what its requester could not see.
 
-The PDF is A4 landscape, grouped by township or street, then community, each
-township starting a new page; the table header repeats on every page, and the
+Each list's households are numbered 1..n in its walking order, whether it is
+printed alone or with the rest of its branch, so a team's paper, its list's page
+and its roster agree. The PDF is A4 landscape, grouped by township or street,
+then community, each township starting a new page; the table header repeats on every page, and the
 page margins carry the unit, the campaign, the township and "第 x 页 共 y 页".
 A long list is rendered in parts by the worker's processes at once
 (``documents.pdf.render_pdf_parts``), joined, then numbered: see bench/pdf.py
@@ -183,6 +185,15 @@ def _township_key(row: dict) -> str:
     return path
 
 
+def walking_numbers(rows: list[dict]) -> list[tuple[int, dict]]:
+    """Each row (in print order) with its number in its own list's walking order, 1..n per
+    list: a whole branch's print numbers every team's list as its page and its roster do."""
+    numbered = []
+    for _list, rows_of_list in groupby(rows, key=lambda row: row["visit_list__unit__path"]):
+        numbered.extend(enumerate(rows_of_list, start=1))
+    return numbered
+
+
 def _printable(row: dict, number: int) -> dict:
     last = row["last_visited_on"]
     return {
@@ -262,7 +273,7 @@ def visit_list_pdf_contexts(selection: Selection, *, part_rows: int = PART_ROWS)
     """One template context per part of the list, each JSON-serialisable (parts may be
     rendered by other processes).
     """
-    rows = [_printable(row, number) for number, row in enumerate(selection.rows, start=1)]
+    rows = [_printable(row, number) for number, row in walking_numbers(selection.rows)]
     community_sizes: dict[str, int] = {}
     for row in rows:
         community_sizes[row["community_key"]] = community_sizes.get(row["community_key"], 0) + 1
@@ -390,7 +401,7 @@ def visit_list_xlsx_bytes(selection: Selection) -> bytes:
         headers=headers,
     )
     cell = sheet.cell
-    for number, row in enumerate(selection.rows, start=1):
+    for number, row in walking_numbers(selection.rows):
         printable = _printable(row, number)
         last = row["last_visited_on"]
         sheet.append(

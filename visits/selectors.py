@@ -498,6 +498,19 @@ def may_print_visit_list(user: User, visit_list: VisitList) -> Decision:
     return ALLOWED
 
 
+def may_print_visit_lists(user: User, campaign: Campaign, *, unit: UnionUnit) -> Decision:
+    """Ask for every visit list of ``campaign`` in ``unit``'s branch as one document, each team
+    (list) numbered as its page: whoever may read that branch (the worker applies the
+    requester's branch again), once it has a list."""
+    if not is_in_branch(user, unit):
+        return refuse(_("This is not in your unit's branch."), denied=True)
+    if not unit.is_in_branch_of(campaign.organiser):
+        return refuse(_("This unit is not in the campaign's branch."))
+    if not VisitList.objects.filter(campaign=campaign, unit__path__startswith=unit.path).exists():
+        return refuse(_("There are no visit lists of this campaign for this unit yet."))
+    return ALLOWED
+
+
 def with_follow_up_decisions(
     follow_ups: list[FollowUp], *, file: HardshipFile, user: User
 ) -> list[FollowUp]:

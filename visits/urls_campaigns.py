@@ -15,6 +15,11 @@ urlpatterns = [
         campaigns.campaign_approve_lists,
         name="campaign_approve_lists",
     ),
+    path(
+        "campaigns/<int:pk>/lists/document/<slug:kind>/",
+        campaigns.campaign_lists_document,
+        name="campaign_lists_document",
+    ),
     path("campaigns/<int:pk>/unvisited/", campaigns.campaign_unvisited, name="campaign_unvisited"),
     path("lists/<int:pk>/", campaigns.visit_list_detail, name="visit_list_detail"),
     path("lists/<int:pk>/approve/", campaigns.visit_list_approve_view, name="visit_list_approve"),

@@ -101,7 +101,7 @@ def _roster_page(
 ) -> HttpResponse:
     """The roster's overview: its teams (one row each, marked signed in one step), the print
     of the whole roster, the signed paper's scans."""
-    roster = rosters.roster_for(campaign=campaign, unit=unit)
+    roster = rosters.roster_summary(campaign=campaign, unit=unit)
     campaign_ended = campaign.ends_on < timezone.localdate()
     scans = list(rosters.roster_scans(campaign=campaign, unit=unit))
     may_upload = may_upload_roster_scan(request.user, unit)

@@ -31,6 +31,7 @@ from visits.campaigns import (
     visit_list_approve,
     visit_list_request_document,
     visit_lists_approve_all,
+    visit_lists_request_document,
     visit_lists_request_build,
 )
 from visits.choices import HelpKind, PairingRole, VisitKind, VisitListStatus
@@ -543,6 +544,16 @@ ACTIONS = {
             visit_list=visit_list, kind="pdf", by=user
         ),
     ),
+    "print_all_lists": ActionCase(
+        "print-lists",
+        lambda visit_list: visit_list.campaign.get_absolute_url(),
+        lambda visit_list, user: visit_lists_request_document(
+            campaign=visit_list.campaign,
+            unit=the_unit_the_campaign_page_shows(visit_list.campaign, user),
+            kind="pdf",
+            by=user,
+        ),
+    ),
     "list_as_a_spreadsheet": ActionCase(
         "list-xlsx",
         list_page,
@@ -619,6 +630,8 @@ SITUATIONS = [
     Situation("approve_all_lists", a_list_built),
     Situation("approve_all_lists", an_approved_list),
     Situation("print_list", a_list_built),
+    Situation("print_all_lists", a_list_built),
+    Situation("print_all_lists", an_approved_list),
     Situation("list_as_a_spreadsheet", an_approved_list),
 ]
 
@@ -651,6 +664,7 @@ def test_every_url_of_the_visits_app_that_takes_a_post_is_an_action_tried_above(
         "campaign_approve_lists": "approve_all_lists",
         "campaign_correct": "correct_campaign",
         "visit_list_document": "print_list",
+        "campaign_lists_document": "print_all_lists",
     }
     names = {p.name for p in [*urls.urlpatterns, *urls_campaigns.urlpatterns] if hasattr(p, "name")}
     views_reading_only = {

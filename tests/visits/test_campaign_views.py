@@ -148,6 +148,52 @@ def test_the_list_pdf_is_requested_from_the_list_page_and_produced(
     assert document.result.read().startswith(b"%PDF")
 
 
+def test_every_list_of_the_branch_is_printed_in_one_job_from_the_campaign_page(
+    caseworker_client, built, tree, settings, tmp_path
+):
+    from documents.services import document_run
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign, _ = built
+    page = caseworker_client.get(f"{campaign.get_absolute_url()}?unit={tree.dazhi.pk}")
+    assert 'data-testid="print-lists"' in page.content.decode()
+
+    response = caseworker_client.post(
+        reverse("visits:campaign_lists_document", args=[campaign.pk, "pdf"])
+        + f"?unit={tree.dazhi.pk}"
+    )
+
+    document = GeneratedDocument.objects.get(kind="visit_list_pdf")
+    assert response.url == document.get_absolute_url()
+    assert document.params == {"campaign_id": campaign.pk, "unit_id": tree.dazhi.pk}
+    assert document_run(document_id=document.pk) == "done"
+    document.refresh_from_db()
+    assert document.result.read().startswith(b"%PDF")
+
+
+def test_a_sibling_or_a_stranger_cannot_print_the_branchs_lists(
+    client, sibling_client, built, tree
+):
+    campaign, _ = built
+    url = reverse("visits:campaign_lists_document", args=[campaign.pk, "pdf"])
+
+    assert sibling_client.post(f"{url}?unit={tree.dazhi.pk}").status_code == 404
+    client.logout()
+    assert client.post(url).status_code == 302  # to the sign-in page
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_only_a_pdf_or_a_spreadsheet_of_the_lists_is_asked_for(caseworker_client, built):
+    campaign, _ = built
+
+    response = caseworker_client.post(
+        reverse("visits:campaign_lists_document", args=[campaign.pk, "docx"])
+    )
+
+    assert response.status_code == 404
+    assert not GeneratedDocument.objects.exists()
+
+
 # ---------------------------------------------------------------- from a job back to its page
 
 

@@ -32,6 +32,7 @@ from visits.campaigns import (
     visit_lists_approve_all,
     visit_lists_for_user,
     visit_lists_request_build,
+    visit_lists_request_document,
 )
 from visits.choices import VisitListStatus
 from visits.forms_campaigns import CampaignCorrectForm, CampaignForm, correction_lines
@@ -45,6 +46,7 @@ from visits.selectors import (
     may_create_campaign,
     may_log_campaign_visit,
     may_print_visit_list,
+    may_print_visit_lists,
 )
 from visits.slots import CAMPAIGN_ACTIONS, CAMPAIGN_PAGE, VISIT_LIST_ACTIONS
 
@@ -142,6 +144,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "build_lists": may_build_visit_lists(request.user, campaign, unit=unit),
                 "approve_lists": may_approve_visit_lists(request.user, campaign, unit=unit),
                 "correct": may_correct_campaign(request.user, campaign),
+                "print_lists": may_print_visit_lists(request.user, campaign, unit=unit),
             },
             "corrections": [
                 (correction, correction_lines(correction.changes))
@@ -242,6 +245,27 @@ def campaign_build(request: HttpRequest, pk: int) -> HttpResponse:
     except (PermissionDenied, ValidationError) as refused:
         report_refusal(request, refused)
         return redirect(campaign)
+    return redirect(document)
+
+
+@branch_view()
+@require_POST
+def campaign_lists_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Ask for every visit list of the branch being viewed as one PDF (each team's list from a
+    new page, to print for the teams at once) or one spreadsheet."""
+    campaign = _get_campaign(request, pk)
+    unit = _viewing_unit(request, campaign)
+    if kind not in visit_list_documents():
+        raise Http404
+    try:
+        document = visit_lists_request_document(
+            campaign=campaign, unit=unit, kind=kind, by=request.user
+        )
+    except JobAlreadyRunning as running:
+        return redirect(running.running)
+    except (PermissionDenied, ValidationError) as refused:
+        report_refusal(request, refused)
+        return redirect(_campaign_url(campaign, unit))
     return redirect(document)
 
 
