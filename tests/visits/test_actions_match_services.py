@@ -31,8 +31,8 @@ from visits.campaigns import (
     visit_list_approve,
     visit_list_request_document,
     visit_lists_approve_all,
-    visit_lists_request_document,
     visit_lists_request_build,
+    visit_lists_request_document,
 )
 from visits.choices import HelpKind, PairingRole, VisitKind, VisitListStatus
 from visits.models import (
