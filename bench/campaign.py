@@ -512,24 +512,14 @@ def steps_of(r: Round, organiser, caseworker, approver):
 def timed(function, plan_ms: float, profile: bool = False):
     """Seconds, result, statements run (and their seconds) and the plans of the heavy ones, of
     ``function()``; with ``profile``, its cProfile's heaviest functions are printed."""
-    from django.db import connection
-
-    spent = {"queries": 0, "seconds": 0.0}
-
-    def counting(run, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return run(sql, params, many, context)
-        finally:
-            spent["queries"] += 1
-            spent["seconds"] += time.perf_counter() - started
+    from common.statements import statements_counted
 
     profiler = None
     if profile:
         import cProfile
 
         profiler = cProfile.Profile()
-    with plans_logged(plan_ms) as plans, connection.execute_wrapper(counting):
+    with plans_logged(plan_ms) as plans, statements_counted() as spent:
         started = time.perf_counter()
         if profiler:
             profiler.enable()
@@ -566,8 +556,8 @@ def run_round(
                     seconds, rows, spent, plans = timed(service, plan_ms, label == profile)
                     step.seconds.append(seconds)
                     step.rows.append(rows)
-                    step.queries.append(spent["queries"])
-                    step.in_sql.append(spent["seconds"])
+                    step.queries.append(spent.count)
+                    step.in_sql.append(spent.seconds)
                     step.plans = plans
                 else:
                     seconds, base_rows, _queries, plans = timed(baseline, plan_ms)

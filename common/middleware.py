@@ -5,9 +5,10 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+
+from common.statements import statements_counted
 
 
 class NoStoreForSignedInMiddleware:
@@ -49,22 +50,12 @@ class ServerTimingMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not settings.SERVER_TIMING:
             return self.get_response(request)
-        database = {"queries": 0, "seconds": 0.0}
-
-        def timed(execute, sql, params, many, context):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                database["queries"] += 1
-                database["seconds"] += time.perf_counter() - started
-
         started = time.perf_counter()
-        with connection.execute_wrapper(timed):
+        with statements_counted() as database:
             response = self.get_response(request)
         app = (time.perf_counter() - started) * 1000
-        db = database["seconds"] * 1000
+        db = database.seconds * 1000
         response["Server-Timing"] = (
-            f'app;dur={app:.1f}, db;dur={db:.1f};desc="{database["queries"]} queries"'
+            f'app;dur={app:.1f}, db;dur={db:.1f};desc="{database.count} queries"'
         )
         return response
