@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.crypto import keyed_hash
 from common.errors import RuleBroken
@@ -104,6 +105,7 @@ def category_propose(
     sudden_cause: bool,
     year: int,
     standards: list[MinimumLivingStandard] | None = None,
+    explain: bool = True,
 ) -> CategoryProposal:
     """Propose a category from the household's figures, showing each step.
 
@@ -112,89 +114,128 @@ def category_propose(
     or when the year's hardship costs exceed 80% of income; 相对困难 (relative)
     when below twice the standard. Deep takes precedence over accident, which
     takes precedence over relative. ``standards`` (``minimum_living_standards_for``, loaded
-    once for many households) spares the query for the standard.
+    once for many households) spares the query for the standard; without ``explain`` the
+    steps and the standard's source are left out (a service that only keeps the category
+    spares their translation, which costs more than the arithmetic).
     """
+    notes: list[tuple[str, dict]] = []  # each step's message and its values, translated last
+
+    def proposal(category: str, monthly: Decimal | None, source: str = "") -> CategoryProposal:
+        steps = [_(message) % values for message, values in notes] if explain else []
+        return CategoryProposal(category, per_capita, monthly, source, steps)
+
     rigid = medical_costs + schooling_costs + disaster_costs
     per_capita = ((annual_income - rigid) / MONTHS / max(household_size, 1)).quantize(
         YUAN, ROUND_HALF_UP
     )
-    steps = [
-        _(
-            "Rigid spending: medical %(medical)s + schooling %(schooling)s + disaster %(disaster)s = %(rigid)s yuan."
+    notes.append(
+        (
+            gettext_noop(
+                "Rigid spending: medical %(medical)s + schooling %(schooling)s + disaster %(disaster)s = %(rigid)s yuan."
+            ),
+            {
+                "medical": medical_costs,
+                "schooling": schooling_costs,
+                "disaster": disaster_costs,
+                "rigid": rigid,
+            },
         )
-        % {
-            "medical": medical_costs,
-            "schooling": schooling_costs,
-            "disaster": disaster_costs,
-            "rigid": rigid,
-        },
-        _(
-            "Monthly income per person: (%(income)s − %(rigid)s) ÷ 12 ÷ %(size)s = %(per_capita)s yuan."
+    )
+    notes.append(
+        (
+            gettext_noop(
+                "Monthly income per person: (%(income)s − %(rigid)s) ÷ 12 ÷ %(size)s = %(per_capita)s yuan."
+            ),
+            {
+                "income": annual_income,
+                "rigid": rigid,
+                "size": household_size,
+                "per_capita": per_capita,
+            },
         )
-        % {
-            "income": annual_income,
-            "rigid": rigid,
-            "size": household_size,
-            "per_capita": per_capita,
-        },
-    ]
+    )
     if standards is None:
         standard = minimum_living_standard_for(division_code=division_code, year=year)
     else:
         standard = most_specific_standard(standards, division_code=division_code, year=year)
     if standard is None:
-        steps.append(
-            _(
-                "No minimum living standard is recorded for division %(code)s: an administrator must enter it before a category can be proposed."
+        notes.append(
+            (
+                gettext_noop(
+                    "No minimum living standard is recorded for division %(code)s: an administrator must enter it before a category can be proposed."
+                ),
+                {"code": division_code},
             )
-            % {"code": division_code}
         )
-        return CategoryProposal("", per_capita, None, "", steps)
+        return proposal("", None)
     monthly = standard.urban_monthly if hukou_type == HukouType.URBAN else standard.rural_monthly
-    source = _("%(code)s, %(year)s, %(kind)s") % {
-        "code": standard.division_code,
-        "year": standard.year,
-        "kind": HukouType(hukou_type).label if hukou_type in HukouType.values else "",
-    }
-    steps.append(
-        _("Local minimum living standard (%(source)s): %(standard)s yuan a person a month.")
-        % {"source": source, "standard": monthly}
+    source = ""
+    if explain:
+        source = _("%(code)s, %(year)s, %(kind)s") % {
+            "code": standard.division_code,
+            "year": standard.year,
+            "kind": HukouType(hukou_type).label if hukou_type in HukouType.values else "",
+        }
+    notes.append(
+        (
+            gettext_noop(
+                "Local minimum living standard (%(source)s): %(standard)s yuan a person a month."
+            ),
+            {"source": source, "standard": monthly},
+        )
     )
     costs_share_exceeded = annual_income > 0 and rigid > SUDDEN_COST_SHARE * annual_income
     if annual_income <= 0 and rigid > 0:
         costs_share_exceeded = True
     if per_capita < monthly:
         category = Category.DEEP
-        steps.append(
-            _("%(per_capita)s is below %(standard)s: deep hardship.")
-            % {"per_capita": per_capita, "standard": monthly}
+        notes.append(
+            (
+                gettext_noop("%(per_capita)s is below %(standard)s: deep hardship."),
+                {"per_capita": per_capita, "standard": monthly},
+            )
         )
     elif sudden_cause or costs_share_exceeded:
         category = Category.ACCIDENT
         if sudden_cause:
-            steps.append(_("A cause is a disaster, accident or injury: hardship by accident."))
-        else:
-            steps.append(
-                _(
-                    "Hardship costs %(rigid)s exceed 80%% of the income %(income)s: hardship by accident."
+            notes.append(
+                (
+                    gettext_noop(
+                        "A cause is a disaster, accident or injury: hardship by accident."
+                    ),
+                    {},
                 )
-                % {"rigid": rigid, "income": annual_income}
+            )
+        else:
+            notes.append(
+                (
+                    gettext_noop(
+                        "Hardship costs %(rigid)s exceed 80%% of the income %(income)s: hardship by accident."
+                    ),
+                    {"rigid": rigid, "income": annual_income},
+                )
             )
     elif per_capita < 2 * monthly:
         category = Category.RELATIVE
-        steps.append(
-            _("%(per_capita)s is below twice the standard (%(double)s): relative hardship.")
-            % {"per_capita": per_capita, "double": 2 * monthly}
+        notes.append(
+            (
+                gettext_noop(
+                    "%(per_capita)s is below twice the standard (%(double)s): relative hardship."
+                ),
+                {"per_capita": per_capita, "double": 2 * monthly},
+            )
         )
     else:
         category = Category.NONE
-        steps.append(
-            _(
-                "%(per_capita)s is not below twice the standard (%(double)s) and no sudden cause applies: not in hardship by these rules."
+        notes.append(
+            (
+                gettext_noop(
+                    "%(per_capita)s is not below twice the standard (%(double)s) and no sudden cause applies: not in hardship by these rules."
+                ),
+                {"per_capita": per_capita, "double": 2 * monthly},
             )
-            % {"per_capita": per_capita, "double": 2 * monthly}
         )
-    return CategoryProposal(category, per_capita, monthly, source, steps)
+    return proposal(category, monthly, source)
 
 
 def history_context(by: User):
@@ -460,6 +501,7 @@ def _proposal_for(
         sudden_cause=any(cause.is_sudden for cause in causes),
         year=year or _year(),
         standards=standards,
+        explain=False,  # the services keep the category; the page shows its own proposal
     )
 
 
@@ -500,10 +542,13 @@ class FilesRefused(Exception):
         self.refusals = refusals
 
 
-# What a new file's full_clean leaves out: what the service sets itself, and the relations to
-# rows it was handed (the unit, the main cause, the people), each of which would cost a query.
+# What a new file's full_clean leaves out: what the service sets itself, the relations to rows
+# it was handed (the unit, the main cause, the people), each of which would cost a query, and
+# what a new file leaves at its default (the clean costs a file of thousands in a spreadsheet).
 FILE_CLEAN_EXCLUDE = (
     "id_hash", "file_number", "search_keys", "entered_by", "updated_by", "unit", "main_cause",
+    "created_at", "updated_at", "opened_on", "review_due_on", "ended_on", "anonymised_at",
+    "exit_reason", "close_reason",
 )  # fmt: skip
 # Files written per statement: big enough that a spreadsheet costs a few statements, small
 # enough to keep each statement's parameters and the progress reports reasonable.

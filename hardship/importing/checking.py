@@ -300,6 +300,15 @@ class RowChecker:
         self.unit = unit
         self.by = by
         self.lookups = Lookups.build()
+        # Each member slot's columns, and whether the sheet has any of them, once for all rows.
+        self.member_columns = {
+            slot: [c for c in COLUMNS if c.member == slot] for slot in range(1, MEMBER_SLOTS + 1)
+        }
+        self.slots_in_sheet = [
+            slot
+            for slot, columns in self.member_columns.items()
+            if any(c.key in self.mapping for c in columns)
+        ]
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
 
@@ -379,7 +388,7 @@ class RowChecker:
                     found.append(("secondary_causes", message))
         failed, before_members = {key for key, _m in found}, len(found)
         members, member_ids, slots = [], [], []
-        for slot in range(1, MEMBER_SLOTS + 1):
+        for slot in self.slots_in_sheet:
             member = self.member(cells, slot, found)
             if member is not None:
                 members.append(member)
@@ -430,7 +439,7 @@ class RowChecker:
         return []
 
     def member(self, cells: list, number: int, found: list) -> MemberInput | None:
-        columns = [c for c in COLUMNS if c.member == number]
+        columns = self.member_columns[number]
         if all(is_blank(self.cell(cells, c.key)) for c in columns):
             return None
         problems: list[tuple[str, str]] = []
