@@ -61,8 +61,8 @@ from mailings.schedules import (
 from mailings.selectors import (
     campaign_progress_recipients,
     email_schedule,
-    mail_standing,
     monthly_report_recipients,
+    outbox_email_to_send,
     weekly_digest_recipients,
 )
 from people.models import User
@@ -227,13 +227,12 @@ def outbox_send(*, email_id: int, now: datetime | None = None) -> str:
     )
     if not claimed:
         return "nothing to do"
-    email = OutboxEmail.objects.select_related("recipient__unit", "campaign").get(pk=email_id)
+    email = outbox_email_to_send(email_id=email_id)
     recipient = email.recipient
-    standing = mail_standing(user=recipient, kind=email.kind, campaign=email.campaign)
-    if standing.paused:
+    if email.recipient_paused:
         _set(email, Status.PAUSED, error="")
         return Status.PAUSED
-    if not standing.wants:
+    if not email.recipient_wanted:
         _set(email, Status.SKIPPED, error="")
         return Status.SKIPPED
     try:
@@ -278,15 +277,30 @@ def _set(email: OutboxEmail, status: str, *, error: str) -> None:
 
 
 def _mark_sent(email: OutboxEmail, *, subject: str) -> None:
-    # "uncertain" too: a send slower than the sweep's timeout still ends as sent.
-    OutboxEmail.objects.filter(pk=email.pk, status__in=[Status.SENDING, Status.UNCERTAIN]).update(
-        status=Status.SENT, sent_at=timezone.now(), subject=subject[:255], last_error=""
-    )
-    # A success ends a run of failures. Apart from the mark above: if the process stops
-    # between the two, the email is sent and marked so; only the count waits for the next.
-    MailRecipient.objects.filter(user_id=email.recipient_id, consecutive_failures__gt=0).update(
-        consecutive_failures=0
-    )
+    """Mark the row sent ("uncertain" too: a send slower than the sweep's timeout still ends as
+    sent) and end the recipient's run of failures, in one statement: each send pays for it."""
+    outbox, health = OutboxEmail._meta.db_table, MailRecipient._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH sent AS (
+                UPDATE {outbox} SET status = %s, sent_at = %s, subject = %s, last_error = ''
+                WHERE id = %s AND status IN (%s, %s)
+                RETURNING recipient_id
+            )
+            UPDATE {health} SET consecutive_failures = 0
+            WHERE user_id = %s AND consecutive_failures > 0
+            """,  # noqa: S608 - the table names are our own; every value is a parameter
+            [
+                Status.SENT,
+                timezone.now(),
+                subject[:255],
+                email.pk,
+                Status.SENDING,
+                Status.UNCERTAIN,
+                email.recipient_id,
+            ],
+        )
 
 
 def _fail(email: OutboxEmail, error: Exception, *, now: datetime, count_against_recipient: bool):

@@ -1,13 +1,11 @@
 """Reads of the report emails: who receives which kind, and who may set a campaign's schedule."""
 
-from dataclasses import dataclass
-
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from common.rules import ALLOWED, Decision, refuse
 from mailings.choices import EmailKind
-from mailings.models import EmailOptOut, EmailSchedule, MailRecipient
+from mailings.models import EmailOptOut, EmailSchedule, MailRecipient, OutboxEmail
 from people.access import may_act_as
 from people.models import Role, User
 from visits.models import Campaign
@@ -41,41 +39,42 @@ def monthly_report_recipients() -> QuerySet[User]:
 
 def campaign_progress_recipients(*, campaign: Campaign) -> QuerySet[User]:
     """The approvers of the unit that organises ``campaign``."""
+    return _organisers_approvers(campaign.organiser_id)
+
+
+def _organisers_approvers(organiser_id) -> QuerySet[User]:
+    # organiser_id: a unit's id, or a reference to one in an outer query.
     return mail_recipients(kind=EmailKind.CAMPAIGN_PROGRESS).filter(
-        is_approver=True, unit_id=campaign.organiser_id
+        is_approver=True, unit_id=organiser_id
     )
 
 
-def _recipients_of(kind: str, campaign: Campaign | None) -> QuerySet[User]:
-    if kind == EmailKind.WEEKLY_DIGEST:
-        return weekly_digest_recipients()
-    if kind == EmailKind.MONTHLY_REPORT:
-        return monthly_report_recipients()
-    return campaign_progress_recipients(campaign=campaign)
+def outbox_email_to_send(*, email_id: int) -> OutboxEmail:
+    """One outbox row with its recipient, their unit and its campaign, and where the recipient
+    stands for it now, in one query (each send asks it): ``recipient_paused``, sending to them
+    paused; ``recipient_wanted``, still chosen for the row's kind by the selectors above
+    (they may have changed since it was queued).
+    """
 
+    def chosen(people: QuerySet[User]) -> Exists:
+        return Exists(people.filter(pk=OuterRef("recipient_id")))
 
-@dataclass(frozen=True)
-class Standing:
-    """Where a recipient stands for one email now: sending to them paused; still chosen for
-    it (they may have changed since it was queued)."""
-
-    paused: bool
-    wants: bool
-
-
-def mail_standing(*, user: User, kind: str, campaign: Campaign | None = None) -> Standing:
-    """``user``'s standing for an email of ``kind``, in one query (each send asks it)."""
-    paused = MailRecipient.objects.filter(user=OuterRef("pk"), paused_at__isnull=False)
-    wanted = _recipients_of(kind, campaign).filter(pk=OuterRef("pk"))
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(standing_paused=Exists(paused), standing_wants=Exists(wanted))
-        .values("standing_paused", "standing_wants")
-        .first()
+    paused = MailRecipient.objects.filter(user=OuterRef("recipient_id"), paused_at__isnull=False)
+    wanted = Case(
+        When(kind=EmailKind.WEEKLY_DIGEST, then=chosen(weekly_digest_recipients())),
+        When(kind=EmailKind.MONTHLY_REPORT, then=chosen(monthly_report_recipients())),
+        When(
+            kind=EmailKind.CAMPAIGN_PROGRESS,
+            then=chosen(_organisers_approvers(OuterRef("campaign__organiser_id"))),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
     )
-    if row is None:
-        return Standing(paused=False, wants=False)
-    return Standing(paused=row["standing_paused"], wants=row["standing_wants"])
+    return (
+        OutboxEmail.objects.select_related("recipient__unit", "campaign")
+        .annotate(recipient_paused=Exists(paused), recipient_wanted=wanted)
+        .get(pk=email_id)
+    )
 
 
 def email_schedule(*, kind: str) -> EmailSchedule:

@@ -70,7 +70,7 @@ def send_each(ids: list[int]) -> list[list[str]]:
     return queries
 
 
-def test_a_units_later_approvers_cost_the_same_few_queries_and_never_count_figures_again(
+def test_a_units_later_approvers_cost_three_statements_each_and_never_count_figures_again(
     tree, approver, rendered_reports
 ):
     approvers_of(tree.wuhan, 4)
@@ -81,8 +81,9 @@ def test_a_units_later_approvers_cost_the_same_few_queries_and_never_count_figur
     assert len(mail.outbox) == 5
     first, *later = queries
     assert tables(first) - SENDING_TABLES  # the first works the figures out
-    # Claim, load, standing, mark sent, failures reset: however many approvers the unit has.
-    assert [len(sqls) for sqls in later] == [5, 5, 5, 5]
+    # The claim, the row with its recipient's standing, the mark (with the end of any run of
+    # failures): however many approvers the unit has.
+    assert [len(sqls) for sqls in later] == [3, 3, 3, 3]
     assert [tables(sqls) <= SENDING_TABLES for sqls in later] == [True] * 4
     assert rendered_reports == [(tree.wuhan.pk, "2026-11")]
 
