@@ -68,6 +68,19 @@ def test_an_import_killed_half_way_is_redelivered_and_imports_every_row_once(
         )
         # Saved, not committed: the progress bar moves while nobody sees a file yet.
         assert HardshipFile.objects.count() == 0
+        # The worker's transaction waits in COMMIT, for the locked cause. The worker dies, and
+        # its machine's connection with it: a server backend that was sent COMMIT would otherwise
+        # finish it once the lock is free, whatever became of its client.
+        committing = wait_for(
+            lambda: blocker.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query = 'COMMIT'"
+            ).fetchall(),
+            timeout=30,
+            what="the import waiting in COMMIT",
+        )
+        assert len(committing) == 1
+        blocker.execute("SELECT pg_terminate_backend(%s)", committing[0])
         os.kill(worker.process.pid, signal.SIGKILL)
         worker.process.wait()
     blocker.rollback()
