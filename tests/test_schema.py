@@ -141,3 +141,14 @@ def test_the_rows_a_new_installation_starts_with_are_there():
         "visit_money", "goods", "living", "medical", "schooling", "special",
     }  # fmt: skip
     assert EmailSchedule.objects.count() == 3
+
+
+def test_every_history_trigger_runs_once_per_statement():
+    # A history trigger per row reads its context in a subtransaction per row; see
+    # PGHISTORY_LEVEL in config/settings.py.
+    triggers = _rows(
+        "SELECT tgrelid::regclass::text, tgname, tgtype FROM pg_trigger "
+        "WHERE tgname ~ '^pgtrigger_(insert_insert|update_update|delete_delete)_'"
+    )
+    assert len(triggers) >= 15
+    assert [(table, name) for table, name, tgtype in triggers if tgtype & 1] == []
