@@ -263,7 +263,7 @@ def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False)
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-    from documents.pdf_compact import same_content
+    from documents.pdf_compact import drawn_over, same_content
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     overlays = PdfReader(io.BytesIO(numbers)).pages
@@ -304,11 +304,9 @@ def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False)
                 resources[NameObject("/XObject")] = xobjects
             xobjects.get_object()[name] = form
             drawing = f"q {name} Do Q".encode()
-        # The page's content may leave its transformation changed (WeasyPrint's starts
-        # with a flip outside any q … Q): the number is drawn once it is undone.
         # One stream a page, as a document rendered whole has: a stream of its own
         # for each number cost a hundred bytes and more a page.
-        content = b"q\n" + page.get_contents().get_data() + b"\nQ\n" + drawing
+        content = drawn_over(page.get_contents().get_data(), drawing)
         page[NameObject("/Contents")] = stream(content)
     return _written(writer, compact_fonts=compact_fonts)
 

@@ -450,6 +450,60 @@ def same_content(first, second, _compared: dict | None = None) -> bool:
     return first == second
 
 
+def drawn_over(content: bytes, drawing: bytes) -> bytes:
+    """One page's content stream: ``content`` with ``drawing`` (the content of a page of the
+    same size, whose resources ``content``'s page holds under the same names) drawn over it.
+
+    WeasyPrint begins every page alike, a flip and a scale, each after a ``q``, and draws
+    all else in groups (``q`` … ``Q``) before it closes those ``q``s; a document rendered
+    whole draws its page number as the last such group. When both pages begin alike and
+    are built so, ``drawing``'s groups go where the whole render draws them, and the page
+    is its page rendered whole, byte for byte. Otherwise ``content``, which may leave its
+    transformation changed, is drawn within ``q`` … ``Q`` and ``drawing`` after it: some 60
+    bytes a page more, 7 compressed: 2 kB on a list of 5,000 households.
+    """
+    lines = content.rstrip().split(b"\n")
+    over = drawing.rstrip().split(b"\n")
+    # After each q of the beginning both share (q, and cm to move or scale, nothing drawn).
+    opened = []
+    for shared, (line, other) in enumerate(zip(lines, over, strict=False), start=1):
+        if line != other or not (line == b"q" or line.endswith(b" cm")):
+            break
+        if line == b"q":
+            opened.append(shared)
+    # The last shared q may open a group of the page's own (both pages begin with their
+    # first group): try the deepest beginning first, then shallower ones.
+    for depth in range(len(opened), 0, -1):
+        begun = opened[depth - 1]
+        closing = [b"Q"] * depth
+        if (
+            lines[-depth:] == closing
+            and over[-depth:] == closing
+            and _groups_only(lines[begun:-depth], strict=True)
+            and _groups_only(over[begun:-depth], strict=False)
+        ):
+            return b"\n".join(lines[:-depth]) + b"\n" + b"\n".join(over[begun:])
+    return b"q\n" + content + b"\nQ\n" + drawing
+
+
+def _groups_only(lines: list[bytes], *, strict: bool) -> bool:
+    """Whether ``lines`` (one operator a line, as pydyf writes them) close no group they did
+    not open and leave none open; ``strict``: and change nothing outside their groups, so
+    that whatever follows them finds the graphics state they found.
+    """
+    depth = 0
+    for line in lines:
+        if line == b"q":
+            depth += 1
+        elif line == b"Q":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif strict and depth == 0:
+            return False
+    return depth == 0
+
+
 class _Written:
     """One object of a pypdf document, already written out, for pydyf to place."""
 

@@ -14,7 +14,7 @@ import pytest
 from django.utils.translation import gettext
 
 from documents.pdf import render_pdf
-from documents.pdf_compact import draw_grid, grid_runs
+from documents.pdf_compact import draw_grid, drawn_over, grid_runs
 from people.models import UnionUnit
 from tests.documents.test_pdf import (
     embedded_font_files,
@@ -182,6 +182,47 @@ def test_fonts_cut_to_the_glyphs_drawn_draw_the_very_same_page_in_a_fraction_of_
     assert len(cut) * 3 < len(whole_fonts)
 
 
+# ---------------------------------------------------------------- page numbers laid over
+
+# How WeasyPrint begins and ends a page: a flip, a scale, and groups of their own inside.
+PAGE_BEGINS = [b"1 0 0 -1 0 595.275591 cm", b"q", b"0.75 0 0 0.75 0 0 cm", b"q", b"q"]
+PAGE_ENDS = [b"Q", b"Q", b"Q"]
+
+
+def a_page(*groups: list[bytes]) -> bytes:
+    return b"\n".join(PAGE_BEGINS + [line for group in groups for line in group] + PAGE_ENDS)
+
+
+CELL = [b"q", b"q", b"0 0 10 10 re", b"f", b"Q", b"Q"]
+NUMBER = [b"q", b"q", b"BT", b"/F1 10 Tf", b"[<0013>] TJ", b"ET", b"Q", b"Q"]
+
+
+def test_a_number_laid_over_a_page_that_begins_alike_is_drawn_as_its_last_group():
+    # As a page rendered whole draws it: the same bytes, and no group around the page.
+    assert drawn_over(a_page(CELL, CELL), a_page(NUMBER)) == a_page(CELL, CELL, NUMBER)
+
+
+def test_a_number_laid_over_a_page_that_changes_its_state_in_its_outer_group_is_drawn_after_it():
+    changed = a_page(CELL, [b"2 0 0 2 0 0 cm"], CELL)
+
+    # The number goes one group out, where the page's own change is undone.
+    assert drawn_over(changed, a_page(NUMBER)) == b"\n".join(
+        [*PAGE_BEGINS, *CELL, b"2 0 0 2 0 0 cm", *CELL, b"Q", b"q", *NUMBER, *PAGE_ENDS]
+    )
+
+
+def test_a_page_that_changes_its_state_outside_any_group_has_the_number_drawn_after_it_undone():
+    changed = b"\n".join([*PAGE_BEGINS[:2], b"2 0 0 2 0 0 cm", *PAGE_BEGINS[2:], *CELL, *PAGE_ENDS])
+
+    assert drawn_over(changed, a_page(NUMBER)) == b"q\n" + changed + b"\nQ\n" + a_page(NUMBER)
+
+
+def test_a_page_that_begins_otherwise_has_the_number_drawn_after_it_undone():
+    page = b"\n".join([b"1 0 0 -1 0 842 cm", *PAGE_BEGINS[1:], *CELL, *PAGE_ENDS])
+
+    assert drawn_over(page, a_page(NUMBER)) == b"q\n" + page + b"\nQ\n" + a_page(NUMBER)
+
+
 # ---------------------------------------------------------------- a list in parts
 
 
@@ -254,6 +295,13 @@ def test_a_list_rendered_in_parts_reads_as_the_whole_one_page_by_page(long_list)
     for row in selection.rows:
         assert row["name"] in text
     assert "车站街道工会" in text
+
+
+def test_a_list_rendered_in_parts_looks_as_the_whole_one_page_by_page(long_list):
+    _selection, whole, in_parts = long_list
+
+    for page in range(1, 7):
+        assert picture(in_parts, page=page) == picture(whole, page=page)
 
 
 def test_a_list_rendered_in_parts_keeps_its_title():
