@@ -238,14 +238,19 @@ def pdf_join(parts: list[bytes], *, primed: bool = False) -> bytes:
     and the joined file holds them once.
     """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
 
     writer = PdfWriter()
     for index, part in enumerate(parts):
         reader = PdfReader(io.BytesIO(part))
         writer.append(reader, pages=(1 if primed else 0, len(reader.pages)))
-        if index == 0 and reader.metadata:
-            # The title a reader shows instead of the file's name.
-            writer.add_metadata(reader.metadata)
+        if index == 0:
+            if reader.metadata:
+                # The title a reader shows instead of the file's name.
+                writer.add_metadata(reader.metadata)
+            if "/Lang" in reader.trailer["/Root"]:
+                # The language screen readers speak and search engines index the text in.
+                writer.root_object[NameObject("/Lang")] = reader.trailer["/Root"]["/Lang"]
     return _written(writer)
 
 

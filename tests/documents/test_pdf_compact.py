@@ -304,13 +304,14 @@ def test_a_list_rendered_in_parts_looks_as_the_whole_one_page_by_page(long_list)
         assert picture(in_parts, page=page) == picture(whole, page=page)
 
 
-def test_a_list_rendered_in_parts_keeps_its_title():
+def test_a_list_rendered_in_parts_keeps_its_title_and_language():
     from pypdf import PdfReader
 
     selection = three_streets(rows_per_community=2)
-    in_parts = visit_list_pdf_render(selection, part_rows=6)
+    in_parts = PdfReader(io.BytesIO(visit_list_pdf_render(selection, part_rows=6)))
 
-    assert PdfReader(io.BytesIO(in_parts)).metadata.title == selection.title
+    assert in_parts.metadata.title == selection.title
+    assert in_parts.trailer["/Root"]["/Lang"] == "zh-CN"
 
 
 def test_every_page_of_a_joined_list_refers_to_its_content_as_an_object_of_its_own(long_list):
