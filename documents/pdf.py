@@ -251,7 +251,30 @@ def pdf_join(parts: list[bytes], *, primed: bool = False) -> bytes:
             if "/Lang" in reader.trailer["/Root"]:
                 # The language screen readers speak and search engines index the text in.
                 writer.root_object[NameObject("/Lang")] = reader.trailer["/Root"]["/Lang"]
+    _outline_defaults_dropped(writer)
     return _written(writer)
+
+
+def _outline_defaults_dropped(writer) -> None:
+    # pypdf gives every bookmark it copies a style (/F 0) and a colour (/C [0.0 0.0 0.0]),
+    # the defaults a reader assumes anyway: some 30 bytes a bookmark that a document
+    # rendered whole does not have.
+    from pypdf.generic import NameObject
+
+    outline = writer.root_object.get("/Outlines")
+    items = [outline.get_object().get("/First")] if outline is not None else []
+    seen = set()
+    while items:
+        item = items.pop()
+        if item is None or item.idnum in seen:
+            continue
+        seen.add(item.idnum)
+        item = item.get_object()
+        if item.get("/F") == 0:
+            del item[NameObject("/F")]
+        if "/C" in item and all(value == 0 for value in item["/C"]):
+            del item[NameObject("/C")]
+        items.extend(item.raw_get(key) for key in ("/First", "/Next") if key in item)
 
 
 def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False) -> bytes:
