@@ -583,6 +583,8 @@ def _contents_before_pages(writer, objects: list[tuple[int, object]]) -> list[tu
             ordered.append((content, kept[content]))
         if number not in contents:
             ordered.append((number, obj))
+    # A content stream whose page was not among the objects is kept all the same.
+    ordered += [(content, kept[content]) for content in sorted(pending)]
     return ordered
 
 

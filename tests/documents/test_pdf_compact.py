@@ -14,7 +14,7 @@ import pytest
 from django.utils.translation import gettext
 
 from documents.pdf import render_pdf
-from documents.pdf_compact import draw_grid, drawn_over, grid_runs
+from documents.pdf_compact import draw_grid, drawn_over, grid_runs, written
 from people.models import UnionUnit
 from tests.documents.test_pdf import (
     embedded_font_files,
@@ -221,6 +221,25 @@ def test_a_page_that_begins_otherwise_has_the_number_drawn_after_it_undone():
     page = b"\n".join([b"1 0 0 -1 0 842 cm", *PAGE_BEGINS[1:], *CELL, *PAGE_ENDS])
 
     assert drawn_over(page, a_page(NUMBER)) == b"q\n" + page + b"\nQ\n" + a_page(NUMBER)
+
+
+def test_pages_that_share_their_content_are_written_with_it_once():
+    # Identical pages of a join (blank ones) are merged down to one content stream.
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    content = DecodedStreamObject()
+    content.set_data(b"0 0 10 10 re\nf")
+    shared = writer._add_object(content)
+    for _page in range(2):
+        writer.add_blank_page(width=100, height=100)[NameObject("/Contents")] = shared
+
+    pdf = written(writer)
+
+    pages = PdfReader(io.BytesIO(pdf), strict=True).pages
+    assert [page.get_contents().get_data() for page in pages] == [b"0 0 10 10 re\nf"] * 2
+    assert pdf.count(b"0 0 10 10 re") == 1
 
 
 # ---------------------------------------------------------------- a list in parts
