@@ -333,6 +333,19 @@ def test_a_list_rendered_in_parts_keeps_its_title_and_language():
     assert in_parts.trailer["/Root"]["/Lang"] == "zh-CN"
 
 
+def test_a_list_cut_within_its_townships_bookmarks_each_township_once_where_it_begins():
+    from pypdf import PdfReader
+
+    selection = three_streets(rows_per_community=2)
+    in_parts = PdfReader(io.BytesIO(visit_list_pdf_render(selection, part_rows=4)))
+
+    # Six rows a township, four a part: each township goes on in a part of its own.
+    bookmarks = [
+        (item.title, in_parts.get_destination_page_number(item)) for item in in_parts.outline
+    ]
+    assert bookmarks == [("大智街道工会", 0), ("一元街道工会", 2), ("车站街道工会", 4)]
+
+
 def test_every_page_of_a_joined_list_refers_to_its_content_as_an_object_of_its_own(long_list):
     # A stream written inside the page's dictionary (as the page numbers once were) is no
     # PDF at all: strict readers refuse the file.
