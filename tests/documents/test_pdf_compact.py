@@ -283,9 +283,11 @@ def three_streets(rows_per_community: int) -> Selection:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def long_list():
-    """27 households a street, two pages each: parts of a street each, two pages a part."""
+    """27 households a street, two pages each: parts of a street each, two pages a part.
+    Rendered once for the module's tests, which only read the bytes.
+    """
     selection = three_streets(rows_per_community=9)
     whole = visit_list_pdf_render(selection, part_rows=len(selection.rows))
     in_parts = visit_list_pdf_render(selection, part_rows=27)
