@@ -238,15 +238,43 @@ def pdf_join(parts: list[bytes], *, primed: bool = False) -> bytes:
     and the joined file holds them once.
     """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
 
     writer = PdfWriter()
     for index, part in enumerate(parts):
         reader = PdfReader(io.BytesIO(part))
         writer.append(reader, pages=(1 if primed else 0, len(reader.pages)))
-        if index == 0 and reader.metadata:
-            # The title a reader shows instead of the file's name.
-            writer.add_metadata(reader.metadata)
+        if index == 0:
+            if reader.metadata:
+                # The title a reader shows instead of the file's name.
+                writer.add_metadata(reader.metadata)
+            if "/Lang" in reader.trailer["/Root"]:
+                # The language screen readers speak and search engines index the text in.
+                writer.root_object[NameObject("/Lang")] = reader.trailer["/Root"]["/Lang"]
+    _outline_defaults_dropped(writer)
     return _written(writer)
+
+
+def _outline_defaults_dropped(writer) -> None:
+    # pypdf gives every bookmark it copies a style (/F 0) and a colour (/C [0.0 0.0 0.0]),
+    # the defaults a reader assumes anyway: some 30 bytes a bookmark that a document
+    # rendered whole does not have.
+    from pypdf.generic import NameObject
+
+    outline = writer.root_object.get("/Outlines")
+    items = [outline.get_object().get("/First")] if outline is not None else []
+    seen = set()
+    while items:
+        item = items.pop()
+        if item is None or item.idnum in seen:
+            continue
+        seen.add(item.idnum)
+        item = item.get_object()
+        if item.get("/F") == 0:
+            del item[NameObject("/F")]
+        if "/C" in item and all(value == 0 for value in item["/C"]):
+            del item[NameObject("/C")]
+        items.extend(item.raw_get(key) for key in ("/First", "/Next") if key in item)
 
 
 def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False) -> bytes:
@@ -263,7 +291,7 @@ def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False)
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-    from documents.pdf_compact import same_content
+    from documents.pdf_compact import drawn_over, same_content
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     overlays = PdfReader(io.BytesIO(numbers)).pages
@@ -304,11 +332,9 @@ def pdf_number_pages(pdf: bytes, numbers: bytes, *, compact_fonts: bool = False)
                 resources[NameObject("/XObject")] = xobjects
             xobjects.get_object()[name] = form
             drawing = f"q {name} Do Q".encode()
-        # The page's content may leave its transformation changed (WeasyPrint's starts
-        # with a flip outside any q … Q): the number is drawn once it is undone.
         # One stream a page, as a document rendered whole has: a stream of its own
         # for each number cost a hundred bytes and more a page.
-        content = b"q\n" + page.get_contents().get_data() + b"\nQ\n" + drawing
+        content = drawn_over(page.get_contents().get_data(), drawing)
         page[NameObject("/Contents")] = stream(content)
     return _written(writer, compact_fonts=compact_fonts)
 

@@ -14,7 +14,7 @@ import pytest
 from django.utils.translation import gettext
 
 from documents.pdf import render_pdf
-from documents.pdf_compact import draw_grid, grid_runs
+from documents.pdf_compact import draw_grid, drawn_over, grid_runs, written
 from people.models import UnionUnit
 from tests.documents.test_pdf import (
     embedded_font_files,
@@ -182,6 +182,66 @@ def test_fonts_cut_to_the_glyphs_drawn_draw_the_very_same_page_in_a_fraction_of_
     assert len(cut) * 3 < len(whole_fonts)
 
 
+# ---------------------------------------------------------------- page numbers laid over
+
+# How WeasyPrint begins and ends a page: a flip, a scale, and groups of their own inside.
+PAGE_BEGINS = [b"1 0 0 -1 0 595.275591 cm", b"q", b"0.75 0 0 0.75 0 0 cm", b"q", b"q"]
+PAGE_ENDS = [b"Q", b"Q", b"Q"]
+
+
+def a_page(*groups: list[bytes]) -> bytes:
+    return b"\n".join(PAGE_BEGINS + [line for group in groups for line in group] + PAGE_ENDS)
+
+
+CELL = [b"q", b"q", b"0 0 10 10 re", b"f", b"Q", b"Q"]
+NUMBER = [b"q", b"q", b"BT", b"/F1 10 Tf", b"[<0013>] TJ", b"ET", b"Q", b"Q"]
+
+
+def test_a_number_laid_over_a_page_that_begins_alike_is_drawn_as_its_last_group():
+    # As a page rendered whole draws it: the same bytes, and no group around the page.
+    assert drawn_over(a_page(CELL, CELL), a_page(NUMBER)) == a_page(CELL, CELL, NUMBER)
+
+
+def test_a_number_laid_over_a_page_that_changes_its_state_in_its_outer_group_is_drawn_after_it():
+    changed = a_page(CELL, [b"2 0 0 2 0 0 cm"], CELL)
+
+    # The number goes one group out, where the page's own change is undone.
+    assert drawn_over(changed, a_page(NUMBER)) == b"\n".join(
+        [*PAGE_BEGINS, *CELL, b"2 0 0 2 0 0 cm", *CELL, b"Q", b"q", *NUMBER, *PAGE_ENDS]
+    )
+
+
+def test_a_page_that_changes_its_state_outside_any_group_has_the_number_drawn_after_it_undone():
+    changed = b"\n".join([*PAGE_BEGINS[:2], b"2 0 0 2 0 0 cm", *PAGE_BEGINS[2:], *CELL, *PAGE_ENDS])
+
+    assert drawn_over(changed, a_page(NUMBER)) == b"q\n" + changed + b"\nQ\n" + a_page(NUMBER)
+
+
+def test_a_page_that_begins_otherwise_has_the_number_drawn_after_it_undone():
+    page = b"\n".join([b"1 0 0 -1 0 842 cm", *PAGE_BEGINS[1:], *CELL, *PAGE_ENDS])
+
+    assert drawn_over(page, a_page(NUMBER)) == b"q\n" + page + b"\nQ\n" + a_page(NUMBER)
+
+
+def test_pages_that_share_their_content_are_written_with_it_once():
+    # Identical pages of a join (blank ones) are merged down to one content stream.
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    content = DecodedStreamObject()
+    content.set_data(b"0 0 10 10 re\nf")
+    shared = writer._add_object(content)
+    for _page in range(2):
+        writer.add_blank_page(width=100, height=100)[NameObject("/Contents")] = shared
+
+    pdf = written(writer)
+
+    pages = PdfReader(io.BytesIO(pdf), strict=True).pages
+    assert [page.get_contents().get_data() for page in pages] == [b"0 0 10 10 re\nf"] * 2
+    assert pdf.count(b"0 0 10 10 re") == 1
+
+
 # ---------------------------------------------------------------- a list in parts
 
 
@@ -223,9 +283,11 @@ def three_streets(rows_per_community: int) -> Selection:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def long_list():
-    """27 households a street, two pages each: parts of a street each, two pages a part."""
+    """27 households a street, two pages each: parts of a street each, two pages a part.
+    Rendered once for the module's tests, which only read the bytes.
+    """
     selection = three_streets(rows_per_community=9)
     whole = visit_list_pdf_render(selection, part_rows=len(selection.rows))
     in_parts = visit_list_pdf_render(selection, part_rows=27)
@@ -236,10 +298,10 @@ def test_a_list_rendered_in_parts_weighs_no_more_than_rendered_whole(long_list):
     _selection, whole, in_parts = long_list
 
     assert pdf_pages(in_parts) == pdf_pages(whole) == 6
-    # The same fonts, cut to the same glyphs; the same pages, numbered where the whole
-    # document numbers them. A part's own first page costs a few bytes ("(continued)").
+    # The same fonts, cut to the same glyphs; the same pages, each number drawn where and
+    # as the whole document draws it.
     assert embedded_font_files(in_parts) == embedded_font_files(whole) == 2
-    assert len(in_parts) <= len(whole) * 1.01
+    assert len(in_parts) <= len(whole)
 
 
 def test_a_list_rendered_in_parts_reads_as_the_whole_one_page_by_page(long_list):
@@ -256,13 +318,34 @@ def test_a_list_rendered_in_parts_reads_as_the_whole_one_page_by_page(long_list)
     assert "车站街道工会" in text
 
 
-def test_a_list_rendered_in_parts_keeps_its_title():
+def test_a_list_rendered_in_parts_looks_as_the_whole_one_page_by_page(long_list):
+    _selection, whole, in_parts = long_list
+
+    for page in range(1, 7):
+        assert picture(in_parts, page=page) == picture(whole, page=page)
+
+
+def test_a_list_rendered_in_parts_keeps_its_title_and_language():
     from pypdf import PdfReader
 
     selection = three_streets(rows_per_community=2)
-    in_parts = visit_list_pdf_render(selection, part_rows=6)
+    in_parts = PdfReader(io.BytesIO(visit_list_pdf_render(selection, part_rows=6)))
 
-    assert PdfReader(io.BytesIO(in_parts)).metadata.title == selection.title
+    assert in_parts.metadata.title == selection.title
+    assert in_parts.trailer["/Root"]["/Lang"] == "zh-CN"
+
+
+def test_a_list_cut_within_its_townships_bookmarks_each_township_once_where_it_begins():
+    from pypdf import PdfReader
+
+    selection = three_streets(rows_per_community=2)
+    in_parts = PdfReader(io.BytesIO(visit_list_pdf_render(selection, part_rows=4)))
+
+    # Six rows a township, four a part: each township goes on in a part of its own.
+    bookmarks = [
+        (item.title, in_parts.get_destination_page_number(item)) for item in in_parts.outline
+    ]
+    assert bookmarks == [("大智街道工会", 0), ("一元街道工会", 2), ("车站街道工会", 4)]
 
 
 def test_every_page_of_a_joined_list_refers_to_its_content_as_an_object_of_its_own(long_list):
