@@ -255,13 +255,16 @@ def outbox_send_batch(*, email_ids: list[int], now: datetime | None = None) -> d
     claimed = _claim(email_ids, now=now)
     if not claimed:
         return outcomes
-    rows = sorted(outbox_emails_to_send(email_ids=claimed), key=lambda row: email_ids.index(row.pk))
+    # In the order given: a unit's people together, as the dispatch lined them up.
+    position = {pk: n for n, pk in enumerate(email_ids)}
+    rows = sorted(outbox_emails_to_send(email_ids=claimed), key=lambda row: position[row.pk])
     batch = _Batch(rows)
     try:
         to_send = [(email, message) for email in rows if (message := batch.built(email, now))]
         batch.send(to_send, now=now)
     except BaseException:
-        # Not a failure of one email (those are handled above): record what is known.
+        # Not one email's failure (those are recorded as they happen) but the batch's end:
+        # a SystemExit, say. Record what is known, then let it go on.
         try:
             batch.record()
         except Exception:
@@ -391,12 +394,11 @@ def _build(email: OutboxEmail, recipient: User):
     # (written with the row's outcome).
     if recipient.email and recipient.email != email.address:
         email.address = recipient.email
-    message = email_message(email=email, recipient=recipient)
-    # The headers checked here, where a failure is the content's: a bad subject must not
-    # pause everyone it was meant for. (The body was written out in full when it was built,
-    # once for all the recipients sharing it: builders.py.)
-    message.message()
-    return message
+    # Checked as it is built, where a failure is the content's: a bad subject must not pause
+    # everyone it was meant for. The message was written out in full once, when it was built
+    # for all the recipients sharing it, and each copy's address as it is addressed
+    # (builders.py); writing out every copy again here cost as much as sending it.
+    return email_message(email=email, recipient=recipient)
 
 
 def _mark_sent(sent: list[tuple[OutboxEmail, str]]) -> None:

@@ -16,6 +16,7 @@ from mailings.choices import OutboxStatus
 from mailings.models import MailRecipient, OutboxEmail
 from mailings.outbox import outbox_dispatch, outbox_send, outbox_send_batch, outbox_sweep
 from mailings.tasks import send_emails
+from people.models import User
 from tests.mailings.conftest import attachments_of
 from tests.mailings.test_builders import FIRST_OF_DECEMBER, html_of, reports_only
 from tests.mailings.test_shared_messages import SENDING_TABLES, approvers_of, tables
@@ -103,6 +104,22 @@ def test_a_failing_recipient_does_not_stop_the_others_and_is_counted(approvers, 
     assert row.next_attempt_at == FIRST_OF_DECEMBER + timedelta(minutes=5)
     assert MailRecipient.objects.get(user=refused).consecutive_failures == 1
     assert list(MailRecipient.objects.values_list("user", flat=True)) == [refused.pk]
+
+
+def test_an_address_no_header_can_hold_fails_alone_and_is_not_counted(approvers):
+    approver, broken, *others = approvers
+    User.objects.filter(pk=broken.pk).update(email="x@example.org\nBcc: someone@example.org")
+    ids = outbox_dispatch(now=FIRST_OF_DECEMBER)
+
+    outcomes = outbox_send_batch(email_ids=ids, now=FIRST_OF_DECEMBER)
+
+    row = OutboxEmail.objects.get(recipient=broken)
+    assert outcomes[row.pk] == OutboxStatus.FAILED
+    assert "newlines" in row.last_error
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [approver.email, *(other.email for other in others)]
+    )
+    assert not MailRecipient.objects.filter(user=broken).exists()
 
 
 def test_a_batchs_statements_do_not_grow_with_its_emails(tree, approver, rendered_reports):
