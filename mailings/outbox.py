@@ -280,7 +280,9 @@ def _claim(email_ids: list[int], *, now: datetime) -> list[int]:
 
     One statement outside any transaction is its own transaction: committed before
     anything is sent, which is the guarantee. Rows another call is claiming at the
-    same moment are skipped, not waited for: that call sends them.
+    same moment are skipped, not waited for: that call sends them. (A row locked by
+    anything else, an admin putting it back, say, is skipped too; it stays pending,
+    and the sweep enqueues it again if nothing else does.)
     """
     table = OutboxEmail._meta.db_table
     with connection.cursor() as cursor:
