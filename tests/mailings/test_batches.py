@@ -14,9 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from mailings.builders import forget_recent
 from mailings.choices import OutboxStatus
 from mailings.models import MailRecipient, OutboxEmail
-from mailings.outbox import outbox_dispatch, outbox_send, outbox_send_batch, outbox_sweep
+from mailings.outbox import (
+    outbox_batches,
+    outbox_dispatch,
+    outbox_send,
+    outbox_send_batch,
+    outbox_sweep,
+)
 from mailings.tasks import send_emails
 from people.models import User
+from tests.factories import UserFactory
 from tests.mailings.conftest import attachments_of
 from tests.mailings.test_builders import FIRST_OF_DECEMBER, html_of, reports_only
 from tests.mailings.test_shared_messages import SENDING_TABLES, approvers_of, tables
@@ -48,6 +55,25 @@ def as_sent(messages) -> dict[str, tuple]:
 
 def statuses() -> dict[str, str]:
     return dict(OutboxEmail.objects.values_list("address", "status"))
+
+
+def test_the_dispatch_lines_a_units_people_up_together_in_batches(tree, approver, monkeypatch):
+    import mailings.outbox
+
+    reports_only()
+    for n, unit in enumerate((tree.hunan, tree.wuhan, tree.hunan, tree.wuhan)):
+        UserFactory(unit=unit, is_approver=True, email=f"ap{n}@example.org")
+    monkeypatch.setattr(mailings.outbox, "BATCH_SIZE", 2)
+
+    batches = outbox_batches(outbox_dispatch(now=FIRST_OF_DECEMBER))
+
+    unit_of = dict(OutboxEmail.objects.values_list("pk", "recipient__unit"))
+    in_order = [unit_of[pk] for batch in batches for pk in batch]
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    # Each unit's people one after another: a batch shares their message.
+    assert [unit for n, unit in enumerate(in_order) if n == 0 or in_order[n - 1] != unit] == sorted(
+        {tree.wuhan.pk, tree.hunan.pk}
+    )
 
 
 def test_a_batch_sends_what_one_by_one_sent(approvers):
