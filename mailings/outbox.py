@@ -375,7 +375,8 @@ class _Batch:
             _mark_sent(self.sent)
             self.sent = []
         if self.unsent:
-            # Not attempted: as if never claimed. The sweep enqueues them again.
+            # Never handed over: given back, pending, for a redelivery of the batch to claim or
+            # else the sweep to enqueue again.
             OutboxEmail.objects.filter(pk__in=list(self.unsent), status=Status.SENDING).update(
                 status=Status.PENDING, attempts=F("attempts") - 1
             )
@@ -412,10 +413,10 @@ def _mark_sent(sent: list[tuple[OutboxEmail, str]]) -> None:
             f"""
             WITH sent AS (
                 UPDATE {outbox} AS outbox
-                SET status = %s, sent_at = %s, subject = row.subject, address = row.address,
+                SET status = %s, sent_at = %s, subject = done.subject, address = done.address,
                     last_error = ''
-                FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS row(id, subject, address)
-                WHERE outbox.id = row.id AND outbox.status IN (%s, %s)
+                FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS done(id, subject, address)
+                WHERE outbox.id = done.id AND outbox.status IN (%s, %s)
                 RETURNING outbox.recipient_id
             )
             UPDATE {health} SET consecutive_failures = 0
