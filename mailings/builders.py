@@ -33,6 +33,7 @@ from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import forbid_multi_line_headers
 from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.template.loader import render_to_string
@@ -122,7 +123,12 @@ class Message:
     attachments: tuple
 
     def addressed(self, *, recipient: User, address: str) -> EmailMultiAlternatives:
-        """The message for ``recipient``: their name in the greeting, to ``address``."""
+        """The message for ``recipient``: their name in the greeting, to ``address``.
+
+        Raises BadHeaderError for an address no header can hold: here, where a failure is
+        the content's (the rest of the message was written out once, when it was built).
+        """
+        forbid_multi_line_headers("To", address, settings.DEFAULT_CHARSET)
         name = recipient.get_full_name()
         message = EmailMultiAlternatives(
             subject=self.subject,

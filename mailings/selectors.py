@@ -49,11 +49,11 @@ def _organisers_approvers(organiser_id) -> QuerySet[User]:
     )
 
 
-def outbox_email_to_send(*, email_id: int) -> OutboxEmail:
-    """One outbox row with its recipient, their unit and its campaign, and where the recipient
-    stands for it now, in one query (each send asks it): ``recipient_paused``, sending to them
-    paused; ``recipient_wanted``, still chosen for the row's kind by the selectors above
-    (they may have changed since it was queued).
+def outbox_emails_to_send(*, email_ids: list[int]) -> QuerySet[OutboxEmail]:
+    """Outbox rows with their recipient, the recipient's unit and the row's campaign, and where
+    each recipient stands for it now, in one query (each batch of sends asks it):
+    ``recipient_paused``, sending to them paused; ``recipient_wanted``, still chosen for the
+    row's kind by the selectors above (they may have changed since it was queued).
     """
 
     def chosen(people: QuerySet[User]) -> Exists:
@@ -73,7 +73,8 @@ def outbox_email_to_send(*, email_id: int) -> OutboxEmail:
     return (
         OutboxEmail.objects.select_related("recipient__unit", "campaign")
         .annotate(recipient_paused=Exists(paused), recipient_wanted=wanted)
-        .get(pk=email_id)
+        .filter(pk__in=email_ids)
+        .order_by("pk")
     )
 
 
