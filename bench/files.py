@@ -14,6 +14,7 @@ index serves what.
 
     .venv/bin/python bench/files.py                       # BENCH_DATABASE_URL or a local warmth_bench_files
     .venv/bin/python bench/files.py --files 100000 --repeat 10
+    .venv/bin/python bench/files.py --only q= --only "by name"   # the cases whose label holds either
 """
 
 import argparse
@@ -165,6 +166,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--deep", type=int, default=50, help="Pages to follow for the deep page.")
+    parser.add_argument(
+        "--only", action="append", default=[], help="Run only the cases whose label holds this."
+    )
     args = parser.parse_args()
 
     prepare_environment()
@@ -234,6 +238,8 @@ def main() -> None:
         ("county: first page, newest first", "county", "/files/"),
         ("street: first page, newest first", "street", "/files/"),
     ]  # fmt: skip
+    if args.only:
+        cases = [case for case in cases if any(part in case[0] for part in args.only)]
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW shared_buffers")
