@@ -118,6 +118,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
+    can_see_full_ids = bool(may_see_full_id_numbers(request.user))
     return render(
         request,
         "hardship/file_list.html",
@@ -132,9 +133,12 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "sorts": list(SORT_LABELS.items()),
             "query": query.urlencode(),
             "can_open": request.user.has_role(Role.CASEWORKER),
-            "can_see_full_ids": may_see_full_id_numbers(request.user),
+            "can_see_full_ids": can_see_full_ids,
             "id_search_form": IdSearchForm(),
-            "full_id_export_form": FullIdExportForm(initial={"query": query.urlencode()}),
+            # Built only when shown: with the rows, to someone who may see full ID numbers.
+            "full_id_export_form": FullIdExportForm(initial={"query": query.urlencode()})
+            if can_see_full_ids and page.rows
+            else None,
         },
     )
 

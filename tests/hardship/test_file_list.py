@@ -6,16 +6,21 @@ import pytest
 from django import forms
 from django.db import connection
 from django.http import QueryDict
+from django.template import Context, Template
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.crypto import EncryptedCharField, HashedIdField
 from common.paging import capped_count
+from common.templatetags.warmth import field_block
 from hardship import selectors
 from hardship.choices import FileStatus
 from hardship.filters import FileFilter
+from hardship.forms import FullIdExportForm, IdSearchForm
 from hardship.models import HardshipFile
-from hardship.selectors import file_list_counts, files_for_user
+from hardship.selectors import file_list_counts, file_list_rows, files_for_user
+from hardship.templatetags.file_list import file_rows, status_tabs
 from tests.factories import make_id_number, open_file
 
 # What the list must never read: the ciphertext, the keyed hashes and the search keys.
@@ -133,23 +138,122 @@ def test_the_previous_page_shows_what_the_page_before_showed(
     assert re.findall(r">(职工\d)</a>", previous) == pages[1]
 
 
-def checkbox_lists(user, *, as_django_renders_them: bool) -> dict[str, str]:
-    """The filter form's checkbox lists, whitespace between tags and words made one space."""
-    data = QueryDict("status=on_file&status=applied&category=deep&needs=needs_medical&cause=1")
-    filters = FileFilter(data, queryset=HardshipFile.objects.none(), user=user)
+def filter_widgets(user, data: str, *, as_django_renders_them: bool) -> dict[str, str]:
+    """The filter form's widgets, each written out by ours or by Django's templates; in the
+    checkbox lists, whitespace between tags and words made one space (Django's templates
+    indent their options)."""
+    filters = FileFilter(QueryDict(data), queryset=HardshipFile.objects.none(), user=user)
     rendered = {}
     for name, field in filters.form.fields.items():
+        if as_django_renders_them:
+            field.widget.__class__ = next(
+                c for c in type(field.widget).__mro__ if c.__module__ == "django.forms.widgets"
+            )
+        html = str(filters.form[name])
         if isinstance(field.widget, forms.CheckboxSelectMultiple):
-            if as_django_renders_them:
-                field.widget.__class__ = forms.CheckboxSelectMultiple
-            html = re.sub(r">\s+<", "><", str(filters.form[name]))
-            rendered[name] = " ".join(html.split())
+            html = " ".join(re.sub(r">\s+<", "><", html).split())
+        rendered[name] = html
     return rendered
 
 
-def test_the_filters_checkboxes_are_the_markup_django_would_write(caseworker):
-    ours = checkbox_lists(caseworker, as_django_renders_them=False)
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "status=on_file&status=applied&category=deep&needs=needs_medical&cause=1",
+        'q=<b>&unit=a"b&model_worker=any&migrant=true&review=overdue&unchanged=on&never_helped=on',
+        "migrant=false&model_worker=national&review=soon&status=bogus",
+    ],
+)
+def test_the_filters_widgets_are_the_markup_django_would_write(caseworker, data):
+    ours = filter_widgets(caseworker, data, as_django_renders_them=False)
 
-    assert sorted(ours) == ["category", "cause", "employment", "needs", "status"]
-    assert 'value="on_file" id="id_status_3" checked> 在档</label>' in ours["status"]
-    assert ours == checkbox_lists(caseworker, as_django_renders_them=True)
+    assert list(ours) == [
+        *("q", "unit", "status", "category", "cause", "model_worker", "migrant", "employment"),
+        *("needs", "review", "unchanged", "never_helped"),
+    ]
+    assert ours == filter_widgets(caseworker, data, as_django_renders_them=True)
+
+
+def test_the_widgets_escape_what_was_typed(caseworker):
+    ours = filter_widgets(caseworker, 'q=<b>&unit=a"b', as_django_renders_them=False)
+
+    assert 'value="&lt;b&gt;"' in ours["q"]
+    assert 'value="a&quot;b"' in ours["unit"]
+    assert 'value="on_file" id="id_status_3"> 在档</label>' in ours["status"]
+
+
+FIELD_INCLUDE = Template('{% include "includes/field.html" with field=field %}')
+
+
+@pytest.mark.parametrize(
+    ("data", "invalid"), [("", 1), ("q=zjg&status=bogus&model_worker=nobody&migrant=true", 3)]
+)
+def test_a_field_block_is_the_markup_of_the_field_include(caseworker, data, invalid):
+    filters = FileFilter(QueryDict(data), queryset=HardshipFile.objects.none(), user=caseworker)
+    fields = [filters.form[name] for name in filters.form.fields]
+    fields += [IdSearchForm()["id_number"], IdSearchForm({"id_number": "x"})["id_number"]]
+    fields += [FullIdExportForm({"reason": "<i>"})["reason"]]
+
+    ours = [field_block(field) for field in fields]
+
+    assert ours == [FIELD_INCLUDE.render(Context({"field": field})) for field in fields]
+    assert sum("field--invalid" in block for block in ours) == invalid
+
+
+# The file list's rows and tabs as its template wrote them before they were written in Python.
+ROWS_TEMPLATE = Template("""{% load file_labels %}{% for file in rows %}{% with url=file.get_absolute_url %}
+            <tr>
+              <td><a href="{{ url }}">{{ file.file_number }}</a></td>
+              <td><a href="{{ url }}">{{ file.name }}</a></td>
+              <td class="hide-narrow mono">{{ file.id_number_masked }}</td>
+              <td><span class="status status--{{ file.status }}">{{ file.status|status_label }}</span></td>
+              <td class="hide-narrow">{{ file.category|category_label|default:"—" }}</td>
+              <td class="hide-narrow">{{ file.main_cause }}</td>
+              <td class="hide-narrow">{{ file.unit.name }}</td>
+            </tr>
+          {% endwith %}{% endfor %}""")
+TABS_TEMPLATE = Template(
+    """
+      <a href="?{{ status_query }}" {% if not request.GET.status %}aria-current="true"{% endif %}>{% translate "All" %}</a>
+      {% for value, label, count, capped in status_counts %}
+        <a href="?{{ status_query }}&amp;status={{ value }}" {% if request.GET.status == value %}aria-current="true"{% endif %} data-testid="status-count-{{ value }}">{{ label }} <span class="count">{{ count }}{% if capped %}+{% endif %}</span></a>
+      {% endfor %}
+    """.replace("\n", "{% load i18n %}\n", 1)
+)
+
+
+def test_the_rows_are_the_markup_the_template_wrote(caseworker, seven_files):
+    HardshipFile.objects.filter(pk=seven_files[0].pk).update(name="<b>\"&'", category="")
+    rows = list(file_list_rows(files_for_user(user=caseworker)).order_by("-id"))
+
+    ours = file_rows(rows)
+
+    assert ours == ROWS_TEMPLATE.render(Context({"rows": rows}))
+    assert ours.count("<tr>") == 7
+    assert "&lt;b&gt;&quot;&amp;&#x27;</a>" in ours
+    assert '<td class="hide-narrow">—</td>' in ours
+
+
+@pytest.mark.parametrize(
+    ("query", "current"),
+    [("", 1), ("status=applied", 1), ("status=on_file&q=<b>", 1), ("status=other", 0)],
+)
+def test_the_status_tabs_are_the_markup_the_template_wrote(query, current):
+    request = RequestFactory().get("/files/?" + query)
+    status_query = QueryDict(query, mutable=True)
+    status_query.pop("status", None)
+    counts = [
+        (value, label, n * 600, n * 600 > 1000)
+        for n, (value, label) in enumerate(FileStatus.choices)
+    ]
+    context = {
+        "request": request,
+        "status_counts": counts,
+        "status_query": status_query.urlencode(),
+    }
+
+    ours = status_tabs(Context(context), counts, context["status_query"])
+
+    assert ours == TABS_TEMPLATE.render(Context(context))
+    assert ours.count('aria-current="true"') == current
