@@ -236,6 +236,11 @@ class FileFilter(django_filters.FilterSet):
         return self._before_status
 
     @property
+    def searched(self) -> bool:
+        """Whether a search narrows the files (call ``is_valid()`` first)."""
+        return bool(re.sub(r"\s+", "", self.form.cleaned_data.get("q") or ""))
+
+    @property
     def statuses(self) -> list[str]:
         """The statuses asked for, none for all (call ``is_valid()`` first)."""
         return list(self.form.cleaned_data.get("status") or [])

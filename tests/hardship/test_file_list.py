@@ -19,7 +19,13 @@ from hardship.choices import FileStatus
 from hardship.filters import FileFilter
 from hardship.forms import FullIdExportForm, IdSearchForm
 from hardship.models import HardshipFile
-from hardship.selectors import file_list_counts, file_list_rows, files_for_user
+from hardship.selectors import (
+    file_list_counts,
+    file_list_page,
+    file_list_rows,
+    files_for_user,
+    files_search,
+)
 from hardship.templatetags.file_list import file_rows, status_tabs
 from tests.factories import make_id_number, open_file
 
@@ -68,7 +74,8 @@ def test_a_filtered_and_searched_list_makes_as_few_queries_however_many_files(
     for n in range(files):
         open_file(by=caseworker, name="张建国", id_number=make_id_number(sequence=2101 + 2 * n))
 
-    # session, user, user's unit, rows, the counts, causes (choices), session save (3)
+    # session, user, user's unit, the counts with the page's keys, the page's rows, causes
+    # (choices), session save (3)
     with django_assert_num_queries(9):
         response = caseworker_client.get(
             reverse("hardship:file_list"), {"q": "zjg", "status": "applied", "category": ""}
@@ -100,6 +107,74 @@ def test_the_list_counts_are_capped_counts_whether_one_pass_sees_every_file_or_n
     counted = file_list_counts(files=files, statuses=statuses)
 
     assert counted == naive_counts(files, statuses, total_cap, status_cap)
+
+
+def walk(*, listed, files, statuses, searched, order, size=2):
+    """Every page of a list through its "next" links, then back through "previous" ones:
+    each page's files, cursors and figures."""
+    seen, after, before = [], "", ""
+    for _ in range(20):
+        page, total, by_status = file_list_page(
+            listed=listed, files=files, statuses=statuses, searched=searched,
+            order=order, size=size, after=after, before=before,
+        )  # fmt: skip
+        seen.append(([f.pk for f in page.rows], page.next_cursor, page.previous_cursor,
+                     page.is_first, total, by_status))  # fmt: skip
+        if before or not page.next_cursor:
+            if not page.previous_cursor:
+                return seen
+            after, before = "", page.previous_cursor
+        else:
+            after = page.next_cursor
+    raise AssertionError("the walk never ended")
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "name", "number"])
+@pytest.mark.parametrize("statuses", [[], ["applied"], ["first_reviewed", "on_file"]])
+@pytest.mark.parametrize("total_cap", [4, 10_000])
+def test_a_searched_list_pages_and_counts_in_one_pass_as_it_would_apart(
+    caseworker, seven_files, monkeypatch, sort, statuses, total_cap
+):
+    from hardship.views.files import SORTS
+
+    monkeypatch.setattr(selectors, "FILE_LIST_TOTAL_CAP", total_cap)
+    files = files_search(files_for_user(user=caseworker), text="职工")
+    listed = files.filter(status__in=statuses) if statuses else files
+    apart = walk(listed=listed, files=files, statuses=statuses, searched=False, order=SORTS[sort])
+
+    in_one_pass = walk(
+        listed=listed, files=files, statuses=statuses, searched=True, order=SORTS[sort]
+    )
+
+    assert in_one_pass == apart
+    forwards = [pk for rows, _next, _previous, _first, *_figures in apart for pk in rows]
+    expected = listed.order_by(*SORTS[sort]).values_list("pk", flat=True)
+    assert forwards[: len(expected)] == list(expected)
+
+
+def test_a_searched_list_reads_in_one_pass_when_it_sees_every_match(caseworker_client, seven_files):
+    with CaptureQueriesContext(connection) as queries:
+        page = caseworker_client.get(reverse("hardship:file_list"), {"q": "职工"}).content.decode()
+
+    on_files = [q["sql"] for q in queries if "hardship_hardshipfile" in q["sql"]]
+    assert len(on_files) == 2
+    assert "MATERIALIZED" in on_files[0]
+    assert re.findall(r">(职工\d)</a>", page) == [f"职工{n}" for n in range(6, -1, -1)]
+    assert '<span class="count">3</span>' in page.split('data-testid="status-count-applied"')[1]
+
+
+def test_a_sibling_branchs_matches_are_neither_listed_nor_counted(
+    caseworker_client, sibling, seven_files
+):
+    open_file(
+        by=sibling, name="职工湘", id_number=make_id_number(sequence=2203), division_code="430100"
+    )
+
+    page = caseworker_client.get(reverse("hardship:file_list"), {"q": "职工"}).content.decode()
+
+    assert "职工湘" not in page
+    assert '<span class="count">3</span>' in page.split('data-testid="status-count-applied"')[1]
+    assert "7 份档案" in page
 
 
 def test_a_sibling_branchs_files_are_not_counted(caseworker_client, sibling, seven_files):
