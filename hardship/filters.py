@@ -218,6 +218,13 @@ class FileFilter(django_filters.FilterSet):
         self.id_number_in_link = False
         super().__init__(*args, **kwargs)
 
+    def get_form_class(self):
+        # The same class for every request: its fields hold nobody's data (the causes are read
+        # each time the form is shown). django-filter builds it anew, field by field.
+        if "_form_class" not in type(self).__dict__:
+            type(self)._form_class = super().get_form_class()
+        return type(self)._form_class
+
     def filter_queryset(self, queryset):
         # The status filter last, keeping the files every other filter lets through: the
         # status tabs count those per status (hardship.selectors.file_list_counts) without

@@ -2,8 +2,11 @@
 
 Through the template language, a page of 50 files took some 1,100 variable lookups and 50
 URL reversals: about a third of the page's time. These tags write the same markup (a test
-renders both and compares them), every value escaped by ``format_html``.
+renders both and compares them), every value escaped: the rows' 450 values by ``html.escape``,
+as Django's ``escape`` does, without its checks for lazy and safe strings (none is either).
 """
+
+from html import escape
 
 from django import template
 from django.urls import reverse
@@ -40,24 +43,26 @@ _TAB = (
 def file_rows(files) -> SafeString:
     """The table rows of ``files`` (with their unit and main cause loaded)."""
     head, tail = reverse("hardship:file_detail", kwargs={"pk": _SOME_PK}).split(str(_SOME_PK))
-    return format_html_join(
-        "",
-        _ROW,
-        (
-            (
-                f"{head}{file.pk}{tail}",
-                file.file_number,
-                file.name,
-                file.id_number_masked,
-                file.status,
-                status_label(file.status),
-                category_label(file.category) or "—",
-                str(file.main_cause),
-                file.unit.name,
+    rows = "".join(
+        _ROW.format(
+            *(
+                escape(str(value))
+                for value in (
+                    f"{head}{file.pk}{tail}",
+                    file.file_number,
+                    file.name,
+                    file.id_number_masked,
+                    file.status,
+                    status_label(file.status),
+                    category_label(file.category) or "—",
+                    file.main_cause,
+                    file.unit.name,
+                )
             )
-            for file in files
-        ),
+        )
+        for file in files
     )
+    return mark_safe(rows)  # noqa: S308 - every value escaped above
 
 
 @register.simple_tag(takes_context=True)
