@@ -258,9 +258,14 @@ def counts_and_page_among_first(
         first_sql, first_params = _limited_sql(queryset, field=field, limit=rows + 1, also=read[1:])
         choosing_sql, choosing_params = choosing.query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:
-        page = keyset_page(queryset.filter(narrow), order=order, size=size, after=after,
-                           before=before, fetch=fetch)  # fmt: skip
-        return {}, True, page
+        # No row can match (``.none()``), or none narrowed: each part apart, without a query
+        # for the part that can hold no row.
+        counts, whole = counts_among_first(queryset, field=field, rows=rows)
+        narrowed = queryset.filter(narrow)
+        page = keyset_page(
+            narrowed, order=order, size=size, after=after, before=before, fetch=fetch
+        )
+        return counts, whole, page
     quote = connections[queryset.db].ops.quote_name
     table = quote(model._meta.db_table)
     columns = [quote(model._meta.get_field(name).column) for name in read]

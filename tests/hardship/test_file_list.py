@@ -5,6 +5,7 @@ import re
 import pytest
 from django import forms
 from django.db import connection
+from django.db.models import Q
 from django.http import QueryDict
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.crypto import EncryptedCharField, HashedIdField
-from common.paging import capped_count
+from common.paging import capped_count, counts_and_page_among_first
 from common.templatetags.warmth import field_block
 from hardship import selectors
 from hardship.choices import FileStatus
@@ -161,6 +162,25 @@ def test_a_searched_list_reads_in_one_pass_when_it_sees_every_match(caseworker_c
     assert "MATERIALIZED" in on_files[0]
     assert re.findall(r">(职工\d)</a>", page) == [f"职工{n}" for n in range(6, -1, -1)]
     assert '<span class="count">3</span>' in page.split('data-testid="status-count-applied"')[1]
+
+
+def test_one_pass_over_no_possible_row_makes_no_query(caseworker, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        counted = counts_and_page_among_first(
+            files_for_user(user=caseworker).none(),
+            field="status", rows=10, narrow=Q(), order=("-created_at", "-id"), size=5,
+        )  # fmt: skip
+
+    counts, whole, page = counted
+    assert (counts, whole, page.rows, page.next_cursor) == ({}, True, [], None)
+
+
+def test_one_pass_refuses_to_choose_by_another_tables_columns(caseworker):
+    with pytest.raises(ValueError, match="own columns"):
+        counts_and_page_among_first(
+            files_for_user(user=caseworker),
+            field="status", rows=10, narrow=Q(unit__name="x"), order=("-id",), size=5,
+        )  # fmt: skip
 
 
 def test_a_sibling_branchs_matches_are_neither_listed_nor_counted(
