@@ -118,6 +118,8 @@ PASSING_NODES = {"Limit", "Aggregate", "Result", "Hash", "Memoize", "Materialize
 
 def query_kind(sql: str) -> str:
     """What a query of the file list is for, from its SQL (hardship.selectors.file_list_counts)."""
+    if sql.startswith("SELECT * FROM (WITH"):
+        return "counts per status and the page's keys, one pass over at most 10,001 matches"
     if sql.startswith("SELECT value, COUNT(*)"):
         return "counts per status, one pass over at most 10,001 files"
     if sql.startswith("SELECT (SELECT COUNT(*)"):
