@@ -14,6 +14,7 @@ index serves what.
 
     .venv/bin/python bench/files.py                       # BENCH_DATABASE_URL or a local warmth_bench_files
     .venv/bin/python bench/files.py --files 100000 --repeat 10
+    .venv/bin/python bench/files.py --only q= --only "by name"   # the cases whose label holds either
 """
 
 import argparse
@@ -117,6 +118,8 @@ PASSING_NODES = {"Limit", "Aggregate", "Result", "Hash", "Memoize", "Materialize
 
 def query_kind(sql: str) -> str:
     """What a query of the file list is for, from its SQL (hardship.selectors.file_list_counts)."""
+    if sql.startswith("SELECT * FROM (WITH"):
+        return "counts per status and the page's keys, one pass over at most 10,001 matches"
     if sql.startswith("SELECT value, COUNT(*)"):
         return "counts per status, one pass over at most 10,001 files"
     if sql.startswith("SELECT (SELECT COUNT(*)"):
@@ -165,6 +168,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--deep", type=int, default=50, help="Pages to follow for the deep page.")
+    parser.add_argument(
+        "--only", action="append", default=[], help="Run only the cases whose label holds this."
+    )
     args = parser.parse_args()
 
     prepare_environment()
@@ -234,6 +240,8 @@ def main() -> None:
         ("county: first page, newest first", "county", "/files/"),
         ("street: first page, newest first", "street", "/files/"),
     ]  # fmt: skip
+    if args.only:
+        cases = [case for case in cases if any(part in case[0] for part in args.only)]
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW shared_buffers")

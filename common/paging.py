@@ -107,32 +107,44 @@ def keyset_page(
     small branch's rows from that index and sort them rather than walk a whole table's in
     order; the fetch then reads the page's rows and nothing else.
     """
-    model = queryset.model
-    fields = [model._meta.get_field(name.lstrip("-")) for name in order]
-    names = [f.attname for f in fields]
-    going_back = False
-    current = order
-    ordered = queryset.order_by(*order)
-    if before and (values := _decode(before, fields)) is not None:
-        current = _reverse(order)
-        ordered = queryset.order_by(*current).filter(_after(current, values))
-        going_back = True
-    elif after and (values := _decode(after, fields)) is not None:
-        ordered = ordered.filter(_after(order, values))
+    ordered, current, going_back = _from_cursor(queryset, order=order, after=after, before=before)
     if fetch is None:
         rows = list(ordered[: size + 1])
     else:
         chosen = ordered.values("pk")[: size + 1]
         rows = list(fetch(queryset.filter(pk__in=chosen)).order_by(*current))
+    return _page(rows, queryset=queryset, order=order, size=size, after=after, back=going_back)
+
+
+def _from_cursor(
+    queryset: QuerySet, *, order: tuple[str, ...], after: str, before: str
+) -> tuple[QuerySet, tuple[str, ...], bool]:
+    """``queryset`` from the row a cursor names, in the order the page is read: (rows, that
+    order, whether it is read backwards, from ``before``)."""
+    fields = [queryset.model._meta.get_field(name.lstrip("-")) for name in order]
+    if before and (values := _decode(before, fields)) is not None:
+        backwards = _reverse(order)
+        return queryset.order_by(*backwards).filter(_after(backwards, values)), backwards, True
+    ordered = queryset.order_by(*order)
+    if after and (values := _decode(after, fields)) is not None:
+        ordered = ordered.filter(_after(order, values))
+    return ordered, order, False
+
+
+def _page(
+    rows: list, *, queryset: QuerySet, order: tuple[str, ...], size: int, after: str, back: bool
+) -> KeysetPage:
+    """The page of ``rows`` (at most ``size`` + 1, in the order they were read) and its cursors."""
+    names = [queryset.model._meta.get_field(name.lstrip("-")).attname for name in order]
     more = len(rows) > size
     rows = rows[:size]
-    if going_back:
+    if back:
         rows.reverse()
 
     def cursor(row):
         return _encode([getattr(row, name) for name in names])
 
-    if going_back:
+    if back:
         return KeysetPage(
             rows,
             cursor(rows[-1]) if rows else None,
@@ -154,12 +166,13 @@ def capped_count(queryset: QuerySet, *, cap: int = 10_000) -> tuple[int, bool]:
     return min(count, cap), count > cap
 
 
-def _limited_sql(queryset: QuerySet, *, field: str, limit: int) -> tuple[str, tuple]:
-    """The SQL of ``field`` of at most ``limit`` rows of ``queryset``, in no particular order.
+def _limited_sql(queryset: QuerySet, *, field: str, limit: int, also=()) -> tuple[str, tuple]:
+    """The SQL of ``field`` (and the fields ``also``) of at most ``limit`` rows of ``queryset``,
+    in no particular order.
 
     Raises EmptyResultSet for a queryset that can hold no row (``.none()``).
     """
-    limited = queryset.order_by().values(field)[:limit]
+    limited = queryset.order_by().values(*dict.fromkeys([field, *also]))[:limit]
     return limited.query.get_compiler(using=queryset.db).as_sql()
 
 
@@ -206,3 +219,73 @@ def counts_among_first(queryset: QuerySet, *, field: str, rows: int) -> tuple[di
         cursor.execute(grouped, params)
         counts = dict(cursor.fetchall())
     return counts, sum(counts.values()) <= rows
+
+
+def counts_and_page_among_first(
+    queryset: QuerySet,
+    *,
+    field: str,
+    rows: int,
+    narrow: Q,
+    order: tuple[str, ...],
+    size: int,
+    after: str = "",
+    before: str = "",
+    fetch: Callable[[QuerySet], QuerySet] | None = None,
+) -> tuple[dict, bool, KeysetPage | None]:
+    """``counts_among_first`` and, when that pass saw every row, the ``keyset_page`` of
+    ``queryset.filter(narrow)`` chosen from the same rows: one statement reads each of at most
+    ``rows`` + 1 rows once (``field``, the primary key and the sort keys), counts them and
+    chooses the page's keys among them; a second fetches the page's rows by primary key,
+    through ``queryset`` still. Returns (counts, whole, page); the page is None when the pass
+    did not see every row, and the caller pages as usual.
+
+    For a queryset whose rows must be read from the table anyway (a name search: the search
+    index holds neither the status nor the sort keys) this reads them once rather than once
+    to count and once more to choose the page. ``narrow`` and ``order`` may name only the
+    model's own columns: they are applied to the rows the pass read.
+    """
+    model = queryset.model
+    sort_keys = [model._meta.get_field(name.lstrip("-")).attname for name in order]
+    read = list(dict.fromkeys([field, model._meta.pk.attname, *sort_keys]))
+    choosing, current, back = _from_cursor(
+        model._base_manager.filter(narrow), order=order, after=after, before=before
+    )
+    choosing = choosing.values("pk")[: size + 1]
+    if len(choosing.query.alias_map) > 1:
+        raise ValueError("narrow and order may name only the model's own columns")
+    try:
+        first_sql, first_params = _limited_sql(queryset, field=field, limit=rows + 1, also=read[1:])
+        choosing_sql, choosing_params = choosing.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        # No row can match (``.none()``), or none narrowed: each part apart, without a query
+        # for the part that can hold no row.
+        counts, whole = counts_among_first(queryset, field=field, rows=rows)
+        narrowed = queryset.filter(narrow)
+        page = keyset_page(
+            narrowed, order=order, size=size, after=after, before=before, fetch=fetch
+        )
+        return counts, whole, page
+    quote = connections[queryset.db].ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [quote(model._meta.get_field(name).column) for name in read]
+    # The rows read take the table's name, and its column names, for the rest of the
+    # statement (inside its own definition the name is still the table's), so the ORM's SQL
+    # choosing the page, which names the table, chooses among them. The statement starts
+    # with SELECT, as one that only reads: django-pghistory prefixes any other with its own.
+    statement = (
+        f"SELECT * FROM (WITH {table} ({', '.join(columns)}) AS MATERIALIZED ({first_sql}) "  # noqa: S608 - the ORM's SQL; every value a parameter
+        f"SELECT {columns[0]}, COUNT(*), NULL FROM {table} GROUP BY 1 "
+        f"UNION ALL SELECT NULL, NULL, chosen.* FROM ({choosing_sql}) AS chosen) AS found"
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(statement, (*first_params, *choosing_params))
+        found = cursor.fetchall()
+    counts = {value: count for value, count, _key in found if count is not None}
+    if sum(counts.values()) > rows:
+        return counts, False, None
+    keys = [key for _value, count, key in found if count is None]
+    chosen = queryset.filter(pk__in=keys) if keys else queryset.none()
+    page_rows = list((fetch(chosen) if fetch else chosen).order_by(*current))
+    page = _page(page_rows, queryset=queryset, order=order, size=size, after=after, back=back)
+    return counts, True, page

@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.crypto import keyed_hashes
-from common.paging import capped_counts, counts_among_first
+from common.paging import (
+    KeysetPage,
+    capped_counts,
+    counts_among_first,
+    counts_and_page_among_first,
+    keyset_page,
+)
 from common.rules import ALLOWED, Decision, refuse
 from hardship.choices import ACTIVE_STATUSES, Category, FileStatus, TransferStatus
 from hardship.identity import mask_id_number
@@ -184,6 +190,49 @@ def file_list_rows(queryset: QuerySet[HardshipFile]) -> QuerySet[HardshipFile]:
     return queryset.select_related("unit", "main_cause").only(*FILE_LIST_COLUMNS)
 
 
+def file_list_page(
+    *,
+    listed: QuerySet[HardshipFile],
+    files: QuerySet[HardshipFile],
+    statuses: list[str],
+    searched: bool,
+    order: tuple[str, ...],
+    size: int,
+    after: str = "",
+    before: str = "",
+) -> tuple[KeysetPage, tuple[int, bool], dict[str, tuple[int, bool]]]:
+    """A page of the file list ``listed`` (``files`` holding one of ``statuses``, all when
+    empty) and its figures, as ``file_list_counts`` gives them.
+
+    A search's matches are read from the table whatever the plan: the search index holds
+    neither their status nor their sort keys. So when the list is ``searched`` one pass over
+    at most 10,001 matches both counts them and, when that was all of them, chooses the page
+    among them; otherwise (and for a list not searched, whose counts an index of unit and
+    status serves alone) the page is chosen apart.
+    """
+    page = None
+    if searched:
+        seen, whole, page = counts_and_page_among_first(
+            files,
+            field="status",
+            rows=FILE_LIST_TOTAL_CAP,
+            narrow=Q(status__in=statuses) if statuses else Q(),
+            order=order,
+            size=size,
+            after=after,
+            before=before,
+            fetch=file_list_rows,
+        )
+    else:
+        seen, whole = counts_among_first(files, field="status", rows=FILE_LIST_TOTAL_CAP)
+    if page is None:
+        page = keyset_page(
+            listed, order=order, size=size, after=after, before=before, fetch=file_list_rows
+        )
+    total, by_status = _file_list_figures(files=files, statuses=statuses, seen=seen, whole=whole)
+    return page, total, by_status
+
+
 def file_list_counts(
     *, files: QuerySet[HardshipFile], statuses: list[str]
 ) -> tuple[tuple[int, bool], dict[str, tuple[int, bool]]]:
@@ -197,6 +246,13 @@ def file_list_counts(
     read every file.
     """
     seen, whole = counts_among_first(files, field="status", rows=FILE_LIST_TOTAL_CAP)
+    return _file_list_figures(files=files, statuses=statuses, seen=seen, whole=whole)
+
+
+def _file_list_figures(
+    *, files: QuerySet[HardshipFile], statuses: list[str], seen: dict[str, int], whole: bool
+) -> tuple[tuple[int, bool], dict[str, tuple[int, bool]]]:
+    """``file_list_counts`` from what its first pass ``seen``, and whether that was ``whole``."""
     asked = statuses or list(FileStatus.values)
     if whole:
         total = (sum(seen.get(status, 0) for status in asked), False)

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from common.errors import RuleBroken
 from common.forms import report_refusal, show_refusal
-from common.paging import keyset_page
 from documents.pdf import PDF_CONTENT_TYPE
 from hardship import services
 from hardship.choices import FileStatus, TransferStatus
@@ -43,8 +42,7 @@ from hardship.models import FileChangeRequest, FileTransfer, HardshipFile
 from hardship.selectors import (
     change_requests_for_user,
     file_changes,
-    file_list_counts,
-    file_list_rows,
+    file_list_page,
     files_due_for_review,
     files_for_user,
     files_search,
@@ -99,25 +97,28 @@ def file_list(request: HttpRequest) -> HttpResponse:
     scoped = files_for_user(user=request.user)
     filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
     if filters.is_bound and filters.is_valid():
-        filtered, before_status, statuses = filters.qs, filters.qs_before_status, filters.statuses
+        filtered, before_status = filters.qs, filters.qs_before_status
+        statuses, searched = filters.statuses, filters.searched
     else:
-        filtered, before_status, statuses = scoped, scoped, []
+        filtered, before_status, statuses, searched = scoped, scoped, [], False
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
-    page = keyset_page(
-        filtered,
+    # The heading's total and a count per status within the other filters, each capped
+    # ("1000+"): exact counts over a province would read every file.
+    page, (total, more), by_status = file_list_page(
+        listed=filtered,
+        files=before_status,
+        statuses=statuses,
+        searched=searched,
         order=SORTS[sort],
         size=PAGE_SIZE,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
-        fetch=file_list_rows,
     )
-    # The heading's total and a count per status within the other filters, each capped
-    # ("1000+"): exact counts over a province would read every file.
-    (total, more), by_status = file_list_counts(files=before_status, statuses=statuses)
     status_counts = [(value, label, *by_status[value]) for value, label in FileStatus.choices]
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
+    can_see_full_ids = bool(may_see_full_id_numbers(request.user))
     return render(
         request,
         "hardship/file_list.html",
@@ -132,9 +133,12 @@ def file_list(request: HttpRequest) -> HttpResponse:
             "sorts": list(SORT_LABELS.items()),
             "query": query.urlencode(),
             "can_open": request.user.has_role(Role.CASEWORKER),
-            "can_see_full_ids": may_see_full_id_numbers(request.user),
+            "can_see_full_ids": can_see_full_ids,
             "id_search_form": IdSearchForm(),
-            "full_id_export_form": FullIdExportForm(initial={"query": query.urlencode()}),
+            # Built only when shown: with the rows, to someone who may see full ID numbers.
+            "full_id_export_form": FullIdExportForm(initial={"query": query.urlencode()})
+            if can_see_full_ids and page.rows
+            else None,
         },
     )
 
