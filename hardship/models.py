@@ -311,6 +311,10 @@ class HardshipFile(models.Model):
             models.Index(
                 fields=["category", "unit"], include=["status"], name="file_category_unit"
             ),
+            # A status within a category (在档 and 深度困难, the list's usual pair), in unit order:
+            # each status's capped count reads its first thousand files and no others
+            # (file_status_unit would skip every other category's on the way).
+            models.Index(fields=["status", "category", "unit"], name="file_status_category_unit"),
             # Exact-element search over the name's character runs and pinyin keys: serves
             # two-character Chinese queries such as 建国, which pg_trgm cannot.
             GinIndex(SearchKeys("search_keys"), name="file_search_keys"),

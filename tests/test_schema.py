@@ -131,6 +131,11 @@ def test_a_branch_is_found_by_a_prefix_index_on_the_unit_path():
     assert any("varchar_pattern_ops" in d and "(path" in d for d in definitions), definitions
 
 
+def test_the_file_lists_status_and_category_counts_have_their_index():
+    # hardship.selectors.file_list_counts: a status's capped count within a category.
+    assert "(status, category, unit_id)" in index_definition("file_status_category_unit")
+
+
 def test_the_rows_a_new_installation_starts_with_are_there():
     from funds.models import AidRule
     from hardship.models import HardshipCause
