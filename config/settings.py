@@ -8,7 +8,6 @@ have no production default: with DEBUG off, SECRET_KEY must be set.
 from datetime import timedelta
 from pathlib import Path
 
-import pgtrigger
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -589,10 +588,3 @@ AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 20000, minimum=100)
 HEALTH_QUEUE_WARN = env_int("HEALTH_QUEUE_WARN", 1000, minimum=1)
 HEALTH_JOB_WAIT_MINUTES = env_int("HEALTH_JOB_WAIT_MINUTES", 10, minimum=1)
 HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
-
-# History triggers (django-pghistory) run once per statement, not once per row: a row trigger
-# outside a history context (a job, a command) enters and rolls back a subtransaction per row
-# to read the context, and each rollback walks every trigger event still queued by the
-# statement, so an UPDATE of n payments cost n² (a province's 290,000 bank results: 9 minutes
-# and counting). Per statement, the context is read once and the events are one INSERT … SELECT.
-PGHISTORY_LEVEL = pgtrigger.Statement

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hardship', '0019_history_once_per_statement'),
+        ('hardship', '0018_file_list_indexes'),
         ('people', '0003_unit_path_for_branches'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
