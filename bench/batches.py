@@ -82,7 +82,8 @@ def main() -> None:
         listed = visit_lists_build(campaign=campaign, unit=province)
         print(f"built the campaign's lists: {listed:,} households in "
               f"{time.perf_counter() - started:.0f} s (untimed)", flush=True)  # fmt: skip
-    VisitList.objects.filter(campaign=campaign).update(status="approved")
+    # Frozen once: an approved list can never change again (a database trigger refuses).
+    VisitList.objects.filter(campaign=campaign).exclude(status="approved").update(status="approved")
     fund = Fund.objects.filter(unit=province, name="基准送温暖资金").first()
     if fund is None:
         fund = fund_create(unit=province, name="基准送温暖资金", kind=FundKind.WARMTH, by=approver)
