@@ -1,4 +1,5 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 
 
 class CommonConfig(AppConfig):
@@ -7,3 +8,14 @@ class CommonConfig(AppConfig):
     slots and template filters. It holds no models and imports no app of ours."""
 
     name = "common"
+
+    def ready(self) -> None:
+        from common.trigger_functions import after_migrate
+
+        # post_migrate goes to each app with models, after every migration has run (and after
+        # a flush); one of them is enough. This app has no models, so it hears none itself.
+        post_migrate.connect(
+            after_migrate,
+            sender=apps.get_app_config("pghistory"),
+            dispatch_uid="common.trigger_functions",
+        )

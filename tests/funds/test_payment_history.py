@@ -3,7 +3,7 @@
 Each trigger row reads its history context through _pgh_attach_context(), which django-pghistory
 wrote with a subtransaction per row: outside a context every one rolled back and walked all the
 trigger events the statement had queued, so an UPDATE of n payments cost n² (a province's
-290,000 bank results: 565 s). audit/migrations/0003 reads the context without one; these
+290,000 bank results: 565 s). common/trigger_functions.py reads it without one; these
 tests hold what the triggers keep.
 """
 
@@ -65,3 +65,21 @@ def test_events_of_one_statement_share_its_context(payments, caseworker):
     )
     assert len(contexts) == len(ids)
     assert {context["user"] for context in contexts} == {caseworker.pk}
+
+
+def test_a_guard_holds_unless_it_is_named_to_be_ignored(funded):
+    # _pgtrigger_should_ignore reads pgtrigger.ignore without a subtransaction now, and still
+    # lets through only the triggers a caller names.
+    import pgtrigger
+    from django.db import DatabaseError, transaction
+
+    from funds.models import LedgerTransaction
+
+    receipts = LedgerTransaction.objects.filter(fund=funded)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        receipts.update(memo="改过")
+    other_guard = "funds.Entry:ledger_entry_is_never_changed"
+    with pgtrigger.ignore(other_guard), pytest.raises(DatabaseError), transaction.atomic():
+        receipts.update(memo="改过")
+    with pgtrigger.ignore("funds.LedgerTransaction:ledger_transaction_is_never_changed"):
+        assert receipts.update(memo="改过") == 1
