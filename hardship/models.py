@@ -803,6 +803,9 @@ class ImportBatch(models.Model):
     )
     upload = models.FileField(_("spreadsheet"), upload_to=_import_path, blank=True)
     original_name = models.CharField(_("original name"), max_length=200)
+    # SHA-256 of the stored file's bytes as the first full read found them within the
+    # import's limits: a later read of the same bytes need not scan them again.
+    upload_digest = models.CharField(_("digest of the spreadsheet"), max_length=64, blank=True)
     language = models.CharField(_("language of the report"), max_length=10, default="zh-hans")
     headers = models.JSONField(_("column headers"), default=list, blank=True)
     mapping = models.JSONField(_("column matching"), default=dict, blank=True)

@@ -19,11 +19,13 @@ engine gives every job holds here too, and the import adds its own guards:
   a message the caseworker can act on; "Try again" on the job's page runs it again.
 """
 
+import hashlib
 import logging
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from io import BytesIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -131,13 +133,14 @@ def import_batch_read(
     batch = ImportBatch.objects.get(pk=batch_id)
     with translation.override(batch.language):
         try:
-            sheet = _stored_sheet(batch)
+            sheet, digest = _stored_sheet(batch, rescan=True)
         except SpreadsheetProblem as error:
             return _finish(batch, Status.FAILED, claimed_as=Status.READING, error=error.message)
         return _finish(
             batch,
             Status.UPLOADED,
             claimed_as=Status.READING,
+            upload_digest=digest,
             headers=sheet.headers,
             mapping=columns_proposed(sheet.headers),
             row_count=len(sheet.rows),
@@ -246,19 +249,30 @@ def _job_request(batch: ImportBatch, *, by: User, kind: str, title: str) -> Gene
         ) from None
 
 
-def _stored_sheet(batch: ImportBatch) -> Sheet:
+def _stored_sheet(batch: ImportBatch, *, rescan: bool = False) -> tuple[Sheet, str]:
+    """The stored spreadsheet's first sheet, and the SHA-256 of its bytes.
+
+    The first full read (``import_batch_read``) streams the workbook within the import's
+    limits and keeps the digest of the bytes it checked; the dry run and the import read
+    the same file again (a parsed sheet is not kept: it holds ID numbers) and skip that
+    scan when the bytes are still those (unless ``rescan``). Any other bytes are scanned again.
+    """
     gone = SpreadsheetProblem(_("The uploaded spreadsheet is no longer kept. Upload it again."))
     if not batch.upload:
         raise gone
     try:
         with batch.upload.open("rb") as source:
-            return read_spreadsheet(source)
+            # At most MAX_UPLOAD_BYTES (upload_problem); calamine reads it whole anyway.
+            content = source.read()
     except FileNotFoundError:
         raise gone from None
+    digest = hashlib.sha256(content).hexdigest()
+    checked = rescan is False and digest == batch.upload_digest  # "" on a batch never read
+    return read_spreadsheet(BytesIO(content), within_bounds=checked), digest
 
 
 def _checker_for(batch: ImportBatch) -> RowChecker:
-    sheet = _stored_sheet(batch)
+    sheet, _digest = _stored_sheet(batch)
     if sheet.headers != batch.headers:
         raise SpreadsheetProblem(_("The stored spreadsheet has changed since it was uploaded."))
     return RowChecker(sheet=sheet, mapping=batch.mapping, unit=batch.unit, by=batch.created_by)

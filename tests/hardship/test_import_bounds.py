@@ -7,6 +7,7 @@ The web process only looks at the zip's table of contents; the worker's read str
 the sheet and stops at the first step beyond the import's limits, before any grid.
 """
 
+import hashlib
 import zipfile
 from io import BytesIO
 
@@ -20,8 +21,9 @@ from hardship.importing.reading import (
     read_spreadsheet,
     upload_problem,
 )
+from hardship.importing.services import import_batch_confirm, import_batch_match_columns
 from hardship.models import ImportBatch
-from tests.hardship.test_importing import household, spreadsheet, work, xlsx
+from tests.hardship.test_importing import household, read, spreadsheet, work, xlsx
 
 Status = ImportBatch.Status
 SHEET = "xl/worksheets/sheet1.xml"
@@ -214,3 +216,55 @@ def test_a_sheet_within_the_limits_is_read_as_before():
     sheet = read_spreadsheet(BytesIO(spreadsheet([household(n) for n in range(1, 4)])))
 
     assert [number for number, _row in sheet.rows] == [2, 3, 4]
+
+
+# ------------------------------------------------- the same bytes are scanned once, others again
+
+
+def scans_during(monkeypatch, action) -> int:
+    """How many times ``action`` streams a workbook through ``bounds_check``."""
+    from hardship.importing import reading
+
+    scans = []
+    real = reading.bounds_check
+
+    def counted(source):
+        scans.append(1)
+        return real(source)
+
+    monkeypatch.setattr(reading, "bounds_check", counted)
+    action()
+    return len(scans)
+
+
+def test_the_dry_run_and_the_import_of_the_bytes_read_first_skip_the_scan(
+    monkeypatch, caseworker, standards
+):
+    content = spreadsheet([household(1), household(2)])
+    first_reads = []
+    assert scans_during(monkeypatch, lambda: first_reads.append(read(caseworker, content))) == 1
+    [batch] = first_reads
+    assert batch.upload_digest == hashlib.sha256(content).hexdigest()
+
+    def dry_run_and_import():
+        import_batch_match_columns(batch=batch, by=caseworker, mapping=batch.mapping, language="en")
+        assert work(batch) == Status.VALIDATED
+        import_batch_confirm(batch=batch, by=caseworker)
+        assert work(batch) == Status.DONE
+
+    assert scans_during(monkeypatch, dry_run_and_import) == 0
+    assert batch.imported_count == 2
+
+
+def test_a_stored_spreadsheet_whose_bytes_changed_is_scanned_again_and_refused(
+    caseworker, standards
+):
+    batch = read(caseworker, spreadsheet([household(1)]))
+    # Whatever replaced the stored file after its first read (a restore, a hand), it is
+    # not the workbook that passed the scan: the dry run scans it before calamine reads it.
+    with batch.upload.storage.open(batch.upload.name, "wb") as stored:
+        stored.write(a_cell_at_the_last_excel_cell(dimension="A1:B2"))
+    import_batch_match_columns(batch=batch, by=caseworker, mapping=batch.mapping, language="en")
+
+    assert work(batch) == Status.FAILED
+    assert "reaches cell XFD1048576" in batch.error
