@@ -159,7 +159,8 @@ def in_process(selection, repeat: int) -> int:
     """Step 1; returns the plain render's size in bytes."""
     import weasyprint
 
-    from documents.pdf import _garbage_collection_paused, render_pdf
+    from common.collector import garbage_collection_paused
+    from documents.pdf import render_pdf
     from visits.documents import TEMPLATE, _printable, visit_list_pdf_contexts
 
     context = visit_list_pdf_contexts(selection, part_rows=len(selection.rows) + 1)[0]
@@ -168,7 +169,7 @@ def in_process(selection, repeat: int) -> int:
     plain = baseline_html(rows)
 
     def baseline_paused():
-        with _garbage_collection_paused():
+        with garbage_collection_paused():
             return weasyprint.HTML(string=plain).write_pdf()
 
     runs = {

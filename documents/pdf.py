@@ -22,7 +22,6 @@ processes at once (``render_pdf_parts``) and put together with ``pdf_join`` and
 knows how many pages the parts before it have.
 """
 
-import gc
 import hashlib
 import io
 import json
@@ -47,6 +46,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.template.loader import render_to_string
+
+from common.collector import garbage_collection_paused
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def render_pdf(
         time_limit = settings.PDF_RENDER_TIME_LIMIT
     html = render_to_string(template_name, {"page_number": page_number_parts(), **context})
     try:
-        with _time_limit(time_limit), _garbage_collection_paused():
+        with _time_limit(time_limit), garbage_collection_paused():
             document = weasyprint.HTML(
                 string=html, base_url=BASE_URL, url_fetcher=static_files_fetcher()
             )
@@ -101,22 +102,6 @@ def render_pdf(
         raise PdfTimeLimitExceeded(
             f"{template_name} took longer than {time_limit} seconds to render"
         ) from None
-
-
-@contextmanager
-def _garbage_collection_paused() -> Iterator[None]:
-    # A render allocates millions of boxes that live until it ends; Python's
-    # cycle collector walks them again and again meanwhile (a quarter of the
-    # time on a 1,000-row list). Collect once at the end instead: the peak
-    # memory stays the same, since the boxes are alive until then anyway.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.collect()
 
 
 def page_number_parts() -> dict[str, str]:

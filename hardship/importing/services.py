@@ -35,6 +35,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.collector import garbage_collection_paused
 from common.errors import RuleBroken
 from documents.models import GeneratedDocument
 from documents.services import (
@@ -299,7 +300,8 @@ def import_batch_check(
     if not claimed:
         return None
     batch = ImportBatch.objects.select_related("unit", "created_by").get(pk=batch_id)
-    with translation.override(batch.language):
+    # At most MAX_ROWS rows, all alive until the report is written.
+    with translation.override(batch.language), garbage_collection_paused():
         try:
             checker = _checker_for(batch)
         except SpreadsheetProblem as error:
@@ -355,7 +357,8 @@ def import_batch_import(
     if not claimed:
         return None
     batch = ImportBatch.objects.select_related("unit", "created_by").get(pk=batch_id)
-    with translation.override(batch.language):
+    # At most MAX_ROWS rows, all alive until they are written.
+    with translation.override(batch.language), garbage_collection_paused():
         try:
             checker = _checker_for(batch)
             rows, problems = checker.check_cells()
