@@ -268,7 +268,7 @@ def _stored_sheet(batch: ImportBatch, *, rescan: bool = False) -> tuple[Sheet, s
     except FileNotFoundError:
         raise gone from None
     digest = hashlib.sha256(content).hexdigest()
-    checked = rescan is False and digest == batch.upload_digest  # "" on a batch never read
+    checked = not rescan and digest == batch.upload_digest  # "" on a batch never read
     return read_spreadsheet(BytesIO(content), within_bounds=checked), digest
 
 
