@@ -138,7 +138,7 @@ def _money_in_range(field: str) -> Q:
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    exclude=["search_keys", "updated_at"],
+    exclude=["search_keys", "unit_path", "updated_at"],
     model_name="HardshipFileEvent",
     meta={
         "verbose_name": _("change of a hardship file"),
@@ -289,6 +289,11 @@ class HardshipFile(models.Model):
     # and initials (hardship/identity.py). A GIN index over them serves
     # two-character Chinese names, which trigram indexes cannot.
     search_keys = models.TextField(editable=False, default="")
+    # The holding unit's materialized path, kept by the database (the trigger below and
+    # hardship migration 0021's on units), never by Python: read it in queries, not from an
+    # instance. A search reads its matches from the table, where this scopes them to a branch
+    # without joining the branch's units (at a province the join was half the search).
+    unit_path = models.CharField(_("unit path"), max_length=255, editable=False, default="")
 
     class Meta:
         verbose_name = _("hardship file")
@@ -352,6 +357,17 @@ class HardshipFile(models.Model):
         triggers = [
             # Files are kept for ten years and never deleted, whatever the code path.
             pgtrigger.Protect(name="file_never_deleted", operation=pgtrigger.Delete),
+            # Whatever writes the unit (a transfer, an import, a full save with a stale copy),
+            # the copy of its path is read from the unit itself.
+            pgtrigger.Trigger(
+                name="file_unit_path_from_unit",
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("unit_id", "unit_path"),
+                when=pgtrigger.Before,
+                func=(
+                    'NEW."unit_path" := (SELECT "path" FROM "people_unionunit" '
+                    'WHERE "id" = NEW."unit_id"); RETURN NEW;'
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

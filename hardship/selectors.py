@@ -141,9 +141,17 @@ PHONE_LIKE = re.compile(r"^[\d-]{7,14}$")
 FILE_NUMBER_LIKE = re.compile(r"^\d{6}-\d{4}-\d{1,7}$")
 
 
-def files_for_user(*, user: User) -> QuerySet[HardshipFile]:
-    """Every hardship file ``user`` may see: those held by units of their branch."""
-    return scope_to_user(HardshipFile.objects.all(), user=user, unit_path="unit__path")
+def files_for_user(*, user: User, for_search: bool = False) -> QuerySet[HardshipFile]:
+    """Every hardship file ``user`` may see: those held by units of their branch.
+
+    ``for_search``: the files will be narrowed by ``files_search``, whose matches are read
+    from the table (no search index holds the unit), so the branch is checked on the file's
+    own copy of its unit's path. Otherwise through the unit, which the list's indexes lead
+    with: joining a province's 20,000 units to 5,716 matches of 建国 took as long as reading
+    them. Either way the same files.
+    """
+    unit_path = "unit_path" if for_search else "unit__path"
+    return scope_to_user(HardshipFile.objects.all(), user=user, unit_path=unit_path)
 
 
 def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[HardshipFile]:

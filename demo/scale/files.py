@@ -268,7 +268,7 @@ FILE_COLUMNS = (
     "needs_housing", "needs_legal", "notes", "proposed_category", "category",
     "category_override_reason", "entered_by_id", "created_at", "updated_by_id", "updated_at",
     "content_changed_at", "opened_on", "review_due_on", "ended_on", "exit_reason",
-    "close_reason", "search_keys",
+    "close_reason", "search_keys", "unit_path",
 )  # fmt: skip
 MEMBER_COLUMNS = (
     "file_id", "relation", "name", "id_number", "id_hash", "birth_date", "health",
@@ -329,7 +329,8 @@ class FilePlan:
     total: int
     chunk_files: int
     first_file_id: int
-    units: tuple[tuple[int, str], ...]  # (unit id, unit division code) of the receiving units
+    # (unit id, unit division code, unit path) of the receiving units
+    units: tuple[tuple[int, str, str], ...]
     causes: dict[str, tuple[int, bool]]  # cause code → (id, is sudden)
     user_id: int
     start: datetime
@@ -459,7 +460,7 @@ class _Chunk:
         zone = self.zone
         created_on = created_at.astimezone(zone).date()
         year = created_on.year
-        unit_id, unit_division = rng.choice(plan.units)
+        unit_id, unit_division, unit_path = rng.choice(plan.units)
         file_number = (
             f"{(unit_division or '000000')[:6]}-{year}-"
             f"{plan.year_base[year] + index - plan.year_first_index[year] + 1:07d}"
@@ -530,6 +531,7 @@ class _Chunk:
             {
                 "id": file_id,
                 "unit_id": unit_id,
+                "unit_path": unit_path,  # written by a trigger, switched off for the load
                 "file_number": file_number,
                 "status": status,
                 "name": name,
@@ -804,7 +806,7 @@ def province_caseworker(*, province: UnionUnit, prefix: str) -> User:
     return user
 
 
-def receiving_units(province: UnionUnit) -> list[tuple[int, str]]:
+def receiving_units(province: UnionUnit) -> list[tuple[int, str, str]]:
     """The township and grassroots units of ``province``'s branch: where files are kept."""
     return list(
         UnionUnit.objects.filter(
@@ -812,8 +814,8 @@ def receiving_units(province: UnionUnit) -> list[tuple[int, str]]:
             level__in=(UnionUnit.Level.TOWNSHIP, UnionUnit.Level.GRASSROOTS),
         )
         .order_by("pk")
-        .values_list("pk", "division_code")
-    ) or [(province.pk, province.division_code)]
+        .values_list("pk", "division_code", "path")
+    ) or [(province.pk, province.division_code, province.path)]
 
 
 def seed_files(
