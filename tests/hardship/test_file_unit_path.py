@@ -41,9 +41,7 @@ def test_a_transfer_carries_the_new_units_path(jianguo, caseworker, tree):
         file=jianguo, by=caseworker, to_unit=tree.yichang, reason="职工迁居宜昌"
     )
 
-    hardship_file_transfer_decide(
-        transfer=transfer, by=UserFactory(unit=tree.yichang), accept=True
-    )
+    hardship_file_transfer_decide(transfer=transfer, by=UserFactory(unit=tree.yichang), accept=True)
 
     assert stored_path(jianguo) == tree.yichang.path
 
