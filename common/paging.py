@@ -111,8 +111,13 @@ def keyset_page(
     if fetch is None:
         rows = list(ordered[: size + 1])
     else:
+        # Fetched by primary key alone: the keys were chosen within ``queryset`` already, and
+        # its conditions repeated here tempt the planner to read all of a branch's rows (through
+        # the index that chose them) and hash the page's keys, rather than probe for them.
         chosen = ordered.values("pk")[: size + 1]
-        rows = list(fetch(queryset.filter(pk__in=chosen)).order_by(*current))
+        rows = list(
+            fetch(queryset.model._base_manager.filter(pk__in=chosen)).order_by(*current)
+        )
     return _page(rows, queryset=queryset, order=order, size=size, after=after, back=going_back)
 
 

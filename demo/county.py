@@ -186,7 +186,7 @@ def _households(
     }
     plan = FilePlan(
         seed=f"county:{seed}", total=households, chunk_files=households, first_file_id=1,
-        units=tuple((u.pk, u.division_code) for u in units), causes=causes,
+        units=tuple((u.pk, u.division_code, u.path) for u in units), causes=causes,
         user_id=caseworker.pk, start=start, step_seconds=step, now=now,
         year_first_index=year_first_index,
         year_base={year: counter.last for year, counter in counters.items()},

@@ -136,12 +136,14 @@ def file_export_request(
 def file_export_job(job: JobContext) -> Produced:
     """params: query, fmt, full_ids, reason. The file list as the requester sees it now."""
     from documents.spreadsheets import csv_chunks, xlsx_bytes
-    from hardship.filters import files_filtered
-    from hardship.selectors import may_see_full_id_numbers
+    from hardship.filters import FileFilter
+    from hardship.selectors import files_for_user, may_see_full_id_numbers
 
     user = job.document.requested_by
     params = job.params
-    queryset = files_filtered(QueryDict(params.get("query", "")), user=user)
+    scoped = files_for_user(user=user)
+    filters = FileFilter(QueryDict(params.get("query", "")) or None, queryset=scoped, user=user)
+    queryset = filters.qs if filters.is_bound and filters.is_valid() else scoped
     # Asked again: the requester's role may have changed since the request.
     full_ids = bool(params.get("full_ids")) and bool(may_see_full_id_numbers(user))
     total = export_row_count(queryset)

@@ -15,29 +15,8 @@ from django_filters.fields import ModelChoiceIterator, ModelMultipleChoiceField
 
 from hardship.choices import Category, EmploymentStatus, FileStatus, ModelWorkerLevel
 from hardship.models import NEED_FIELDS, HardshipCause, HardshipFile
-from hardship.selectors import ID_NUMBER_LIKE, files_for_user, files_search
+from hardship.selectors import ID_NUMBER_LIKE, files_search
 from people.access import units_visible_to
-
-
-def asks_for_search(data) -> bool:
-    """Whether the list's query ``data`` (or its cleaned data) asks for a search."""
-    return bool(re.sub(r"\s+", "", (data or {}).get("q") or ""))
-
-
-def file_filter_for(data, *, user) -> "FileFilter":
-    """The file list's filters of ``data`` over the files ``user`` may see, scoped the way
-    they will be read (a search through each file's own copy of its unit's path,
-    ``hardship.selectors.files_for_user``)."""
-    scoped = files_for_user(user=user, for_search=asks_for_search(data))
-    return FileFilter(data or None, queryset=scoped, user=user)
-
-
-def files_filtered(data, *, user):
-    """The files ``user`` may see as the list's query ``data`` filters them; all of them when
-    it asks for nothing or for something that is not valid (as the list shows them)."""
-    filters = file_filter_for(data, user=user)
-    return filters.qs if filters.is_bound and filters.is_valid() else files_for_user(user=user)
-
 
 # How many matching units a unit filter may expand to; beyond that the person
 # is asked to be more precise instead of the page listing 20,000 options.
@@ -266,7 +245,7 @@ class FileFilter(django_filters.FilterSet):
     @property
     def searched(self) -> bool:
         """Whether a search narrows the files (call ``is_valid()`` first)."""
-        return asks_for_search(self.form.cleaned_data)
+        return bool(re.sub(r"\s+", "", self.form.cleaned_data.get("q") or ""))
 
     @property
     def statuses(self) -> list[str]:
@@ -294,7 +273,7 @@ class FileFilter(django_filters.FilterSet):
             return queryset.none()
         condition = Q()
         for unit in self.matched_units:
-            condition |= Q(unit__path__startswith=unit.path)
+            condition |= Q(unit_path__startswith=unit.path)
         return queryset.filter(condition)
 
     def filter_cause(self, queryset, name, value):

@@ -291,9 +291,12 @@ class HardshipFile(models.Model):
     search_keys = models.TextField(editable=False, default="")
     # The holding unit's materialized path, kept by the database (the trigger below and
     # hardship migration 0021's on units), never by Python: read it in queries, not from an
-    # instance. A search reads its matches from the table, where this scopes them to a branch
-    # without joining the branch's units (at a province the join was half the search).
-    unit_path = models.CharField(_("unit path"), max_length=255, editable=False, default="")
+    # instance. The file list scopes by it (hardship.selectors.files_for_user), so a branch's
+    # files are one range of the indexes below and a search's matches need no join with the
+    # branch's units. Byte order ("C"), so a prefix is a range of those indexes.
+    unit_path = models.CharField(
+        _("unit path"), max_length=255, editable=False, default="", db_collation="C"
+    )
 
     class Meta:
         verbose_name = _("hardship file")
@@ -305,21 +308,27 @@ class HardshipFile(models.Model):
             models.Index(fields=["phone"], name="file_phone"),
             models.Index(fields=["name", "birth_date"], name="file_name_birth"),
             models.Index(fields=["-created_at", "-id"], name="file_newest"),
-            # A county's or a street's files newest first: the list picks its page's rows from
-            # this index alone (hardship.selectors.file_list_rows), unit by unit, and sorts them,
-            # instead of walking the whole province's file_newest for the few that are theirs.
-            models.Index(fields=["unit", "-created_at", "-id"], name="file_unit_newest"),
-            # The list's counts across a large branch (hardship.selectors.file_list_counts):
-            # a status's or a category's files in unit order, merged with the branch's units,
-            # the other column at hand for the other filter and the count per status.
-            models.Index(fields=["status", "unit"], include=["category"], name="file_status_unit"),
+            # The file list (hardship.selectors.file_list_page), each index led or followed by
+            # the unit's path, so a branch is one range of it. A branch's count per status,
+            # its first thousand files alone.
+            models.Index(fields=["unit_path", "status"], name="file_path_status"),
+            # A county's or a street's files newest first: the page's keys from this index alone,
+            # sorted, instead of walking the whole province's file_newest for the few that are
+            # theirs.
+            models.Index(fields=["unit_path", "-created_at", "-id"], name="file_path_newest"),
+            # A status's or a category's files of a branch, the other column at hand for the
+            # other filter and the count per status.
             models.Index(
-                fields=["category", "unit"], include=["status"], name="file_category_unit"
+                fields=["status", "unit_path"], include=["category"], name="file_status_path"
             ),
-            # A status within a category (在档 and 深度困难, the list's usual pair), in unit order:
-            # each status's capped count reads its first thousand files and no others
-            # (file_status_unit would skip every other category's on the way).
-            models.Index(fields=["status", "category", "unit"], name="file_status_category_unit"),
+            models.Index(
+                fields=["category", "unit_path"], include=["status"], name="file_category_path"
+            ),
+            # A status within a category (在档 and 深度困难, the list's usual pair): each status's
+            # capped count reads its first thousand files and no others.
+            models.Index(
+                fields=["status", "category", "unit_path"], name="file_status_category_path"
+            ),
             # Exact-element search over the name's character runs and pinyin keys: serves
             # two-character Chinese queries such as 建国, which pg_trgm cannot.
             GinIndex(SearchKeys("search_keys"), name="file_search_keys"),

@@ -141,17 +141,15 @@ PHONE_LIKE = re.compile(r"^[\d-]{7,14}$")
 FILE_NUMBER_LIKE = re.compile(r"^\d{6}-\d{4}-\d{1,7}$")
 
 
-def files_for_user(*, user: User, for_search: bool = False) -> QuerySet[HardshipFile]:
+def files_for_user(*, user: User) -> QuerySet[HardshipFile]:
     """Every hardship file ``user`` may see: those held by units of their branch.
 
-    ``for_search``: the files will be narrowed by ``files_search``, whose matches are read
-    from the table (no search index holds the unit), so the branch is checked on the file's
-    own copy of its unit's path. Otherwise through the unit, which the list's indexes lead
-    with: joining a province's 20,000 units to 5,716 matches of 建国 took as long as reading
-    them. Either way the same files.
+    Checked on each file's own copy of its unit's path, which the list's indexes hold
+    (``HardshipFile.Meta.indexes``): a branch's files are one range of each, and a search's
+    matches, read from the table, are checked without joining the branch's units (at a
+    province that join cost as much as reading 5,716 matches of 建国).
     """
-    unit_path = "unit_path" if for_search else "unit__path"
-    return scope_to_user(HardshipFile.objects.all(), user=user, unit_path=unit_path)
+    return scope_to_user(HardshipFile.objects.all(), user=user, unit_path="unit_path")
 
 
 def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[HardshipFile]:

@@ -133,7 +133,17 @@ def test_a_branch_is_found_by_a_prefix_index_on_the_unit_path():
 
 def test_the_file_lists_status_and_category_counts_have_their_index():
     # hardship.selectors.file_list_counts: a status's capped count within a category.
-    assert "(status, category, unit_id)" in index_definition("file_status_category_unit")
+    assert "(status, category, unit_path)" in index_definition("file_status_category_path")
+
+
+def test_a_files_copy_of_its_unit_path_is_in_byte_order_so_a_branch_is_an_index_range():
+    # LIKE '/1/2/%' is a range of a b-tree only under the "C" collation (or a pattern opclass).
+    (collation,) = _rows(
+        "SELECT collation_name FROM information_schema.columns "
+        "WHERE table_name = 'hardship_hardshipfile' AND column_name = 'unit_path'"
+    )[0]
+    assert collation == "C"
+    assert "(unit_path, status)" in index_definition("file_path_status")
 
 
 def test_the_rows_a_new_installation_starts_with_are_there():

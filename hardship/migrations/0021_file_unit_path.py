@@ -44,12 +44,38 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The list's indexes led by the unit give way to ones led or followed by its path;
+        # dropped first, so the fill below does not keep them up.
+        migrations.RemoveIndex(model_name='hardshipfile', name='file_unit_newest'),
+        migrations.RemoveIndex(model_name='hardshipfile', name='file_status_unit'),
+        migrations.RemoveIndex(model_name='hardshipfile', name='file_category_unit'),
+        migrations.RemoveIndex(model_name='hardshipfile', name='file_status_category_unit'),
         migrations.AddField(
             model_name='hardshipfile',
             name='unit_path',
-            field=models.CharField(default='', editable=False, max_length=255, verbose_name='unit path'),
+            field=models.CharField(db_collation='C', default='', editable=False, max_length=255, verbose_name='unit path'),
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
+        migrations.AddIndex(
+            model_name='hardshipfile',
+            index=models.Index(fields=['unit_path', 'status'], name='file_path_status'),
+        ),
+        migrations.AddIndex(
+            model_name='hardshipfile',
+            index=models.Index(fields=['unit_path', '-created_at', '-id'], name='file_path_newest'),
+        ),
+        migrations.AddIndex(
+            model_name='hardshipfile',
+            index=models.Index(fields=['status', 'unit_path'], include=('category',), name='file_status_path'),
+        ),
+        migrations.AddIndex(
+            model_name='hardshipfile',
+            index=models.Index(fields=['category', 'unit_path'], include=('status',), name='file_category_path'),
+        ),
+        migrations.AddIndex(
+            model_name='hardshipfile',
+            index=models.Index(fields=['status', 'category', 'unit_path'], name='file_status_category_path'),
+        ),
         pgtrigger.migrations.AddTrigger(
             model_name='hardshipfile',
             trigger=pgtrigger.compiler.Trigger(name='file_unit_path_from_unit', sql=pgtrigger.compiler.UpsertTriggerSql(func='NEW."unit_path" := (SELECT "path" FROM "people_unionunit" WHERE "id" = NEW."unit_id"); RETURN NEW;', hash='fda1b2e99e266dc50b1231d3993a6a099cf62acb', operation='INSERT OR UPDATE OF "unit_id", "unit_path"', pgid='pgtrigger_file_unit_path_from_unit_d2e96', table='hardship_hardshipfile', when='BEFORE')),

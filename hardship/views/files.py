@@ -17,7 +17,7 @@ from common.forms import report_refusal, show_refusal
 from documents.pdf import PDF_CONTENT_TYPE
 from hardship import services
 from hardship.choices import FileStatus, TransferStatus
-from hardship.filters import file_filter_for, files_filtered
+from hardship.filters import FileFilter
 from hardship.forms import (
     ChangeDecisionForm,
     CloseForm,
@@ -94,12 +94,12 @@ def _get_file(request: HttpRequest, pk: int) -> HardshipFile:
 
 @branch_view()
 def file_list(request: HttpRequest) -> HttpResponse:
-    filters = file_filter_for(request.GET, user=request.user)
+    scoped = files_for_user(user=request.user)
+    filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
     if filters.is_bound and filters.is_valid():
         filtered, before_status = filters.qs, filters.qs_before_status
         statuses, searched = filters.statuses, filters.searched
     else:
-        scoped = files_for_user(user=request.user)
         filtered, before_status, statuses, searched = scoped, scoped, [], False
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
     # The heading's total and a count per status within the other filters, each capped
@@ -166,9 +166,9 @@ def file_new(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "searched": False}
     if request.method == "POST" and form.is_valid():
         name, number = form.cleaned_data["name"], form.cleaned_data["id_number"]
-        in_branch = files_search(
-            files_for_user(user=request.user, for_search=True), text=name
-        ).select_related("unit")[:20]
+        in_branch = files_search(files_for_user(user=request.user), text=name).select_related(
+            "unit"
+        )[:20]
         holder = None
         if number:
             try:
@@ -754,7 +754,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _export_queryset(request: HttpRequest, query: QueryDict):
-    return files_filtered(query, user=request.user)
+    scoped = files_for_user(user=request.user)
+    filters = FileFilter(query or None, queryset=scoped, user=request.user)
+    return filters.qs if filters.is_bound and filters.is_valid() else scoped
 
 
 def _export(request: HttpRequest, *, fmt: str, query: QueryDict, reason: str = "") -> HttpResponse:
@@ -823,8 +825,7 @@ def file_find_by_id(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         matches = list(
             files_search(
-                files_for_user(user=request.user, for_search=True),
-                text=form.cleaned_data["id_number"],
+                files_for_user(user=request.user), text=form.cleaned_data["id_number"]
             ).select_related("unit")[:20]
         )
         if len(matches) == 1:

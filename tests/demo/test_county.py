@@ -5,6 +5,7 @@ from demo.tree import DEMO_PASSWORD
 from hardship.choices import FileStatus
 from hardship.identity import check_character
 from hardship.models import FileTransition, HardshipFile, HouseholdMember
+from hardship.selectors import files_for_user
 from people.models import UnionUnit, User
 
 
@@ -57,6 +58,7 @@ def test_seed_demo_county_loads_a_county_of_households_on_file_once(db, capsys):
     # Households on file, in its grassroots unions, with valid ID numbers, members and steps.
     files = list(HardshipFile.objects.filter(unit__path__startswith=county.path))
     assert len(files) == 300
+    assert files_for_user(user=User.objects.get(username=COUNTY_USERS[0][0])).count() == 300
     assert {f.status for f in files} == {FileStatus.ON_FILE}
     assert {f.unit.level for f in files} == {UnionUnit.Level.GRASSROOTS}
     assert {f.category for f in files} <= set(AID_STANDARDS)

@@ -46,6 +46,8 @@ def test_seed_scale_makes_the_files_and_members_asked_for_in_the_provinces_stree
     assert files.count() == FILES
     assert {f.unit.level for f in files} <= {UnionUnit.Level.TOWNSHIP, UnionUnit.Level.GRASSROOTS}
     assert all(f.unit.path.startswith(seeded.path) for f in files)
+    # Written by the load itself, the trigger that keeps it being off.
+    assert all(f.unit_path == f.unit.path for f in files)
     members = HouseholdMember.objects.count()
     assert 1.7 * FILES <= members <= 2.3 * FILES
     assert all(

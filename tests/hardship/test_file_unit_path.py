@@ -3,11 +3,13 @@ unit, and the search that scopes by it (hardship.selectors.files_for_user)."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hardship.models import HardshipFile
 from hardship.selectors import files_for_user, files_search
 from hardship.services import hardship_file_transfer_decide, hardship_file_transfer_request
+from people.access import scope_to_user
 from people.services import union_unit_move
 from tests.factories import UserFactory, make_id_number, open_file
 
@@ -91,22 +93,32 @@ def test_renaming_a_unit_writes_no_file(jianguo, tree):
     assert after == before
 
 
-def test_a_search_finds_the_same_files_through_either_scope(jianguo, caseworker, sibling, tree):
+def test_the_list_scope_holds_the_same_files_as_the_units_own_paths(
+    jianguo, caseworker, sibling, tree
+):
     open_file(by=UserFactory(unit=tree.yichang), name="赵建国")  # 湖北, not 武汉
     hunan_caseworker = UserFactory(unit=tree.changsha)
     open_file(by=hunan_caseworker, name="孙建国")
+    users = (caseworker, sibling, hunan_caseworker, UserFactory(unit=tree.hubei))
 
-    for user in (caseworker, sibling, hunan_caseworker, UserFactory(unit=tree.hubei)):
-        by_unit = files_search(files_for_user(user=user), text="建国")
-        by_copy = files_search(files_for_user(user=user, for_search=True), text="建国")
-        assert sorted(by_copy.values_list("name", flat=True)) == sorted(
-            by_unit.values_list("name", flat=True)
-        )
-    assert list(
-        files_search(files_for_user(user=caseworker, for_search=True), text="建国").values_list(
-            "name", flat=True
-        )
-    ) == ["张建国"]
+    for user in users:
+        through_units = scope_to_user(HardshipFile.objects.all(), user=user, unit_path="unit__path")
+        for text in ("", "建国"):
+            assert sorted(
+                files_search(files_for_user(user=user), text=text).values_list("name", flat=True)
+            ) == sorted(files_search(through_units, text=text).values_list("name", flat=True))
+    found = files_search(files_for_user(user=caseworker), text="建国")
+    assert list(found.values_list("name", flat=True)) == ["张建国"]
+
+
+def test_a_search_reads_its_matches_without_joining_the_branchs_units(caseworker_client, jianguo):
+    with CaptureQueriesContext(connection) as queries:
+        response = caseworker_client.get(reverse("hardship:file_list") + "?q=建国")
+
+    assert "张建国" in response.content.decode()
+    (counting,) = [q["sql"] for q in queries if q["sql"].startswith("SELECT * FROM (WITH")]
+    assert "people_unionunit" not in counting
+    assert '"hardship_hardshipfile"."unit_path"::text LIKE' in counting
 
 
 def test_a_search_follows_a_moved_branch(jianguo, caseworker, sibling, client, tree):
