@@ -115,9 +115,7 @@ def keyset_page(
         # its conditions repeated here tempt the planner to read all of a branch's rows (through
         # the index that chose them) and hash the page's keys, rather than probe for them.
         chosen = ordered.values("pk")[: size + 1]
-        rows = list(
-            fetch(queryset.model._base_manager.filter(pk__in=chosen)).order_by(*current)
-        )
+        rows = list(fetch(queryset.model._base_manager.filter(pk__in=chosen)).order_by(*current))
     return _page(rows, queryset=queryset, order=order, size=size, after=after, back=going_back)
 
 
