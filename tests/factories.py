@@ -3,7 +3,7 @@
 import functools
 
 import factory
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.test import Client
 
 from people.models import UnionUnit, User
@@ -27,9 +27,15 @@ class UnionUnitFactory(factory.django.DjangoModelFactory):
         return union_unit_create(**kwargs)
 
 
-@functools.cache
 def _test_password_hash() -> str:
-    return make_password(TEST_PASSWORD)
+    # Per hasher: a test that swaps in a quick one (tests/hardship/test_actions_match_services.py)
+    # must not leave its hash to later tests of the same process, which cannot check it.
+    return _test_password_hash_by(get_hasher("default").algorithm)
+
+
+@functools.cache
+def _test_password_hash_by(algorithm: str) -> str:
+    return make_password(TEST_PASSWORD, hasher=algorithm)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
