@@ -46,7 +46,8 @@ def scope_to_user(queryset: QuerySet[M], *, user: User, unit_path: str) -> Query
     """Narrow ``queryset`` to rows in ``user``'s branch of the tree.
 
     ``unit_path`` is the lookup from the queryset's model to the owning unit's
-    materialized path, e.g. ``"unit__path"`` for a file, ``"path"`` for units.
+    materialized path, e.g. ``"unit__path"`` for a visit list, ``"path"`` for units (a
+    hardship file keeps its own copy, ``"unit_path"``).
     Superusers see everything; anyone else without a unit, or inactive, sees
     nothing.
     """
