@@ -118,6 +118,8 @@ PASSING_NODES = {"Limit", "Aggregate", "Result", "Hash", "Memoize", "Materialize
 
 def query_kind(sql: str) -> str:
     """What a query of the file list is for, from its SQL (hardship.selectors.file_list_counts)."""
+    if sql.startswith('SELECT * FROM (WITH "hardship_filenamekey"'):
+        return "counts per status and the page's keys, one pass over the name keys' index"
     if sql.startswith("SELECT * FROM (WITH"):
         return "counts per status and the page's keys, one pass over at most 10,001 matches"
     if sql.startswith("SELECT value, COUNT(*)"):
@@ -237,7 +239,9 @@ def main() -> None:
         ("province: page after the middle row", "province", middle_url),
         ("province: page after the 101st oldest", "province", end_url),
         ("province: first page by name", "province", "/files/?sort=name"),
+        ("province: q=建国 + category deep (read from the files)", "province", "/files/?q=建国&category=deep"),
         ("county: first page, newest first", "county", "/files/"),
+        ("county: q=建国", "county", "/files/?q=建国"),
         ("street: first page, newest first", "street", "/files/"),
     ]  # fmt: skip
     if args.only:
@@ -276,7 +280,16 @@ def main() -> None:
             f"  {'baseline: same rows by primary key':<46}{b_median * 1000:>8.1f}ms"
             f"{b_p95 * 1000:>8.1f}ms{len(baseline_queries):>9}{len(ids):>6}"
         )
-        plans.append((label, [sql for sql in queries if "hardship_hardshipfile" in sql]))
+        plans.append(
+            (
+                label,
+                [
+                    sql
+                    for sql in queries
+                    if "hardship_hardshipfile" in sql or "hardship_filenamekey" in sql
+                ],
+            )
+        )
 
     counts = {
         key: HardshipFile.objects.filter(

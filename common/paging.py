@@ -51,7 +51,8 @@ def _decode(cursor: str, fields: list) -> list | None:
         return None
     decoded = []
     for field, value in zip(fields, values, strict=True):
-        internal = field.get_internal_type()
+        # A foreign key holds the value of the key it points to.
+        internal = (field.target_field if field.is_relation else field).get_internal_type()
         if value is None:
             return None
         if internal == "DateTimeField":
@@ -235,27 +236,41 @@ def counts_and_page_among_first(
     after: str = "",
     before: str = "",
     fetch: Callable[[QuerySet], QuerySet] | None = None,
+    listed: QuerySet | None = None,
+    stands_for: str = "",
 ) -> tuple[dict, bool, KeysetPage | None]:
     """``counts_among_first`` and, when that pass saw every row, the ``keyset_page`` of
     ``queryset.filter(narrow)`` chosen from the same rows: one statement reads each of at most
     ``rows`` + 1 rows once (``field``, the primary key and the sort keys), counts them and
-    chooses the page's keys among them; a second fetches the page's rows by primary key,
-    through ``queryset`` still. Returns (counts, whole, page); the page is None when the pass
-    did not see every row, and the caller pages as usual.
+    chooses the page's keys among them; a second fetches the page's rows by primary key.
+    Returns (counts, whole, page); the page is None when the pass did not see every row, and
+    the caller pages as usual.
 
-    For a queryset whose rows must be read from the table anyway (a name search: the search
-    index holds neither the status nor the sort keys) this reads them once rather than once
-    to count and once more to choose the page. ``narrow`` and ``order`` may name only the
-    model's own columns: they are applied to the rows the pass read.
+    For a queryset whose rows must be read from the table anyway (a search's matches, when
+    its index holds neither their status nor their sort keys) this reads them once rather
+    than once to count and once more to choose the page. ``narrow`` and ``order`` may name
+    only the model's own columns: they are applied to the rows the pass read.
+
+    With ``listed``, the page lists those rows, and each row of ``queryset`` stands for one of
+    them, naming it by its foreign key ``stands_for`` (a name search's keys, which hold what
+    the file list counts and sorts by, for its files). ``order`` is then the listed rows' and
+    ends with their primary key, which ``queryset`` reads from ``stands_for``.
     """
     model = queryset.model
-    sort_keys = [model._meta.get_field(name.lstrip("-")).attname for name in order]
-    read = list(dict.fromkeys([field, model._meta.pk.attname, *sort_keys]))
-    choosing, current, back = _from_cursor(
-        model._base_manager.filter(narrow), order=order, after=after, before=before
+    if listed is None:
+        listed, identity, own_order = queryset, model._meta.pk.attname, order
+    else:
+        # The column itself: ordering by the foreign key would follow it to the listed rows.
+        identity = model._meta.get_field(stands_for).attname
+        last = order[-1]
+        own_order = (*order[:-1], f"-{identity}" if last.startswith("-") else identity)
+    sort_keys = [model._meta.get_field(name.lstrip("-")).attname for name in own_order]
+    read = list(dict.fromkeys([field, identity, *sort_keys]))
+    choosing, _current, back = _from_cursor(
+        model._base_manager.filter(narrow), order=own_order, after=after, before=before
     )
-    choosing = choosing.values("pk")[: size + 1]
-    if len(choosing.query.alias_map) > 1:
+    choosing = choosing.values(identity)[: size + 1]
+    if sum(1 for count in choosing.query.alias_refcount.values() if count) > 1:
         raise ValueError("narrow and order may name only the model's own columns")
     try:
         first_sql, first_params = _limited_sql(queryset, field=field, limit=rows + 1, also=read[1:])
@@ -264,9 +279,8 @@ def counts_and_page_among_first(
         # No row can match (``.none()``), or none narrowed: each part apart, without a query
         # for the part that can hold no row.
         counts, whole = counts_among_first(queryset, field=field, rows=rows)
-        narrowed = queryset.filter(narrow)
         page = keyset_page(
-            narrowed, order=order, size=size, after=after, before=before, fetch=fetch
+            listed.filter(narrow), order=order, size=size, after=after, before=before, fetch=fetch
         )
         return counts, whole, page
     quote = connections[queryset.db].ops.quote_name
@@ -288,7 +302,10 @@ def counts_and_page_among_first(
     if sum(counts.values()) > rows:
         return counts, False, None
     keys = [key for _value, count, key in found if count is None]
-    chosen = queryset.filter(pk__in=keys) if keys else queryset.none()
-    page_rows = list((fetch(chosen) if fetch else chosen).order_by(*current))
-    page = _page(page_rows, queryset=queryset, order=order, size=size, after=after, back=back)
+    # By primary key alone, as in keyset_page: the keys were chosen within ``queryset``.
+    chosen = listed.model._base_manager.filter(pk__in=keys) if keys else listed.none()
+    page_rows = list(
+        (fetch(chosen) if fetch else chosen).order_by(*(_reverse(order) if back else order))
+    )
+    page = _page(page_rows, queryset=listed, order=order, size=size, after=after, back=back)
     return counts, True, page

@@ -6,7 +6,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,8 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceIterator, ModelMultipleChoiceField
 
 from hardship.choices import Category, EmploymentStatus, FileStatus, ModelWorkerLevel
-from hardship.models import NEED_FIELDS, HardshipCause, HardshipFile
-from hardship.selectors import ID_NUMBER_LIKE, files_search
+from hardship.models import NEED_FIELDS, FileNameKey, HardshipCause, HardshipFile
+from hardship.selectors import (
+    ID_NUMBER_LIKE,
+    files_search,
+    name_keys_for_user,
+    search_name_key,
+)
 from people.access import units_visible_to
 
 # How many matching units a unit filter may expand to; beyond that the person
@@ -230,9 +235,13 @@ class FileFilter(django_filters.FilterSet):
         # status tabs count those per status (hardship.selectors.file_list_counts) without
         # filtering twice (a unit filter's lookup included).
         data = self.form.cleaned_data
+        self._narrowed_by = set()
         for name, value in data.items():
             if name != "status":
-                queryset = self.filters[name].filter(queryset, value)
+                narrowed = self.filters[name].filter(queryset, value)
+                if narrowed is not queryset:  # an empty filter gives back what it was given
+                    self._narrowed_by.add(name)
+                queryset = narrowed
         self._before_status = queryset
         return self.filters["status"].filter(queryset, data.get("status"))
 
@@ -241,6 +250,24 @@ class FileFilter(django_filters.FilterSet):
         """The files every filter but the status keeps (call ``is_valid()`` first)."""
         _filtered = self.qs  # filtering keeps them
         return self._before_status
+
+    @property
+    def name_keys(self) -> QuerySet[FileNameKey] | None:
+        """The name search's key rows of exactly ``qs_before_status`` when a name search (and a
+        unit or categories) is all that narrows it; None otherwise (call ``is_valid()`` first).
+        The list counts and pages from them (hardship.selectors.file_list_page)."""
+        _filtered = self.qs  # filtering records what narrowed the files
+        data = self.form.cleaned_data
+        key = search_name_key(data.get("q") or "")
+        if key is None or not self._narrowed_by <= {"q", "unit", "category"}:
+            return None
+        rows = name_keys_for_user(user=self.user).filter(key=key)
+        if "unit" in self._narrowed_by:
+            if not self.matched_units:
+                return None
+            rows = rows.filter(self._unit_condition)
+        # The same filter as the files': the key rows hold the category under its name.
+        return self.filters["category"].filter(rows, data.get("category"))
 
     @property
     def searched(self) -> bool:
@@ -274,6 +301,7 @@ class FileFilter(django_filters.FilterSet):
         condition = Q()
         for unit in self.matched_units:
             condition |= Q(unit_path__startswith=unit.path)
+        self._unit_condition = condition  # the name keys hold the same path
         return queryset.filter(condition)
 
     def filter_cause(self, queryset, name, value):

@@ -131,6 +131,32 @@ class SearchKeys(models.Func):
     output_field = ArrayField(models.TextField())
 
 
+# The FileNameKey rows of a set of files ``{files}`` (a table, or a subquery in parentheses),
+# written by the triggers that keep that table and by loads that run with them off
+# (demo/scale/files.py). A name may repeat a key (王王): written once.
+NAME_KEY_ROWS_INSERT = (
+    'INSERT INTO "hardship_filenamekey" '
+    '("file_id", "key", "unit_path", "status", "category", "created_at") '
+    'SELECT f."id", k.key, f."unit_path", f."status", f."category", f."created_at" '
+    "FROM {files} AS f "
+    "CROSS JOIN unnest(string_to_array(f.\"search_keys\", ' ')) AS k(key) "
+    "WHERE k.key <> '' ON CONFLICT DO NOTHING;"
+)
+# The updated files whose name key rows are stale: any column the rows copy has changed.
+_FILES_WITH_STALE_NAME_KEYS = (
+    'SELECT n.* FROM old_files AS o JOIN new_files AS n ON n."id" = o."id" '
+    'WHERE (o."search_keys", o."unit_path", o."status", o."category", o."created_at") '
+    'IS DISTINCT FROM (n."search_keys", n."unit_path", n."status", n."category", n."created_at")'
+)
+# Rewrites the stale rows set-wise: a branch's move or a bulk status change is one statement.
+_NAME_KEYS_ON_UPDATE = (
+    'DELETE FROM "hardship_filenamekey" WHERE "file_id" IN '  # noqa: S608 - constants only
+    f'(SELECT "id" FROM ({_FILES_WITH_STALE_NAME_KEYS}) AS stale); '
+    + NAME_KEY_ROWS_INSERT.format(files=f"({_FILES_WITH_STALE_NAME_KEYS})")
+    + " RETURN NULL;"
+)
+
+
 def _money_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lt": ABSURD_YUAN})
 
@@ -287,7 +313,8 @@ class HardshipFile(models.Model):
 
     # Space-separated search keys: runs of the name's characters, its pinyin
     # and initials (hardship/identity.py). A GIN index over them serves
-    # two-character Chinese names, which trigram indexes cannot.
+    # two-character Chinese names, which trigram indexes cannot. The database also writes
+    # each as a row of FileNameKey, from which the file list counts and pages a name search.
     search_keys = models.TextField(editable=False, default="")
     # The holding unit's materialized path, kept by the database (the trigger below and
     # hardship migration 0021's on units), never by Python: read it in queries, not from an
@@ -377,6 +404,24 @@ class HardshipFile(models.Model):
                     'WHERE "id" = NEW."unit_id"); RETURN NEW;'
                 ),
             ),
+            # A new file's name keys, and a changed file's again, as FileNameKey rows: set-wise,
+            # so an import's bulk_create or a branch's move writes them in one statement.
+            pgtrigger.Trigger(
+                name="file_name_keys_on_insert",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_files"),
+                func=NAME_KEY_ROWS_INSERT.format(files="new_files") + " RETURN NULL;",
+            ),
+            pgtrigger.Trigger(
+                name="file_name_keys_on_update",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_files", new="new_files"),
+                func=_NAME_KEYS_ON_UPDATE,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -411,6 +456,47 @@ NEED_FIELDS = (
     "needs_housing",
     "needs_legal",
 )
+
+
+class FileNameKey(models.Model):
+    """One key a file's name is found by (a word of its ``search_keys``), beside what the file
+    list needs of the file: its unit's path, status, category and entry time.
+
+    The file list reads a name search from these rows when the search (and a unit, statuses
+    or categories) is all that narrows it, in order of entry (hardship.selectors.file_list_page): a branch's matches
+    are one range of ``file_name_key_path``, which also holds what the list counts and sorts
+    them by. So the search is counted and paged without reading a file (at a province 建国
+    matched 5,712 files, and reading them was most of the list's time), and a county's
+    search reads the county's matches, not the whole country's. Other filters read the files
+    through the GIN index over ``search_keys``.
+
+    Written by the database alone, never by Python: HardshipFile's triggers write a file's
+    keys when it is inserted, and again when any column copied here changes (a rename, a
+    status change, a transfer, a branch's move). Files are never deleted.
+    """
+
+    pk = models.CompositePrimaryKey("file", "key")
+    # No constraint: the rows are written from the file's own row, in the same statement.
+    file = models.ForeignKey(
+        HardshipFile, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    key = models.TextField(db_collation="C")
+    unit_path = models.CharField(max_length=255, db_collation="C")
+    status = models.CharField(max_length=20, choices=FileStatus.choices)
+    category = models.CharField(max_length=10, choices=Category.choices, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["key", "unit_path"],
+                include=["status", "category", "created_at", "file"],
+                name="file_name_key_path",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.file_id})"
 
 
 @pghistory.track(

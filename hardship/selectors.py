@@ -25,6 +25,7 @@ from hardship.choices import ACTIVE_STATUSES, Category, FileStatus, TransferStat
 from hardship.identity import mask_id_number
 from hardship.models import (
     FileChangeRequest,
+    FileNameKey,
     FileTransfer,
     HardshipFile,
     HomeVerification,
@@ -157,11 +158,18 @@ def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[Har
     number, a phone number, or an exact national ID number (the worker's or a member's).
 
     Each form of query is served by an index: the ID by its keyed hash, phone and
-    file number by b-tree, names by the GIN index over the search keys.
+    file number by b-tree, a surname by the name's, other names by the GIN index over the
+    search keys. (The file list reads a name search from its keys' own rows instead when it
+    may: ``file_list_page``. Read from here, with other conditions on the files, those rows
+    cost a probe of the files' primary key each, the GIN index none.)
     """
     text = re.sub(r"\s+", "", text or "")
     if not text:
         return queryset
+    if (key := search_name_key(text)) is not None:
+        return queryset.alias(search_key_array=SearchKeys("search_keys")).filter(
+            search_key_array__contains=[key]
+        )
     if ID_NUMBER_LIKE.match(text):
         digests = keyed_hashes(text.upper())
         return queryset.filter(
@@ -172,13 +180,24 @@ def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[Har
         return queryset.filter(file_number=text)
     if PHONE_LIKE.match(text):
         return queryset.filter(phone=text)
+    # One character: a surname. A prefix of the name column.
+    return queryset.filter(name__startswith=text.lower() if text.isascii() else text)
+
+
+def search_name_key(text: str) -> str | None:
+    """The name key (FileNameKey.key) a search for ``text`` looks up; None when it is searched
+    another way: an ID, file or phone number, or one character (a surname)."""
+    text = re.sub(r"\s+", "", text or "")
+    if ID_NUMBER_LIKE.match(text) or FILE_NUMBER_LIKE.match(text) or PHONE_LIKE.match(text):
+        return None
     key = text.lower() if text.isascii() else text
-    if len(key) == 1:
-        # One character: a surname. A prefix of the name column.
-        return queryset.filter(name__startswith=key)
-    return queryset.alias(search_key_array=SearchKeys("search_keys")).filter(
-        search_key_array__contains=[key]
-    )
+    return key if len(key) > 1 else None
+
+
+def name_keys_for_user(*, user: User) -> QuerySet[FileNameKey]:
+    """The name keys of every file ``user`` may see (``files_for_user``'s), by the same copy of
+    the path."""
+    return scope_to_user(FileNameKey.objects.all(), user=user, unit_path="unit_path")
 
 
 # What the file list shows of each file, and its sort keys: never the ciphertext (the stored
@@ -206,6 +225,7 @@ def file_list_page(
     size: int,
     after: str = "",
     before: str = "",
+    name_keys: QuerySet[FileNameKey] | None = None,
 ) -> tuple[KeysetPage, tuple[int, bool], dict[str, tuple[int, bool]]]:
     """A page of the file list ``listed`` (``files`` holding one of ``statuses``, all when
     empty) and its figures, as ``file_list_counts`` gives them.
@@ -215,11 +235,19 @@ def file_list_page(
     at most 10,001 matches both counts them and, when that was all of them, chooses the page
     among them; otherwise (and for a list not searched, whose counts an index of unit and
     status serves alone) the page is chosen apart.
+
+    ``name_keys``, when given, are the name search's key rows of exactly ``files`` (the
+    search and the unit being the only filters but the status): they hold the status and
+    the entry time too, so a list in order of entry is counted and paged from their index
+    without reading a file.
     """
     page = None
     if searched:
+        by_keys = name_keys is not None and [n.lstrip("-") for n in order] == ["created_at", "id"]
         seen, whole, page = counts_and_page_among_first(
-            files,
+            name_keys if by_keys else files,
+            listed=files if by_keys else None,
+            stands_for="file" if by_keys else "",
             field="status",
             rows=FILE_LIST_TOTAL_CAP,
             narrow=Q(status__in=statuses) if statuses else Q(),

@@ -116,6 +116,20 @@ def test_name_search_has_its_gin_index_over_the_search_keys():
     assert "string_to_array(search_keys, ' '::text)" in definition
 
 
+def test_a_branchs_name_search_is_one_range_of_the_name_keys_index_which_holds_the_rest():
+    definition = index_definition("file_name_key_path")
+    assert "(key, unit_path) INCLUDE (status, category, created_at, file_id)" in definition
+    columns = dict(
+        _rows(
+            "SELECT column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name = 'hardship_filenamekey'"
+        )
+    )
+    # Byte order, so a branch's path prefix is a range of the index.
+    assert columns["unit_path"] == "C"
+    assert columns["key"] == "C"
+
+
 def test_ledger_entries_have_a_brin_index_on_when_they_were_posted():
     assert "USING brin (posted_at)" in index_definition("entry_posted_at_brin")
 

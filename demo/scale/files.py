@@ -34,7 +34,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hardship.identity import mask_id_number
-from hardship.models import FileNumberCounter, HardshipCause, HardshipFile, HouseholdMember
+from hardship.models import (
+    NAME_KEY_ROWS_INSERT,
+    FileNameKey,
+    FileNumberCounter,
+    HardshipCause,
+    HardshipFile,
+    HouseholdMember,
+)
 from people.models import UnionUnit, User
 
 # How many children each level gets, at most, before the rest of the budget
@@ -850,6 +857,7 @@ def seed_files(
             HardshipFile._meta.db_table,
             HouseholdMember._meta.db_table,
             HardshipFile.secondary_causes.through._meta.db_table,
+            FileNameKey._meta.db_table,
         ]
         enabled_triggers = _disable_user_triggers(tables)
         # Taken after the lock on the table: no one else can insert in between.
@@ -888,6 +896,8 @@ def seed_files(
             members_per_file=members_per_file,
         )
         done_files, done_members = _copy_files(plan, processes, progress, started)
+        log("Writing the files' name keys…")
+        _write_name_keys(first_id)
         years = sorted(year_first_index)
         for position, year in enumerate(years):
             end = year_first_index[years[position + 1]] if position + 1 < len(years) else files
@@ -945,6 +955,15 @@ def _copy_files(plan: FilePlan, processes: int, progress, started: float) -> tup
             pool.terminate()
             pool.join()
     return done_files, done_members
+
+
+def _write_name_keys(first_id: int) -> None:
+    """The name keys of the files loaded (from ``first_id`` on), which their trigger, off for
+    the load, would have written: in one statement."""
+    table = connection.ops.quote_name(HardshipFile._meta.db_table)
+    loaded = f'(SELECT * FROM {table} WHERE "id" >= %s)'  # noqa: S608 - our table's name
+    with connection.cursor() as cursor:
+        cursor.execute(NAME_KEY_ROWS_INSERT.format(files=loaded), [first_id])
 
 
 def _check_columns(model, columns: tuple[str, ...]) -> None:
@@ -1024,6 +1043,7 @@ def analyze_tables() -> None:
         HardshipFile._meta.db_table,
         HouseholdMember._meta.db_table,
         HardshipFile.secondary_causes.through._meta.db_table,
+        FileNameKey._meta.db_table,
     ]
     # VACUUM cannot run inside a transaction (tests run in one); ANALYZE can.
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"

@@ -98,9 +98,9 @@ def file_list(request: HttpRequest) -> HttpResponse:
     filters = FileFilter(request.GET or None, queryset=scoped, user=request.user)
     if filters.is_bound and filters.is_valid():
         filtered, before_status = filters.qs, filters.qs_before_status
-        statuses, searched = filters.statuses, filters.searched
+        statuses, searched, name_keys = filters.statuses, filters.searched, filters.name_keys
     else:
-        filtered, before_status, statuses, searched = scoped, scoped, [], False
+        filtered, before_status, statuses, searched, name_keys = scoped, scoped, [], False, None
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
     # The heading's total and a count per status within the other filters, each capped
     # ("1000+"): exact counts over a province would read every file.
@@ -113,6 +113,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
         size=PAGE_SIZE,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
+        name_keys=name_keys,
     )
     status_counts = [(value, label, *by_status[value]) for value, label in FileStatus.choices]
     query = request.GET.copy()

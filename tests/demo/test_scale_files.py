@@ -14,6 +14,7 @@ from common.crypto import keyed_hash
 from hardship.choices import FileStatus
 from hardship.identity import parse_id_number, pinyin_keys
 from hardship.models import (
+    FileNameKey,
     FileNumberCounter,
     HardshipFile,
     HardshipFileEvent,
@@ -48,6 +49,17 @@ def test_seed_scale_makes_the_files_and_members_asked_for_in_the_provinces_stree
     assert all(f.unit.path.startswith(seeded.path) for f in files)
     # Written by the load itself, the trigger that keeps it being off.
     assert all(f.unit_path == f.unit.path for f in files)
+    # So are the name search's keys: one row per key of every file, with what the file holds.
+    keys = set(
+        FileNameKey.objects.values_list(
+            "file", "key", "unit_path", "status", "category", "created_at"
+        )
+    )
+    assert keys == {
+        (f.pk, key, f.unit_path, f.status, f.category, f.created_at)
+        for f in files
+        for key in f.search_keys.split()
+    }
     members = HouseholdMember.objects.count()
     assert 1.7 * FILES <= members <= 2.3 * FILES
     assert all(

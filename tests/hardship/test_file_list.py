@@ -26,6 +26,7 @@ from hardship.selectors import (
     file_list_rows,
     files_for_user,
     files_search,
+    name_keys_for_user,
 )
 from hardship.templatetags.file_list import file_rows, status_tabs
 from tests.factories import make_id_number, open_file
@@ -157,9 +158,14 @@ def test_a_searched_list_reads_in_one_pass_when_it_sees_every_match(caseworker_c
     with CaptureQueriesContext(connection) as queries:
         page = caseworker_client.get(reverse("hardship:file_list"), {"q": "职工"}).content.decode()
 
-    on_files = [q["sql"] for q in queries if "hardship_hardshipfile" in q["sql"]]
+    on_files = [
+        q["sql"]
+        for q in queries
+        if "hardship_hardshipfile" in q["sql"] or "hardship_filenamekey" in q["sql"]
+    ]
     assert len(on_files) == 2
     assert "MATERIALIZED" in on_files[0]
+    assert "hardship_hardshipfile" not in on_files[0]  # counted from the name keys alone
     assert re.findall(r">(职工\d)</a>", page) == [f"职工{n}" for n in range(6, -1, -1)]
     assert '<span class="count">3</span>' in page.split('data-testid="status-count-applied"')[1]
 
@@ -168,6 +174,18 @@ def test_one_pass_over_no_possible_row_makes_no_query(caseworker, django_assert_
     with django_assert_num_queries(0):
         counted = counts_and_page_among_first(
             files_for_user(user=caseworker).none(),
+            field="status", rows=10, narrow=Q(), order=("-created_at", "-id"), size=5,
+        )  # fmt: skip
+
+    counts, whole, page = counted
+    assert (counts, whole, page.rows, page.next_cursor) == ({}, True, [], None)
+
+
+def test_one_pass_over_no_possible_key_row_makes_no_query(caseworker, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        counted = counts_and_page_among_first(
+            name_keys_for_user(user=caseworker).none(),
+            listed=files_for_user(user=caseworker).none(), stands_for="file",
             field="status", rows=10, narrow=Q(), order=("-created_at", "-id"), size=5,
         )  # fmt: skip
 
