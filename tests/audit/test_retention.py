@@ -10,7 +10,13 @@ from audit.models import RetentionRun
 from audit.retention import retention_cutoff, retention_run
 from hardship.attachments import attachment_add
 from hardship.choices import ExitReason, FileStatus
-from hardship.models import Attachment, HardshipFile, HardshipFileEvent, HouseholdMember
+from hardship.models import (
+    Attachment,
+    FileNameKey,
+    HardshipFile,
+    HardshipFileEvent,
+    HouseholdMember,
+)
 from tests.factories import make_id_number, open_file
 from tests.hardship.test_attachments import image_bytes, upload
 from tests.visits.test_visits import log, on_file
@@ -122,8 +128,11 @@ def test_a_run_erases_only_what_the_period_has_ended_for_and_keeps_the_figures(
     assert not Attachment.objects.filter(file=old).exists()
     assert stored and not any(p.exists() for p in stored)
     assert not HardshipFileEvent.objects.filter(pgh_obj_id=old.pk).exists()
+    # No name search finds the erased household any more.
+    assert not FileNameKey.objects.filter(file=old).exists()
     recent = HardshipFile.objects.get(pk=recent_household.pk)
     assert recent.name == "李建国" and recent.id_number
+    assert FileNameKey.objects.filter(file=recent, key="建国").exists()
     assert figures() == counted
     assert (run.dry_run, run.files, run.members, run.attachments) == (False, 1, 1, 1)
 
