@@ -281,16 +281,12 @@ def main() -> None:
             f"  {'baseline: same rows by primary key':<46}{b_median * 1000:>8.1f}ms"
             f"{b_p95 * 1000:>8.1f}ms{len(baseline_queries):>9}{len(ids):>6}"
         )
-        plans.append(
-            (
-                label,
-                [
-                    sql
-                    for sql in queries
-                    if "hardship_hardshipfile" in sql or "hardship_filenamekey" in sql
-                ],
-            )
-        )
+        read = [
+            sql
+            for sql in queries
+            if any(t in sql for t in ("hardship_hardshipfile", "hardship_filenamekey"))
+        ]
+        plans.append((label, read))
 
     counts = {
         key: HardshipFile.objects.filter(

@@ -181,7 +181,7 @@ def files_search(queryset: QuerySet[HardshipFile], *, text: str) -> QuerySet[Har
     if PHONE_LIKE.match(text):
         return queryset.filter(phone=text)
     # One character: a surname. A prefix of the name column.
-    return queryset.filter(name__startswith=text.lower() if text.isascii() else text)
+    return queryset.filter(name__startswith=_as_name(text))
 
 
 def search_name_key(text: str) -> str | None:
@@ -190,8 +190,12 @@ def search_name_key(text: str) -> str | None:
     text = re.sub(r"\s+", "", text or "")
     if ID_NUMBER_LIKE.match(text) or FILE_NUMBER_LIKE.match(text) or PHONE_LIKE.match(text):
         return None
-    key = text.lower() if text.isascii() else text
-    return key if len(key) > 1 else None
+    return _as_name(text) if len(text) > 1 else None
+
+
+def _as_name(text: str) -> str:
+    """``text`` as names and their keys are stored: pinyin in lower case."""
+    return text.lower() if text.isascii() else text
 
 
 def name_keys_for_user(*, user: User) -> QuerySet[FileNameKey]:
@@ -237,9 +241,9 @@ def file_list_page(
     status serves alone) the page is chosen apart.
 
     ``name_keys``, when given, are the name search's key rows of exactly ``files`` (the
-    search and the unit being the only filters but the status): they hold the status and
-    the entry time too, so a list in order of entry is counted and paged from their index
-    without reading a file.
+    search, a unit and categories being its only filters but the status): they hold the
+    status and the entry time too, so a list in order of entry is counted and paged from
+    their index without reading a file.
     """
     page = None
     if searched:
